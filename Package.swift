@@ -1,0 +1,60 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// One set of settings for every Swift target (DESIGN.md, house style).
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "novita-mock",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "novita-mock", targets: ["novita-mock"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // System libraries: C lives only in C* targets.
+        .systemLibrary(
+            name: "CMicroHTTPD", pkgConfig: "libmicrohttpd",
+            providers: [.apt(["libmicrohttpd-dev"])]),
+        .systemLibrary(name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(
+            name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(
+            name: "CLibWebP", pkgConfig: "libwebpmux", providers: [.apt(["libwebp-dev"])]),
+        // The C that must be C: libpng's setjmp error handling.
+        .target(name: "CImageShims", dependencies: ["CLibPNG"]),
+
+        .target(name: "MicroHTTP", dependencies: ["CMicroHTTPD"], swiftSettings: swiftSettings),
+        .target(
+            name: "ImageCodecs", dependencies: ["CImageShims", "CLibPNG", "CTurboJPEG", "CLibWebP"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "NovitaMock",
+            dependencies: [
+                "MicroHTTP", "ImageCodecs",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "novita-mock",
+            dependencies: [
+                "NovitaMock", "MicroHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
+
+        .testTarget(name: "MicroHTTPTests", dependencies: ["MicroHTTP"], swiftSettings: swiftSettings),
+        .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NovitaMockTests", dependencies: ["NovitaMock", "MicroHTTP", "ImageCodecs"],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings),
+    ]
+)
