@@ -1,0 +1,85 @@
+import ImageCodecs
+import MicroHTTP
+
+extension MockService {
+    /// The rule table of each async endpoint.
+    static func schema(for kind: TaskKind) -> ObjectSchema {
+        switch kind {
+        case .img2img, .txt2img, .upscale: RequestRules.img2imgBody
+        }
+    }
+
+    /// `POST /v3/async/<kind>`: validate, store, answer `{"task_id": …}` (SPEC §4).
+    func submit(_ kind: TaskKind, _ request: HTTPRequest) -> HTTPReply {
+        authenticated(request) { tenant in
+            do throws(APIError) {
+                let (record, warnings) = try accept(kind, request, tenant: tenant)
+                var response = HTTPResponse.json(["task_id": .string(record.id)])
+                if !warnings.isEmpty {
+                    response.headers.set("X-Mock-Warnings", Self.headerSafe(warnings.joined(separator: "; ")))
+                }
+                return .now(response)
+            } catch {
+                return .now(error.response)
+            }
+        }
+    }
+
+    private func accept(_ kind: TaskKind, _ request: HTTPRequest, tenant: String) throws(APIError) -> (
+        TaskRecord, [String]
+    ) {
+        guard Self.isJSON(request) else {
+            let given = request.headers["Content-Type"] ?? "no Content-Type"
+            throw APIError.invalidBody(
+                "Content-Type must be application/json (only JSON is supported), got \(given.prefix(100))",
+                metadata: [("path", "header Content-Type"), ("expected", "application/json"), ("actual", String(given.prefix(100)))])
+        }
+        let strict = configuration.strict || request.headers["X-Mock-Strict"]?.trimmingSpaces.lowercased() == "true"
+        let validated = try RequestValidator.validate(
+            body: request.body, schema: Self.schema(for: kind), mode: strict ? .strict : .compat)
+        let (outcome, timing) = try SubmissionReader.controls(request.headers)
+        let requestObject = validated.body["request"]?.objectValue ?? JSONObject()
+        var (parameters, requestedSeed) = SubmissionReader.parameters(kind: kind, request: requestObject)
+        let extra = SubmissionReader.extra(validated.body["extra"]?.objectValue)
+        parameters.format = extra.responseImageType
+
+        var planned = outcome ?? .succeed
+        if let testStatus = extra.webhook?.testModeStatus {
+            planned = testStatus == .failed ? .fail(reason: "test mode: the webhook test event reports a failure") : .succeed
+        }
+        let submission = TaskSubmission(
+            tenant: tenant, parameters: parameters, requestedSeed: requestedSeed,
+            inputImage: validated.images["request.image_base64"]?.bytes, extra: extra, outcome: planned,
+            timing: timing, imageBaseURL: imageBaseURL(for: request),
+            requestSummary: SubmissionReader.summary(of: validated.body, images: validated.images))
+        let record = try store.submit(submission)
+        logger.debug(
+            "task accepted",
+            [("task_id", record.id), ("tenant", Logger.redact(tenant)), ("type", kind.rawValue)])
+        return (record, validated.warnings)
+    }
+
+    /// `GET /v3/async/task-result?task_id=…` (SPEC §6).
+    func taskResult(_ request: HTTPRequest) -> HTTPReply {
+        authenticated(request) { tenant in
+            guard let id = request.queryValue("task_id"), !id.isEmpty else {
+                return .now(
+                    APIError.violations([
+                        Violation(
+                            path: "query task_id", expected: "a task id",
+                            actual: request.queryValue("task_id") == nil ? "nothing (the parameter is missing)" : "an empty string")
+                    ]).response)
+            }
+            guard let snapshot = store.snapshot(id: id, tenant: tenant) else {
+                return .now(APIError.taskNotFound(id).response)
+            }
+            return .now(.json(TaskResultBody(signer: signer).json(for: snapshot)))
+        }
+    }
+
+    /// Header values must stay on one line of visible ASCII.
+    static func headerSafe(_ text: String) -> String {
+        String(
+            text.unicodeScalars.map { $0.value >= 0x20 && $0.value < 0x7F ? Character($0) : "?" }.prefix(4000))
+    }
+}

@@ -1,0 +1,136 @@
+import ImageCodecs
+import MicroHTTP
+
+extension MockService {
+    /// `GET`/`HEAD` of an image URL (SPEC §7): signature, then expiry, then existence, each
+    /// refused with an S3-style XML error; then the bytes, rendered off the poll threads when
+    /// not cached.
+    func downloadImage(_ request: HTTPRequest) -> HTTPReply {
+        let verdict = signer.verify(path: request.path, query: request.query, nowMs: clock.nowMs())
+        let taskID: String
+        let fileID: String
+        let fileExtension: String
+        let expiresAt: Int64
+        switch verdict {
+        case .badSignature:
+            return .now(
+                Self.s3Error(
+                    403, code: "SignatureDoesNotMatch",
+                    message: "The request signature we calculated does not match the signature you provided.",
+                    resource: request.path))
+        case .expired:
+            return .now(Self.s3Error(403, code: "AccessDenied", message: "Request has expired", resource: request.path))
+        case .valid(let id, let file, let ext, let expiry):
+            (taskID, fileID, fileExtension, expiresAt) = (id, file, ext, expiry)
+        }
+        guard let record = store.record(id: taskID), record.status == .succeed,
+            record.parameters.format.fileExtension == fileExtension,
+            let index = (0..<record.parameters.imageNum).first(where: {
+                ImageURLSigner.fileID(taskID: taskID, index: $0) == fileID
+            })
+        else {
+            return .now(
+                Self.s3Error(404, code: "NoSuchKey", message: "The specified key does not exist.", resource: request.path))
+        }
+        let secondsLeft = max(0, (expiresAt - clock.nowMs()) / 1000)
+        let images = self.images
+        let respond: @Sendable () -> HTTPResponse = {
+            do throws(RenderFailure) {
+                let image = try images.image(of: record, index: index)
+                return Self.imageResponse(
+                    image, format: record.parameters.format, lastModifiedMs: record.finishedAt ?? 0,
+                    maxAge: secondsLeft, request: request)
+            } catch {
+                return APIError(status: 500, reason: "INTERNAL_ERROR", message: error.message).response
+            }
+        }
+        return .later(respond)
+    }
+
+    static func imageResponse(
+        _ image: EncodedImage, format: ImageFormat, lastModifiedMs: Int64, maxAge: Int64, request: HTTPRequest
+    ) -> HTTPResponse {
+        var headers: HTTPHeaders = [
+            "Content-Type": format.mimeType,
+            "ETag": image.etag,
+            "Last-Modified": HTTPDate.imfFixdate(lastModifiedMs),
+            "Cache-Control": "private, max-age=\(maxAge)",
+            "Accept-Ranges": "bytes",
+        ]
+        let total = image.bytes.count
+        if let match = request.headers["If-None-Match"], match.split(separator: ",").contains(where: {
+            $0.trimmingSpaces == image.etag || $0.trimmingSpaces == "*"
+        }) {
+            return HTTPResponse(status: 304, headers: headers)
+        }
+        if let rangeHeader = request.headers["Range"] {
+            switch ByteRange.parse(rangeHeader, length: total) {
+            case .none:
+                break
+            case .unsatisfiable:
+                headers.set("Content-Range", "bytes */\(total)")
+                headers.set("Content-Type", "application/xml")
+                let body = s3ErrorBody(
+                    code: "InvalidRange", message: "The requested range is not satisfiable", resource: request.path)
+                return HTTPResponse(status: 416, headers: headers, body: body)
+            case .range(let range):
+                headers.set("Content-Range", "bytes \(range.lowerBound)-\(range.upperBound - 1)/\(total)")
+                return HTTPResponse(status: 206, headers: headers, body: .shared(image.bytes, range: range))
+            }
+        }
+        return HTTPResponse(status: 200, headers: headers, body: .shared(image.bytes, range: 0..<total))
+    }
+
+    static func s3Error(_ status: Int, code: String, message: String, resource: String) -> HTTPResponse {
+        HTTPResponse(
+            status: status, headers: ["Content-Type": "application/xml"],
+            body: s3ErrorBody(code: code, message: message, resource: resource))
+    }
+
+    static func s3ErrorBody(code: String, message: String, resource: String) -> [UInt8] {
+        func escape(_ text: String) -> String {
+            var out = ""
+            for character in text {
+                switch character {
+                case "&": out += "&amp;"
+                case "<": out += "&lt;"
+                case ">": out += "&gt;"
+                default: out.append(character)
+                }
+            }
+            return out
+        }
+        let xml =
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>\(code)</Code><Message>\(escape(message))</Message><Resource>\(escape(String(resource.prefix(300))))</Resource><RequestId>novita-mock</RequestId></Error>"
+        return Array(xml.utf8)
+    }
+}
+
+/// One `Range: bytes=…` request header, as RFC 9110 reads it (single ranges only; a multi-range
+/// request is answered whole, which the RFC allows).
+enum ByteRange: Equatable {
+    case none
+    case unsatisfiable
+    case range(Range<Int>)
+
+    static func parse(_ header: String, length: Int) -> ByteRange {
+        let trimmed = header.trimmingSpaces
+        guard trimmed.lowercased().hasPrefix("bytes=") else { return .none }
+        let spec = trimmed.dropFirst(6)
+        guard !spec.contains(",") else { return .none }
+        let parts = spec.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return .none }
+        let first = parts[0].trimmingSpaces
+        let last = parts[1].trimmingSpaces
+        if first.isEmpty {
+            guard let suffix = Int(last), suffix >= 0 else { return .none }
+            guard suffix > 0, length > 0 else { return .unsatisfiable }
+            return .range(max(0, length - suffix)..<length)
+        }
+        guard let start = Int(first), start >= 0 else { return .none }
+        guard start < length else { return .unsatisfiable }
+        if last.isEmpty { return .range(start..<length) }
+        guard let end = Int(last), end >= start else { return .none }
+        return .range(start..<min(end + 1, length))
+    }
+}

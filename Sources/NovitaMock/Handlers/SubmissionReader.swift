@@ -1,0 +1,116 @@
+import ImageCodecs
+import MicroHTTP
+
+/// Reads a validated body into a `TaskSubmission`. The body already passed every rule, so this
+/// only picks values and applies documented defaults.
+enum SubmissionReader {
+    static func parameters(kind: TaskKind, request: JSONObject) -> (GenerationParameters, requestedSeed: Int64) {
+        func int(_ key: String, _ fallback: Int) -> Int { request[key]?.integerValue.map(Int.init) ?? fallback }
+        func double(_ key: String, _ fallback: Double) -> Double { request[key]?.doubleValue ?? fallback }
+        func string(_ key: String, _ fallback: String) -> String { request[key]?.stringValue ?? fallback }
+        let requestedSeed = request["seed"]?.integerValue ?? -1
+        var parameters = GenerationParameters(
+            kind: kind, modelName: string("model_name", ""), prompt: string("prompt", ""),
+            negativePrompt: string("negative_prompt", ""), width: int("width", 512), height: int("height", 512),
+            imageNum: int("image_num", 1), steps: int("steps", 20), guidanceScale: double("guidance_scale", 7.5),
+            samplerName: string("sampler_name", "Euler a"), seed: requestedSeed >= 0 ? UInt32(requestedSeed) : 0,
+            strength: double("strength", 0.5), format: .png)
+        if kind == .upscale {
+            parameters.scaleFactor = double("scale_factor", 2)
+            parameters.imageNum = 1
+        }
+        return (parameters, requestedSeed)
+    }
+
+    static func extra(_ object: JSONObject?) -> ExtraOptions {
+        var options = ExtraOptions()
+        guard let object else { return options }
+        if let type = object["response_image_type"]?.stringValue, let format = ImageFormat(rawValue: type) {
+            options.responseImageType = format
+        }
+        if let webhook = object["webhook"]?.objectValue, let url = webhook["url"]?.stringValue {
+            var testStatus: TaskStatus?
+            if let testMode = webhook["test_mode"]?.objectValue, testMode["enabled"]?.boolValue == true {
+                testStatus = TaskStatus(rawValue: testMode["return_task_status"]?.stringValue ?? "")
+            }
+            options.webhook = WebhookOptions(url: url, testModeStatus: testStatus, echo: .object(webhook))
+        }
+        if let s3 = object["custom_storage"]?.objectValue?["aws_s3"]?.objectValue {
+            options.storage = S3Target(
+                region: s3["region"]?.stringValue ?? "", bucket: s3["bucket"]?.stringValue ?? "",
+                path: s3["path"]?.stringValue ?? "", saveToPathDirectly: s3["save_to_path_directly"]?.boolValue ?? false)
+        }
+        options.enterprise = object["enterprise_plan"]?.objectValue?["enabled"]?.boolValue ?? false
+        options.nsfwDetection = object["enable_nsfw_detection"]?.boolValue ?? false
+        options.nsfwLevel = object["nsfw_detection_level"]?.integerValue.map(Int.init) ?? 0
+        return options
+    }
+
+    /// The control headers of SPEC §5.
+    /// - Throws: 400 naming the header when a value is malformed.
+    static func controls(_ headers: HTTPHeaders) throws(APIError) -> (PlannedOutcome?, TimingOverrides) {
+        var outcome: PlannedOutcome?
+        if let value = headers["X-Mock-Outcome"] {
+            let trimmed = value.trimmingSpaces
+            if trimmed.lowercased() == "succeed" {
+                outcome = .succeed
+            } else if trimmed.lowercased() == "fail" {
+                outcome = .fail(reason: "the task failed (forced by X-Mock-Outcome)")
+            } else if trimmed.lowercased().hasPrefix("fail:") {
+                let reason = trimmed.dropFirst(5).trimmingSpaces
+                outcome = .fail(reason: reason.isEmpty ? "the task failed (forced by X-Mock-Outcome)" : reason)
+            } else {
+                throw headerError("X-Mock-Outcome", expected: "succeed, fail or fail:<reason>", actual: value)
+            }
+        }
+        func milliseconds(_ name: String) throws(APIError) -> Int64? {
+            guard let value = headers[name] else { return nil }
+            guard let ms = Int64(value.trimmingSpaces), ms >= 0, ms <= 86_400_000 else {
+                throw headerError(name, expected: "an integer number of milliseconds in [0, 86400000]", actual: value)
+            }
+            return ms
+        }
+        let timing = TimingOverrides(
+            processingMs: try milliseconds("X-Mock-Duration-Ms"), queueMs: try milliseconds("X-Mock-Queue-Ms"))
+        return (outcome, timing)
+    }
+
+    private static func headerError(_ name: String, expected: String, actual: String) -> APIError {
+        APIError.violations([Violation(path: "header \(name)", expected: expected, actual: "\"\(actual.prefix(80))\"")])
+    }
+
+    /// The body as kept for inspection: image data replaced by a short description.
+    static func summary(of body: JSONObject, images: [String: InputImage]) -> [UInt8] {
+        JSONWriter.serialize(.object(elide(body, path: "", images: images)))
+    }
+
+    private static func elide(_ object: JSONObject, path: String, images: [String: InputImage]) -> JSONObject {
+        var out = JSONObject()
+        for (key, value) in object.entries {
+            let childPath = path.isEmpty ? key : "\(path).\(key)"
+            out[key] = elide(value, path: childPath, images: images)
+        }
+        return out
+    }
+
+    private static func elide(_ value: JSONValue, path: String, images: [String: InputImage]) -> JSONValue {
+        switch value {
+        case .object(let object): return .object(elide(object, path: path, images: images))
+        case .array(let array):
+            return .array(array.enumerated().map { elide($0.element, path: "\(path)[\($0.offset)]", images: images) })
+        case .string:
+            if let image = images[path] {
+                return .string(
+                    "<\(image.header.format.rawValue) \(image.header.width)x\(image.header.height), \(image.bytes.count) bytes elided>")
+            }
+            return value
+        default: return value
+        }
+    }
+}
+
+extension StringProtocol {
+    var trimmingSpaces: String {
+        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+    }
+}

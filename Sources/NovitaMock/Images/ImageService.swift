@@ -1,0 +1,62 @@
+import ImageCodecs
+
+/// Produces the encoded bytes of a task's images: decode the input, render, encode with the
+/// generation parameters embedded, through the cache.
+struct ImageService: Sendable {
+    let cache: ImageCache
+    let inputs: InputImageStore
+
+    static func cacheKey(taskID: String, index: Int) -> String { "\(taskID)/\(index)" }
+
+    /// The encoded image `index` of `record` (rendered now if not cached).
+    func image(of record: TaskRecord, index: Int) throws(RenderFailure) -> EncodedImage {
+        try cache.image(for: Self.cacheKey(taskID: record.id, index: index)) { () throws(RenderFailure) -> [UInt8] in
+            try Self.render(record, index: index, inputBytes: record.inputKey.flatMap(inputs.get))
+        }
+    }
+
+    /// Rendering as a pure function of the task's inputs (SPEC §7).
+    static func render(_ record: TaskRecord, index: Int, inputBytes: [UInt8]?) throws(RenderFailure) -> [UInt8] {
+        let p = record.parameters
+        var input: PixelBuffer?
+        if let inputBytes {
+            do {
+                input = try ImageDecoder.decode(inputBytes, maxPixels: 16_777_216)
+            } catch {
+                throw RenderFailure(message: "the input image could not be decoded: \(error)")
+            }
+        }
+        let pixels: PixelBuffer
+        if p.kind == .upscale, let input {
+            pixels = ImageRenderer.upscale(input, factor: p.scaleFactor ?? 2, caption: p.modelName)
+        } else {
+            let request = RenderRequest(
+                seed: p.seed(ofImage: index), index: index, width: p.width, height: p.height, prompt: p.prompt,
+                negativePrompt: p.negativePrompt, modelName: p.modelName, strength: p.kind == .img2img ? p.strength : 1)
+            pixels = ImageRenderer.render(request, input: p.kind == .img2img ? input : nil)
+        }
+        do {
+            return try ImageEncoder.encode(pixels, as: p.format, parameters: parametersText(p, index: index))
+        } catch {
+            throw RenderFailure(message: "the image could not be encoded: \(error)")
+        }
+    }
+
+    /// The AUTOMATIC1111 `parameters` text that image tools read.
+    static func parametersText(_ p: GenerationParameters, index: Int) -> String {
+        var text = p.prompt
+        if !p.negativePrompt.isEmpty { text += "\nNegative prompt: \(p.negativePrompt)" }
+        var fields = [
+            "Steps: \(p.steps)", "Sampler: \(p.samplerName)", "CFG scale: \(formatNumber(p.guidanceScale))",
+            "Seed: \(p.seed(ofImage: index))", "Size: \(p.width)x\(p.height)", "Model: \(p.modelName)",
+        ]
+        if p.kind == .img2img { fields.append("Denoising strength: \(formatNumber(p.strength))") }
+        if p.kind == .upscale { fields = ["Upscaler: \(p.modelName)", "Scale: \(formatNumber(p.scaleFactor ?? 2))"] }
+        return text + "\n" + fields.joined(separator: ", ")
+    }
+
+    static func formatNumber(_ value: Double) -> String {
+        if value.rounded() == value && abs(value) < 1e9 { return String(Int(value)) }
+        return String(value)
+    }
+}

@@ -1,0 +1,36 @@
+/// Everything the mock can be told at start (SPEC §10). Only the executable reads flags and the
+/// environment; the domain sees this one value.
+public struct MockConfiguration: Sendable {
+    /// Bind address.
+    public var host = "0.0.0.0"
+    /// Port; 0 picks a free one.
+    public var port = 8080
+    /// Valid API keys; nil accepts every non-empty key.
+    public var apiKeys: [String]? = nil
+    public var maxBodyBytes = 64 * 1024 * 1024
+    /// Simulated GPU slots.
+    public var workers = 4
+    /// Divides every modelled duration; 0 is instant.
+    public var speed = 1.0
+    public var clockMode: MockClock.Mode = .real
+    /// Seeds task ids, drawn seeds and fault probabilities so whole runs replay.
+    public var seed: UInt64? = nil
+    public var taskTTLSeconds = 3600
+    public var maxTasksPerTenant = 100_000
+    /// Base of image URLs; nil uses `http://` + the submit request's Host.
+    public var publicURL: String? = nil
+    /// HMAC key of image URLs; nil draws a random one per process.
+    public var urlSecret: String? = nil
+    public var imageCacheBytes = 256 * 1024 * 1024
+    /// Strict validation for every request.
+    public var strict = false
+    /// HTTP poll threads (0: one per core).
+    public var pollThreads = 0
+    /// Seconds an idle connection is kept.
+    public var connectionTimeoutSeconds = 30
+    public var adminToken: String? = nil
+    public var logLevel: LogLevel = .info
+    public var logFormat: LogFormat = .text
+
+    public init() {}
+}

@@ -1,0 +1,42 @@
+import MicroHTTP
+
+/// A handler: the service is passed in, so routes capture nothing.
+typealias RouteHandler = @Sendable (MockService, HTTPRequest) -> HTTPReply
+
+/// Maps paths to handlers by method; answers 404 `API_NOT_FOUND` and 405 with `Allow` itself.
+struct Router: Sendable {
+    enum Pattern: Sendable {
+        case exact(String)
+        /// The path starts with this (the rest is for the handler to read).
+        case prefix(String)
+
+        func matches(_ path: String) -> Bool {
+            switch self {
+            case .exact(let p): path == p
+            case .prefix(let p): path.hasPrefix(p)
+            }
+        }
+    }
+
+    private struct Route: Sendable {
+        let pattern: Pattern
+        let handlers: [(method: String, handler: RouteHandler)]
+    }
+
+    private var routes: [Route] = []
+
+    mutating func add(_ pattern: Pattern, _ handlers: [(String, RouteHandler)]) {
+        routes.append(Route(pattern: pattern, handlers: handlers.map { (method: $0.0, handler: $0.1) }))
+    }
+
+    /// The handler for a request, or the 404/405 error.
+    func resolve(method: String, path: String) -> Result<RouteHandler, APIError> {
+        guard let route = routes.first(where: { $0.pattern.matches(path) }) else {
+            return .failure(.apiNotFound(method, path))
+        }
+        if let match = route.handlers.first(where: { $0.method == method }) {
+            return .success(match.handler)
+        }
+        return .failure(.methodNotAllowed(method, path: path, allowed: route.handlers.map(\.method)))
+    }
+}

@@ -1,0 +1,80 @@
+import Synchronization
+
+/// SplitMix64: tiny, fast, and the same sequence on every platform for a given seed — what makes
+/// `--seed` replay a whole run.
+struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    init(seed: UInt64) {
+        state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// The one source of task ids and drawn seeds: seeded (`--seed`) so runs replay, or from the
+/// system generator.
+final class RandomSource: Sendable {
+    private let generator: Mutex<SplitMix64?>
+
+    init(seed: UInt64?) {
+        generator = Mutex(seed.map(SplitMix64.init(seed:)))
+    }
+
+    func next() -> UInt64 {
+        generator.withLock { generator in
+            if generator != nil { return generator!.next() }
+            var system = SystemRandomNumberGenerator()
+            return system.next()
+        }
+    }
+
+    /// A lowercase UUID version 4 string.
+    func uuid() -> String {
+        var bytes = [UInt8](repeating: 0, count: 16)
+        let high = next()
+        let low = next()
+        for i in 0..<8 {
+            bytes[i] = UInt8(truncatingIfNeeded: high >> (56 - 8 * UInt64(i)))
+            bytes[8 + i] = UInt8(truncatingIfNeeded: low >> (56 - 8 * UInt64(i)))
+        }
+        bytes[6] = bytes[6] & 0x0F | 0x40
+        bytes[8] = bytes[8] & 0x3F | 0x80
+        return UUIDFormat.string(bytes)
+    }
+
+    /// A seed in 0…4294967295, as Stable Diffusion front ends draw them.
+    func seed() -> UInt32 {
+        UInt32(truncatingIfNeeded: next() >> 32)
+    }
+}
+
+enum UUIDFormat {
+    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
+    static func string(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(36)
+        for (i, byte) in bytes.enumerated() {
+            if i == 4 || i == 6 || i == 8 || i == 10 { out.append(UInt8(ascii: "-")) }
+            out.append(hex[Int(byte >> 4)])
+            out.append(hex[Int(byte & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func hexString(_ bytes: some Sequence<UInt8>) -> String {
+        var out: [UInt8] = []
+        for byte in bytes {
+            out.append(hex[Int(byte >> 4)])
+            out.append(hex[Int(byte & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

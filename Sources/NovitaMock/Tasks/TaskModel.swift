@@ -1,0 +1,120 @@
+import ImageCodecs
+
+/// The endpoint a task came from, by its wire name in `task.task_type`.
+enum TaskKind: String, Sendable, CaseIterable {
+    case img2img = "IMG_TO_IMG"
+    case txt2img = "TXT_TO_IMG"
+    case upscale = "UPSCALE"
+}
+
+/// The only status strings ever sent (the SDK crashes on any other).
+enum TaskStatus: String, Sendable, CaseIterable {
+    case queued = "TASK_STATUS_QUEUED"
+    case processing = "TASK_STATUS_PROCESSING"
+    case succeed = "TASK_STATUS_SUCCEED"
+    case failed = "TASK_STATUS_FAILED"
+
+    var isFinished: Bool { self == .succeed || self == .failed }
+}
+
+/// What decides the generated pixels, besides the input image (SPEC §7 determinism).
+struct GenerationParameters: Sendable, Hashable {
+    var kind: TaskKind
+    var modelName: String
+    var prompt: String
+    var negativePrompt: String
+    var width: Int
+    var height: Int
+    var imageNum: Int
+    var steps: Int
+    var guidanceScale: Double
+    var samplerName: String
+    /// The resolved seed of image 0; image i uses seed + i (mod 2³²).
+    var seed: UInt32
+    var strength: Double
+    var format: ImageFormat
+    /// Upscale only: the factor in (1, 4].
+    var scaleFactor: Double? = nil
+
+    func seed(ofImage index: Int) -> UInt32 {
+        seed &+ UInt32(truncatingIfNeeded: index)
+    }
+}
+
+/// `extra.webhook` as accepted.
+struct WebhookOptions: Sendable, Equatable {
+    var url: String
+    /// Test mode: the status to report at once, or nil when test mode is off.
+    var testModeStatus: TaskStatus?
+    /// The request's webhook object, echoed in `payload.extra.webhook`.
+    var echo: JSONValue
+}
+
+/// `extra.custom_storage.aws_s3` as accepted.
+struct S3Target: Sendable, Equatable {
+    var region: String
+    var bucket: String
+    var path: String
+    var saveToPathDirectly: Bool
+}
+
+/// The `extra` block as accepted.
+struct ExtraOptions: Sendable, Equatable {
+    var responseImageType: ImageFormat = .png
+    var webhook: WebhookOptions? = nil
+    var storage: S3Target? = nil
+    var enterprise: Bool = false
+    var nsfwDetection: Bool = false
+    var nsfwLevel: Int = 0
+}
+
+/// How a task is to end, decided at submit (per-request headers, test mode) or forced later.
+enum PlannedOutcome: Sendable, Equatable {
+    case succeed
+    case fail(reason: String)
+}
+
+/// Per-request timing overrides from the control headers (SPEC §5), in mock milliseconds.
+struct TimingOverrides: Sendable, Equatable {
+    var processingMs: Int64? = nil
+    var queueMs: Int64? = nil
+}
+
+/// Everything a handler hands the store to create a task.
+struct TaskSubmission: Sendable {
+    var tenant: String
+    var parameters: GenerationParameters
+    /// The seed as requested (-1 = draw one).
+    var requestedSeed: Int64
+    var inputImage: [UInt8]?
+    var extra: ExtraOptions
+    var outcome: PlannedOutcome = .succeed
+    var timing = TimingOverrides()
+    /// Where image URLs point: `--public-url`, else `http://` + the submit's Host.
+    var imageBaseURL: String
+    /// The request body with image data elided, kept for inspection.
+    var requestSummary: [UInt8] = []
+}
+
+/// One task as stored.
+struct TaskRecord: Sendable {
+    let id: String
+    let serial: Int
+    let tenant: String
+    var parameters: GenerationParameters
+    /// Key of the input image in the `InputImageStore`, if the task has one.
+    var inputKey: String?
+    var extra: ExtraOptions
+    var outcome: PlannedOutcome
+    var imageBaseURL: String
+    var requestSummary: [UInt8]
+    let submittedAt: Int64
+    var durationMs: Int64
+    var startedAt: Int64?
+    var finishedAt: Int64?
+    var status: TaskStatus
+    var failureReason: String
+
+    /// The number of images on SUCCEED.
+    var imageCount: Int { status == .succeed ? parameters.imageNum : 0 }
+}

@@ -1,0 +1,63 @@
+import ImageCodecs
+
+/// The task-result body (SPEC §6): every key in every state, arrays never null, `extra` always
+/// an object.
+struct TaskResultBody {
+    let signer: ImageURLSigner
+
+    func json(for snapshot: TaskSnapshot, includeDebugInfo: Bool = true) -> JSONValue {
+        let record = snapshot.record
+        var extra = JSONObject()
+        if record.parameters.kind != .upscale {
+            extra["seed"] = .string(String(record.parameters.seed))
+        }
+        extra["enable_nsfw_detection"] = .bool(record.extra.nsfwDetection)
+        if includeDebugInfo {
+            func moment(_ ms: Int64?) -> JSONValue { .string(ms.map(String.init) ?? "") }
+            extra["debug_info"] = .object([
+                "request_info": "",
+                "submit_time_ms": moment(record.submittedAt),
+                "execute_time_ms": moment(record.startedAt),
+                "complete_time_ms": moment(record.finishedAt),
+            ])
+        }
+        let task: JSONObject = [
+            "task_id": .string(record.id),
+            "task_type": .string(record.parameters.kind.rawValue),
+            "status": .string(snapshot.status.rawValue),
+            "reason": .string(snapshot.status == .failed ? record.failureReason : ""),
+            "eta": .number(JSONNumber(snapshot.etaSeconds)),
+            "progress_percent": .number(JSONNumber(snapshot.progressPercent)),
+        ]
+        var images: [JSONValue] = []
+        if snapshot.status == .succeed, let finishedAt = record.finishedAt {
+            let format = record.parameters.format
+            for index in 0..<record.parameters.imageNum {
+                let url = signer.url(
+                    base: record.imageBaseURL, taskID: record.id, index: index, format: format,
+                    issuedAtMs: finishedAt)
+                let nsfw: JSONValue =
+                    record.extra.nsfwDetection
+                    ? .object([
+                        "valid": true,
+                        "confidence": .number(
+                            JSONNumber(NSFWDetector.confidence(for: record.parameters, level: record.extra.nsfwLevel, index: index))),
+                    ]) : .null
+                images.append(
+                    .object([
+                        "image_url": .string(url),
+                        "image_url_ttl": "3600",
+                        "image_type": .string(format.rawValue),
+                        "nsfw_detection_result": nsfw,
+                    ]))
+            }
+        }
+        return .object([
+            "extra": .object(extra),
+            "task": .object(task),
+            "images": .array(images),
+            "videos": [],
+            "audios": [],
+        ])
+    }
+}

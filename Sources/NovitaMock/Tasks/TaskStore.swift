@@ -1,0 +1,334 @@
+import Synchronization
+
+/// The state of one task at one moment, as task-result reports it.
+struct TaskSnapshot: Sendable {
+    let record: TaskRecord
+    let status: TaskStatus
+    let progressPercent: Int
+    let etaSeconds: Int
+}
+
+/// Limits and timing of the store.
+struct TaskStoreSettings: Sendable {
+    var workers = 4
+    var timing = TimingModel()
+    var taskTTLMs: Int64 = 3_600_000
+    var maxTasksPerTenant = 100_000
+}
+
+/// Every task of every tenant, the simulated GPU pool and retention, behind one lock.
+///
+/// Task ids are globally unique, so image downloads (which carry no key) find their task here;
+/// tenant isolation is enforced by the lookups that take a tenant.
+final class TaskStore: Sendable {
+    private struct TenantBook {
+        var taskCount = 0
+        var unfinished = 0
+        /// Finished task ids, oldest first (ids already removed are skipped lazily).
+        var finishedOrder = FIFOQueue<String>()
+    }
+
+    private struct State {
+        var records: [String: TaskRecord] = [:]
+        var serialToID: [Int: String] = [:]
+        var tenants: [String: TenantBook] = [:]
+        var scheduler: TaskScheduler
+        var nextSerial = 1
+        /// (finishedAt, id) in finishing order, for the TTL sweep.
+        var expiryOrder = FIFOQueue<(Int64, String)>()
+    }
+
+    let settings: TaskStoreSettings
+    let clock: MockClock
+    private let random: RandomSource
+    private let inputs: InputImageStore
+    private let state: Mutex<State>
+    private let finishedHandler: Mutex<(@Sendable ([TaskRecord]) -> Void)?> = Mutex(nil)
+    /// Wakes the lifecycle driver when the next event time may have moved earlier.
+    let wakeups = WakeSignal()
+
+    init(settings: TaskStoreSettings, clock: MockClock, random: RandomSource, inputs: InputImageStore) {
+        self.settings = settings
+        self.clock = clock
+        self.random = random
+        self.inputs = inputs
+        state = Mutex(State(scheduler: TaskScheduler(workers: settings.workers, now: clock.nowMs())))
+    }
+
+    /// Called, outside the lock, with every task that has just finished.
+    func onFinished(_ handler: @escaping @Sendable ([TaskRecord]) -> Void) {
+        finishedHandler.withLock { $0 = handler }
+    }
+
+    // MARK: submit
+
+    /// Stores a new task and starts its clock.
+    /// - Throws: 429 `RATE_LIMIT_EXCEEDED` when the tenant holds `maxTasksPerTenant` unfinished
+    ///   tasks (an accepted task is never dropped before it ends).
+    func submit(_ submission: TaskSubmission) throws(APIError) -> TaskRecord {
+        var parameters = submission.parameters
+        if submission.requestedSeed < 0 { parameters.seed = random.seed() }
+        let id = random.uuid()
+        let now = clock.nowMs()
+        let inputKey = submission.inputImage.map { inputs.put($0) }
+        let timing = settings.timing
+        let duration =
+            submission.timing.processingMs
+            ?? timing.processingMs(
+                steps: parameters.steps, imageNum: parameters.imageNum, width: parameters.width,
+                height: parameters.height)
+        let queueMs = submission.timing.queueMs ?? timing.queueMs
+        // Test mode does no work; speed 0 finishes before the submit answers.
+        let instant = timing.isInstant || submission.extra.webhook?.testModeStatus != nil
+
+        let result: Result<(TaskRecord, [TaskRecord]), APIError> = state.withLock { state in
+            var evicted: [String] = []
+            var book = state.tenants[submission.tenant] ?? TenantBook()
+            if book.taskCount >= settings.maxTasksPerTenant {
+                guard let victim = Self.oldestFinished(&book, records: state.records) else {
+                    return .failure(
+                        .rateLimited(
+                            "tenant holds \(settings.maxTasksPerTenant) unfinished tasks (--max-tasks); retry when some finish",
+                            retryAfterSeconds: 1))
+                }
+                evicted.append(victim)
+            }
+            state.tenants[submission.tenant] = book
+            for victim in evicted { Self.remove(victim, from: &state, inputs: inputs) }
+
+            let serial = state.nextSerial
+            state.nextSerial += 1
+            var record = TaskRecord(
+                id: id, serial: serial, tenant: submission.tenant, parameters: parameters, inputKey: inputKey,
+                extra: submission.extra, outcome: submission.outcome, imageBaseURL: submission.imageBaseURL,
+                requestSummary: submission.requestSummary, submittedAt: now, durationMs: instant ? 0 : duration,
+                startedAt: nil, finishedAt: nil, status: .queued, failureReason: "")
+            state.tenants[submission.tenant, default: TenantBook()].taskCount += 1
+            state.tenants[submission.tenant, default: TenantBook()].unfinished += 1
+            state.serialToID[serial] = id
+            var finished: [TaskRecord] = []
+            if instant {
+                record.startedAt = now
+                state.records[id] = record
+                Self.finish(serial: serial, at: now, state: &state, finished: &finished)
+            } else {
+                state.records[id] = record
+                let job = TaskScheduler.Job(
+                    serial: serial, eligibleAt: now + max(0, queueMs), durationMs: duration,
+                    dedicated: submission.extra.enterprise)
+                let actions = state.scheduler.submit(job, at: now)
+                Self.apply(actions, to: &state, finished: &finished)
+            }
+            return .success((state.records[id] ?? record, finished))
+        }
+        let (record, finished) = try result.get()
+        notify(finished)
+        wakeups.signal()
+        return record
+    }
+
+    // MARK: reads
+
+    /// The task as `tenant` may see it now; nil when unknown, foreign or expired.
+    func snapshot(id: String, tenant: String) -> TaskSnapshot? {
+        let now = clock.nowMs()
+        let (snapshot, finished): (TaskSnapshot?, [TaskRecord]) = state.withLock { state in
+            var finished: [TaskRecord] = []
+            Self.advance(&state, to: now, ttl: settings.taskTTLMs, inputs: inputs, finished: &finished)
+            guard let record = state.records[id], record.tenant == tenant else { return (nil, finished) }
+            return (Self.describe(record, now: now, scheduler: &state.scheduler), finished)
+        }
+        notify(finished)
+        return snapshot
+    }
+
+    /// The stored task regardless of tenant (image downloads are authorised by their signature).
+    func record(id: String) -> TaskRecord? {
+        let now = clock.nowMs()
+        return state.withLock { state in
+            guard let record = state.records[id] else { return nil }
+            if let finishedAt = record.finishedAt, finishedAt + settings.taskTTLMs <= now { return nil }
+            return record
+        }
+    }
+
+    /// Every task of `tenant` (or all), oldest first, as they stand now.
+    func snapshots(tenant: String?) -> [TaskSnapshot] {
+        let now = clock.nowMs()
+        let (list, finished): ([TaskSnapshot], [TaskRecord]) = state.withLock { state in
+            var finished: [TaskRecord] = []
+            Self.advance(&state, to: now, ttl: settings.taskTTLMs, inputs: inputs, finished: &finished)
+            let records = state.records.values.filter { tenant == nil || $0.tenant == tenant }
+                .sorted { $0.serial < $1.serial }
+            return (records.map { Self.describe($0, now: now, scheduler: &state.scheduler) }, finished)
+        }
+        notify(finished)
+        return list
+    }
+
+    /// Counts by status, the queue depth and the number stored (for metrics).
+    func statistics() -> (byStatus: [TaskStatus: Int], queued: Int, running: Int, stored: Int) {
+        state.withLock { state in
+            var counts: [TaskStatus: Int] = [:]
+            for record in state.records.values { counts[record.status, default: 0] += 1 }
+            return (counts, state.scheduler.queuedCount, state.scheduler.runningCount, state.records.count)
+        }
+    }
+
+    // MARK: time
+
+    /// Runs the lifecycle up to the clock's now: starts, finishes, expiry.
+    func advanceToNow() {
+        let now = clock.nowMs()
+        let finished: [TaskRecord] = state.withLock { state in
+            var finished: [TaskRecord] = []
+            Self.advance(&state, to: now, ttl: settings.taskTTLMs, inputs: inputs, finished: &finished)
+            return finished
+        }
+        notify(finished)
+    }
+
+    /// The next mock instant at which something changes by itself (a start, a finish, an expiry).
+    func nextEventTime() -> Int64? {
+        state.withLock { state in
+            let expiry = state.expiryOrder.first { _ in true }.map { $0.0 + settings.taskTTLMs }
+            return [state.scheduler.nextEventTime(), expiry].compactMap { $0 }.min()
+        }
+    }
+
+    // MARK: control
+
+    enum ForceError: Error, Equatable {
+        case notFound
+        case alreadyFinished(TaskStatus)
+    }
+
+    /// Ends a task now with `outcome` (the control plane's complete/fail).
+    func force(id: String, tenant: String?, outcome: PlannedOutcome) throws(ForceError) -> TaskRecord {
+        let now = clock.nowMs()
+        let result: Result<(TaskRecord, [TaskRecord]), ForceError> = state.withLock { state in
+            var finished: [TaskRecord] = []
+            Self.advance(&state, to: now, ttl: settings.taskTTLMs, inputs: inputs, finished: &finished)
+            guard var record = state.records[id], tenant == nil || record.tenant == tenant else {
+                return .failure(.notFound)
+            }
+            guard !record.status.isFinished else { return .failure(.alreadyFinished(record.status)) }
+            record.outcome = outcome
+            state.records[id] = record
+            let actions = state.scheduler.finishNow(serial: record.serial, at: now)
+            Self.apply(actions, to: &state, finished: &finished)
+            if state.records[id]?.finishedAt == nil {
+                Self.finish(serial: record.serial, at: now, state: &state, finished: &finished)
+            }
+            return .success((state.records[id]!, finished))
+        }
+        let (record, finished) = try result.get()
+        notify(finished)
+        wakeups.signal()
+        return record
+    }
+
+    /// Drops every task of `tenant`, or of all tenants.
+    func reset(tenant: String?) {
+        state.withLock { state in
+            let doomed = state.records.values.filter { tenant == nil || $0.tenant == tenant }.map(\.id)
+            for id in doomed { Self.remove(id, from: &state, inputs: inputs) }
+        }
+        wakeups.signal()
+    }
+
+    // MARK: internals (all called with the lock held)
+
+    private func notify(_ finished: [TaskRecord]) {
+        guard !finished.isEmpty, let handler = finishedHandler.withLock({ $0 }) else { return }
+        handler(finished)
+    }
+
+    private static func advance(
+        _ state: inout State, to now: Int64, ttl: Int64, inputs: InputImageStore, finished: inout [TaskRecord]
+    ) {
+        let actions = state.scheduler.advance(to: now)
+        apply(actions, to: &state, finished: &finished)
+        // Expire finished tasks whose time is up (finishing order is time order).
+        while let (finishedAt, id) = state.expiryOrder.first(where: { _ in true }), finishedAt + ttl <= now {
+            state.expiryOrder.remove { _ in true }
+            if let record = state.records[id], record.finishedAt == finishedAt {
+                remove(id, from: &state, inputs: inputs)
+            }
+        }
+    }
+
+    private static func apply(_ actions: [TaskScheduler.Action], to state: inout State, finished: inout [TaskRecord]) {
+        for action in actions {
+            switch action {
+            case .started(let serial, let at):
+                guard let id = state.serialToID[serial] else { continue }
+                state.records[id]?.startedAt = at
+                state.records[id]?.status = .processing
+            case .finished(let serial, let at):
+                finish(serial: serial, at: at, state: &state, finished: &finished)
+            }
+        }
+    }
+
+    private static func finish(serial: Int, at time: Int64, state: inout State, finished: inout [TaskRecord]) {
+        guard let id = state.serialToID.removeValue(forKey: serial), var record = state.records[id] else { return }
+        if record.startedAt == nil { record.startedAt = time }
+        record.finishedAt = time
+        switch record.outcome {
+        case .succeed:
+            record.status = .succeed
+        case .fail(let reason):
+            record.status = .failed
+            record.failureReason = reason
+        }
+        state.records[id] = record
+        state.tenants[record.tenant]?.unfinished -= 1
+        state.tenants[record.tenant]?.finishedOrder.append(id)
+        state.expiryOrder.append((time, id))
+        finished.append(record)
+    }
+
+    private static func oldestFinished(_ book: inout TenantBook, records: [String: TaskRecord]) -> String? {
+        while let id = book.finishedOrder.first(where: { _ in true }) {
+            book.finishedOrder.remove { _ in true }
+            if let record = records[id], record.status.isFinished { return id }
+        }
+        return nil
+    }
+
+    private static func remove(_ id: String, from state: inout State, inputs: InputImageStore) {
+        guard let record = state.records.removeValue(forKey: id) else { return }
+        if state.serialToID.removeValue(forKey: record.serial) != nil {
+            state.scheduler.cancel(serial: record.serial)
+            state.tenants[record.tenant]?.unfinished -= 1
+        }
+        state.tenants[record.tenant]?.taskCount -= 1
+        if state.tenants[record.tenant]?.taskCount == 0 { state.tenants[record.tenant] = nil }
+        if let key = record.inputKey { inputs.release(key) }
+    }
+
+    private static func describe(_ record: TaskRecord, now: Int64, scheduler: inout TaskScheduler) -> TaskSnapshot {
+        switch record.status {
+        case .succeed, .failed:
+            return TaskSnapshot(record: record, status: record.status, progressPercent: 0, etaSeconds: 0)
+        case .processing:
+            let start = record.startedAt ?? now
+            let end = start + record.durationMs
+            let elapsed = max(0, now - start)
+            let progress = record.durationMs > 0 ? Int(elapsed * 100 / record.durationMs) : 99
+            return TaskSnapshot(
+                record: record, status: .processing, progressPercent: min(99, max(1, progress)),
+                etaSeconds: secondsUntil(end, from: now))
+        case .queued:
+            let start = scheduler.projectedStart(of: record.serial) ?? now
+            return TaskSnapshot(
+                record: record, status: .queued, progressPercent: 0,
+                etaSeconds: secondsUntil(start + record.durationMs, from: now))
+        }
+    }
+
+    private static func secondsUntil(_ target: Int64, from now: Int64) -> Int {
+        Int(max(0, (target - now + 999) / 1000))
+    }
+}

@@ -1,0 +1,315 @@
+import ImageCodecs
+
+/// How literally the docs are read (SPEC §4.4).
+enum ValidationMode: Sendable, Equatable {
+    /// What the official SDKs send is accepted: null is absent, SDK defaults fill required
+    /// fields, unknown keys are ignored; each tolerance becomes a warning.
+    case compat
+    /// The docs to the letter: every tolerance above is a violation.
+    case strict
+}
+
+/// An input image that passed its checks: the decoded file bytes and what its header says.
+struct InputImage: Sendable, Equatable {
+    let bytes: [UInt8]
+    let header: ImageHeader
+}
+
+/// A body that passed every rule.
+struct ValidatedBody: Sendable {
+    /// The body with nulls removed and SDK defaults applied (compat mode), keys in body order.
+    let body: JSONObject
+    /// Every image field's decoded bytes, by JSON path (`request.image_base64` …).
+    let images: [String: InputImage]
+    /// The tolerances applied, one sentence each.
+    let warnings: [String]
+}
+
+/// Walks a JSON body against an `ObjectSchema`, collecting every violation (SPEC §3 order: those
+/// of keys present in the body, in body order, then missing required fields in table order).
+struct RequestValidator {
+    let mode: ValidationMode
+    private var present: [Violation] = []
+    private var missing: [Violation] = []
+    private var warnings: [String] = []
+    private var images: [String: InputImage] = [:]
+
+    init(mode: ValidationMode) {
+        self.mode = mode
+    }
+
+    /// Parses and validates a request body against `schema`.
+    /// - Throws: `APIError` (400 `INVALID_REQUEST_BODY`) naming the first violation.
+    static func validate(body: [UInt8], schema: ObjectSchema, mode: ValidationMode) throws(APIError) -> ValidatedBody {
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(body)
+        } catch {
+            throw APIError.invalidBody(
+                "request body is not valid JSON: \(error.description)",
+                metadata: [("path", "$"), ("offset", String(error.offset)), ("reason", error.reason)])
+        }
+        guard case .object(let object) = json else {
+            throw APIError.violations([
+                Violation(path: "body", expected: "a JSON object", actual: RequestValidator.describe(json))
+            ])
+        }
+        var validator = RequestValidator(mode: mode)
+        let normalized = validator.validateObject(object, schema: schema, path: "")
+        let violations = validator.present + validator.missing
+        if !violations.isEmpty { throw APIError.violations(violations) }
+        return ValidatedBody(body: normalized, images: validator.images, warnings: validator.warnings)
+    }
+
+    private static func join(_ path: String, _ name: String) -> String {
+        path.isEmpty ? name : "\(path).\(name)"
+    }
+
+    // MARK: objects
+
+    private mutating func validateObject(_ object: JSONObject, schema: ObjectSchema, path: String) -> JSONObject {
+        var normalized = JSONObject()
+        var nulled = Set<String>()
+        for (key, value) in object.entries {
+            let fieldPath = RequestValidator.join(path, key)
+            guard let rule = schema.rule(named: key) else {
+                if mode == .strict {
+                    present.append(Violation(path: fieldPath, expected: "absent (not a documented field)", actual: RequestValidator.describe(value)))
+                } else {
+                    warnings.append("\(fieldPath): unknown field ignored")
+                }
+                continue
+            }
+            if value.isNull {
+                nulled.insert(key)
+                if rule.nullable { continue }
+                if mode == .strict {
+                    present.append(Violation(path: fieldPath, expected: RequestValidator.expectation(rule.kind), actual: "null"))
+                } else if !rule.isRequired {
+                    warnings.append("\(fieldPath): null treated as absent")
+                }
+                continue
+            }
+            if let checked = validateValue(value, kind: rule.kind, path: fieldPath) {
+                normalized[key] = checked
+            }
+        }
+        for rule in schema.fields where normalized[rule.name] == nil && object[rule.name] == nil || nulled.contains(rule.name) {
+            let fieldPath = RequestValidator.join(path, rule.name)
+            let actual = nulled.contains(rule.name) ? "null" : "nothing (the field is missing)"
+            switch rule.requirement {
+            case .optional:
+                continue
+            case .required:
+                if nulled.contains(rule.name) && mode == .strict { continue }  // reported where it stood
+                missing.append(Violation(path: fieldPath, expected: RequestValidator.expectation(rule.kind), actual: actual))
+            case .requiredWithSDKDefault(let defaultValue):
+                if mode == .strict {
+                    if !nulled.contains(rule.name) {
+                        missing.append(Violation(path: fieldPath, expected: RequestValidator.expectation(rule.kind), actual: actual))
+                    }
+                } else {
+                    normalized[rule.name] = defaultValue
+                    let shown = JSONWriter.string(defaultValue)
+                    warnings.append("\(fieldPath): \(nulled.contains(rule.name) ? "null" : "missing"), SDK default \(shown) applied")
+                }
+            }
+        }
+        for constraint in schema.constraints {
+            switch constraint {
+            case .notGreater(let lower, let upper):
+                if let low = normalized[lower]?.doubleValue, let high = normalized[upper]?.doubleValue, low > high {
+                    present.append(
+                        Violation(
+                            path: RequestValidator.join(path, upper),
+                            expected: "a number not below \(lower) (\(RequestValidator.format(low)))",
+                            actual: RequestValidator.format(high)))
+                }
+            }
+        }
+        return normalized
+    }
+
+    // MARK: values
+
+    /// Checks one non-null value; returns it (normalized) when it passed, nil after recording a
+    /// violation.
+    private mutating func validateValue(_ value: JSONValue, kind: ValueKind, path: String) -> JSONValue? {
+        func fail(_ actual: String? = nil) -> JSONValue? {
+            present.append(Violation(path: path, expected: RequestValidator.expectation(kind), actual: actual ?? RequestValidator.describe(value)))
+            return nil
+        }
+        switch kind {
+        case .string(let minLength, let maxLength):
+            guard let string = value.stringValue else { return fail() }
+            let count = string.unicodeScalars.count
+            if count < minLength || (maxLength.map { count > $0 } ?? false) {
+                return fail(RequestValidator.describe(value))
+            }
+            return value
+        case .enumeration(let allowed):
+            guard let string = value.stringValue, allowed.contains(string) else { return fail() }
+            return value
+        case .integer(let min, let max):
+            guard let integer = value.integerValue, integer >= min, integer <= max else { return fail() }
+            return .number(JSONNumber(integer))
+        case .integerEnum(let allowed):
+            guard let integer = value.integerValue, allowed.contains(integer) else { return fail() }
+            return .number(JSONNumber(integer))
+        case .number(let min, let max, let minExclusive):
+            guard let double = value.doubleValue else { return fail() }
+            let aboveMin = minExclusive ? double > min : double >= min
+            guard aboveMin, double <= max else { return fail() }
+            return value
+        case .boolean:
+            guard value.boolValue != nil else { return fail() }
+            return value
+        case .httpURL:
+            guard let string = value.stringValue, HTTPURLCheck.isAbsoluteHTTPURL(string) else { return fail() }
+            return value
+        case .s3BucketName:
+            guard let string = value.stringValue, S3Names.isValidBucketName(string) else { return fail() }
+            return value
+        case .s3ObjectPath:
+            guard let string = value.stringValue, S3Names.isValidPath(string) else { return fail() }
+            return value
+        case .image(let limits):
+            guard let string = value.stringValue else { return fail() }
+            return validateImage(string, limits: limits, path: path) ? value : nil
+        case .object(let schema):
+            guard let object = value.objectValue else { return fail() }
+            return .object(validateObject(object, schema: schema, path: path))
+        case .array(let element, let minItems, let maxItems):
+            guard let array = value.arrayValue else { return fail() }
+            if array.count < minItems || (maxItems.map { array.count > $0 } ?? false) { return fail() }
+            var checked: [JSONValue] = []
+            for (i, item) in array.enumerated() {
+                let itemPath = "\(path)[\(i)]"
+                if item.isNull {
+                    present.append(Violation(path: itemPath, expected: RequestValidator.expectation(element), actual: "null"))
+                    continue
+                }
+                if let ok = validateValue(item, kind: element, path: itemPath) { checked.append(ok) }
+            }
+            return .array(checked)
+        }
+    }
+
+    // MARK: images
+
+    private mutating func validateImage(_ text: String, limits: ImageLimits, path: String) -> Bool {
+        func violate(_ expected: String, _ actual: String) -> Bool {
+            present.append(Violation(path: path, expected: expected, actual: actual))
+            return false
+        }
+        var payload = Substring(text)
+        if payload.hasPrefix("data:") {
+            guard let comma = payload.firstIndex(of: ","), payload[..<comma].hasSuffix(";base64") else {
+                return violate("base64 image data", "a data: URL that is not base64")
+            }
+            if mode == .strict {
+                return violate("plain base64 image data (no data: URL prefix)", "a data: URL prefix")
+            }
+            warnings.append("\(path): data: URL prefix stripped")
+            payload = payload[payload.index(after: comma)...]
+        }
+        let bytes: [UInt8]
+        do {
+            guard let decoded = try Base64.decode(payload.utf8, maxBytes: limits.maxBytes) else {
+                return violate(
+                    "an image of at most \(limits.maxBytes) bytes (decoded)",
+                    "more than \(limits.maxBytes) bytes")
+            }
+            bytes = decoded
+        } catch {
+            let actual: String
+            switch error {
+            case .invalidCharacter(let offset): actual = "an invalid base64 character at offset \(offset)"
+            case .invalidLength: actual = "base64 text of an impossible length"
+            case .misplacedPadding(let offset): actual = "'=' padding inside the data at offset \(offset)"
+            }
+            return violate("standard base64 image data", actual)
+        }
+        if bytes.isEmpty { return violate("a PNG, JPEG or WebP image", "an empty string") }
+        do {
+            let header = try ImageInspector.inspect(bytes, maxPixels: limits.maxPixels)
+            if let side = limits.maxSide, header.width > side || header.height > side {
+                return violate(
+                    "an image of at most \(side)x\(side) pixels", "\(header.width)x\(header.height) pixels")
+            }
+            images[path] = InputImage(bytes: bytes, header: header)
+            return true
+        } catch {
+            switch error {
+            case .unrecognizedFormat:
+                return violate("a PNG, JPEG or WebP image", "not a PNG, JPEG or WebP image")
+            case .tooManyPixels(let width, let height, let limit):
+                return violate(
+                    "an image of at most \(limit) pixels (16 megapixels)",
+                    "\(width)x\(height) = \(width * height) pixels")
+            case .truncated(let format):
+                return violate("a complete \(format.rawValue.uppercased()) image", "a truncated file")
+            case .corrupt(let format, let why):
+                return violate("a valid \(format.rawValue.uppercased()) image", "a corrupt file (\(why))")
+            case .encodingFailed(let why):
+                return violate("a PNG, JPEG or WebP image", why)
+            }
+        }
+    }
+
+    // MARK: descriptions
+
+    /// What a kind expects, as the words after "must be".
+    static func expectation(_ kind: ValueKind) -> String {
+        switch kind {
+        case .string(let minLength, let maxLength):
+            switch (minLength, maxLength) {
+            case (0, let max?): return "a string of at most \(max) characters"
+            case (1, nil): return "a non-empty string"
+            case (let min, let max?): return "a string of \(min) to \(max) characters"
+            case (let min, nil): return "a string of at least \(min) characters"
+            }
+        case .enumeration(let allowed):
+            return "one of " + allowed.map { "'\($0)'" }.joined(separator: ", ")
+        case .integer(let min, let max): return "an integer in [\(min), \(max)]"
+        case .integerEnum(let allowed): return "one of the integers " + allowed.map(String.init).joined(separator: ", ")
+        case .number(let min, let max, let minExclusive):
+            return "a number in \(minExclusive ? "(" : "[")\(format(min)), \(format(max))]"
+        case .boolean: return "a boolean"
+        case .image: return "a base64 PNG, JPEG or WebP image"
+        case .httpURL: return "an absolute http or https URL"
+        case .s3BucketName: return "an S3 bucket name (3-63 lowercase letters, digits, '.', '-')"
+        case .s3ObjectPath: return "an S3 key prefix without '..' segments"
+        case .object: return "an object"
+        case .array(_, let minItems, let maxItems):
+            switch (minItems, maxItems) {
+            case (0, let max?): return "an array of at most \(max) items"
+            case (let min, nil): return "an array of at least \(min) item\(min == 1 ? "" : "s")"
+            case (let min, let max?): return "an array of \(min) to \(max) items"
+            }
+        }
+    }
+
+    static func format(_ double: Double) -> String {
+        if double.rounded() == double && abs(double) < 1e15 { return String(Int64(double)) }
+        return String(double)
+    }
+
+    /// What came, short enough for one sentence.
+    static func describe(_ value: JSONValue) -> String {
+        switch value {
+        case .null: return "null"
+        case .bool(let b): return b ? "true" : "false"
+        case .number(let n): return n.integer.map(String.init) ?? format(n.double)
+        case .string(let s):
+            let count = s.unicodeScalars.count
+            if count > 40 {
+                return "a string of \(count) characters (\"\(String(String.UnicodeScalarView(s.unicodeScalars.prefix(24))))…\")"
+            }
+            if count == 0 { return "an empty string" }
+            return "\"\(s)\""
+        case .array(let a): return "an array of \(a.count) item\(a.count == 1 ? "" : "s")"
+        case .object: return "an object"
+        }
+    }
+}

@@ -1,0 +1,171 @@
+import ArgumentParser
+import Dispatch
+import FoundationEssentials
+import MicroHTTP
+import NovitaMock
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// `novita-mock`: flags (and their `NOVITA_MOCK_*` variables) → `MockConfiguration`, then serve
+/// until SIGINT/SIGTERM, draining in-flight requests.
+@main
+struct NovitaMockCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "novita-mock",
+        abstract: "A local emulator of the Novita AI image API (img2img, task-result, images).",
+        discussion: """
+            Every option can also be set by an environment variable NOVITA_MOCK_<OPTION_IN_UPPER_SNAKE>,
+            e.g. --max-body-mb ↔ NOVITA_MOCK_MAX_BODY_MB; a flag on the command line wins.
+            """)
+
+    @Option(help: "Bind address.") var host = "0.0.0.0"
+    @Option(help: "Port; 0 picks a free port and logs it.") var port = 8080
+    @Option(help: "Valid API keys: a comma list, or @file with one key per line. Unset: any non-empty key.")
+    var apiKeys: String?
+    @Option(help: "Request body limit in MiB.") var maxBodyMb = 64
+    @Option(help: "Simulated GPU slots.") var workers = 4
+    @Option(help: "Divides modelled durations (2 = twice as fast); 0 = instant.") var speed = 1.0
+    @Option(help: "real or virtual (virtual: time moves only through POST /__mock/clock).") var clock = "real"
+    @Option(help: "Seeds task ids, drawn seeds and fault probabilities so whole runs replay.") var seed: UInt64?
+    @Option(help: "Seconds a finished task is kept.") var taskTtl = 3600
+    @Option(help: "Tasks kept per tenant (API key).") var maxTasks = 100_000
+    @Option(help: "Base of image URLs (e.g. http://mock:8080). Unset: http:// + the submit's Host header.")
+    var publicUrl: String?
+    @Option(help: "HMAC key of image URLs. Unset: random per process.") var urlSecret: String?
+    @Option(help: "Encoded-image cache size in MiB.") var imageCacheMb = 256
+    @Flag(help: "Strict validation (the docs to the letter) for every request.") var strict = false
+    @Option(help: "Seconds an idle connection is kept open.") var connectionTimeout = 30
+    @Option(help: "HTTP poll threads; 0 = one per core.") var threads = 0
+    @Option(help: "Protects /__mock (except health and ready) with 'Authorization: Bearer <token>'.")
+    var adminToken: String?
+    @Option(help: "debug, info, warning or error.") var logLevel = "info"
+    @Option(help: "text, or json for one JSON object per line.") var logFormat = "text"
+
+    /// Reads `NOVITA_MOCK_*` variables for options not given on the command line.
+    static func main() {
+        let arguments = EnvironmentDefaults.merge(
+            arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment,
+            flags: ["strict"],
+            options: [
+                "host", "port", "api-keys", "max-body-mb", "workers", "speed", "clock", "seed", "task-ttl", "max-tasks",
+                "public-url", "url-secret", "image-cache-mb", "connection-timeout", "threads", "admin-token",
+                "log-level", "log-format",
+            ])
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    func makeConfiguration() throws -> MockConfiguration {
+        var configuration = MockConfiguration()
+        configuration.host = host
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0…65535, got \(port)") }
+        configuration.port = port
+        if let apiKeys { configuration.apiKeys = try Self.readKeys(apiKeys) }
+        guard maxBodyMb > 0 else { throw ValidationError("--max-body-mb must be positive, got \(maxBodyMb)") }
+        configuration.maxBodyBytes = maxBodyMb * 1024 * 1024
+        guard workers > 0 else { throw ValidationError("--workers must be at least 1, got \(workers)") }
+        configuration.workers = workers
+        guard speed >= 0, speed.isFinite else { throw ValidationError("--speed must be ≥ 0, got \(speed)") }
+        configuration.speed = speed
+        guard let mode = MockClock.Mode(rawValue: clock) else {
+            throw ValidationError("--clock must be real or virtual, got \(clock)")
+        }
+        configuration.clockMode = mode
+        configuration.seed = seed
+        guard taskTtl > 0 else { throw ValidationError("--task-ttl must be positive, got \(taskTtl)") }
+        configuration.taskTTLSeconds = taskTtl
+        guard maxTasks > 0 else { throw ValidationError("--max-tasks must be positive, got \(maxTasks)") }
+        configuration.maxTasksPerTenant = maxTasks
+        configuration.publicURL = publicUrl
+        configuration.urlSecret = urlSecret
+        guard imageCacheMb >= 0 else { throw ValidationError("--image-cache-mb must be ≥ 0, got \(imageCacheMb)") }
+        configuration.imageCacheBytes = imageCacheMb * 1024 * 1024
+        configuration.strict = strict
+        configuration.connectionTimeoutSeconds = max(1, connectionTimeout)
+        configuration.pollThreads = max(0, threads)
+        configuration.adminToken = adminToken
+        guard let level = LogLevel(rawValue: logLevel) else {
+            throw ValidationError("--log-level must be one of debug, info, warning, error, got \(logLevel)")
+        }
+        configuration.logLevel = level
+        guard let format = LogFormat(rawValue: logFormat) else {
+            throw ValidationError("--log-format must be text or json, got \(logFormat)")
+        }
+        configuration.logFormat = format
+        return configuration
+    }
+
+    static func readKeys(_ value: String) throws -> [String] {
+        var text = value
+        if value.hasPrefix("@") {
+            let path = String(value.dropFirst())
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ValidationError("--api-keys: cannot read \(path)")
+            }
+            text = String(decoding: data, as: UTF8.self)
+        }
+        let keys = text.split(whereSeparator: { $0 == "," || $0 == "\n" || $0 == "\r" })
+            .map { String($0.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        guard !keys.isEmpty else { throw ValidationError("--api-keys names no key") }
+        return keys
+    }
+
+    func run() throws {
+        let configuration = try makeConfiguration()
+        let logger = Logger(level: configuration.logLevel, format: configuration.logFormat)
+        let service = MockService(configuration: configuration, logger: logger)
+        var serverConfiguration = HTTPServerConfiguration()
+        serverConfiguration.host = configuration.host
+        serverConfiguration.port = configuration.port
+        serverConfiguration.pollThreads =
+            configuration.pollThreads > 0 ? configuration.pollThreads : max(1, ProcessInfo.processInfo.activeProcessorCount)
+        serverConfiguration.maxBodyBytes = configuration.maxBodyBytes
+        serverConfiguration.connectionTimeoutSeconds = configuration.connectionTimeoutSeconds
+        let server: HTTPServer
+        do {
+            server = try HTTPServer(configuration: serverConfiguration, handler: service.handle)
+        } catch {
+            logger.error("could not start the server", [("error", "\(error)")])
+            throw ExitCode(1)
+        }
+        service.start()
+        logger.info(
+            "novita-mock listening",
+            [
+                ("host", configuration.host), ("port", String(server.port)),
+                ("url", "http://\(configuration.host == "0.0.0.0" ? "127.0.0.1" : configuration.host):\(server.port)"),
+                ("clock", configuration.clockMode.rawValue), ("speed", String(configuration.speed)),
+            ])
+        SignalWaiter.waitForTermination()
+        logger.info("draining: no new connections, finishing in-flight requests")
+        service.beginDraining()
+        server.shutdown(graceSeconds: 10)
+        service.stop()
+        logger.info("stopped")
+    }
+}
+
+/// Blocks until SIGINT or SIGTERM arrives.
+enum SignalWaiter {
+    static func waitForTermination() {
+        let done = DispatchSemaphore(value: 0)
+        var sources: [any DispatchSourceSignal] = []
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { done.signal() }
+            source.resume()
+            sources.append(source)
+        }
+        done.wait()
+        for source in sources { source.cancel() }
+    }
+}
