@@ -38,3 +38,7 @@ public enum ImageEncoder {
         throw .encodingFailed("not implemented")
     }
 }
+
+public enum ImageMetadataReader {
+    public static func parameters(in bytes: [UInt8]) -> String? { nil }
+}
