@@ -20,6 +20,10 @@ struct NovitaMockCommand: ParsableCommand {
         discussion: """
             Every option can also be set by an environment variable NOVITA_MOCK_<OPTION_IN_UPPER_SNAKE>,
             e.g. --max-body-mb ↔ NOVITA_MOCK_MAX_BODY_MB; a flag on the command line wins.
+
+            Other commands:
+              novita-mock openapi       print the OpenAPI 3.1 document (the same rules the server enforces)
+              novita-mock healthcheck   exit 0 when the local server answers /__mock/ready (for HEALTHCHECK)
             """)
 
     @Option(help: "Bind address.") var host = "0.0.0.0"
@@ -47,6 +51,15 @@ struct NovitaMockCommand: ParsableCommand {
 
     /// Reads `NOVITA_MOCK_*` variables for options not given on the command line.
     static func main() {
+        switch CommandLine.arguments.dropFirst().first {
+        case "openapi":
+            print(OpenAPIDocument.yaml(), terminator: "")
+            return
+        case "healthcheck":
+            exit(Healthcheck.run(arguments: Array(CommandLine.arguments.dropFirst(2))))
+        default:
+            break
+        }
         let arguments = EnvironmentDefaults.merge(
             arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment,
             flags: ["strict"],
