@@ -56,7 +56,7 @@ struct NovitaMockCommand: ParsableCommand {
             print(OpenAPIDocument.yaml(), terminator: "")
             return
         case "healthcheck":
-            exit(Healthcheck.run(arguments: Array(CommandLine.arguments.dropFirst(2))))
+            Glibc.exit(Healthcheck.run(arguments: Array(CommandLine.arguments.dropFirst(2))))
         default:
             break
         }

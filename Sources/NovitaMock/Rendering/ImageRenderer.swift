@@ -1,29 +1,93 @@
 import ImageCodecs
 
-// Temporary stand-in: replaced by the real renderer (pattern, resize, blend, caption).
-struct RenderRequest: Sendable, Hashable {
-    var seed: UInt32
-    var index: Int
-    var width: Int
-    var height: Int
-    var prompt: String
-    var negativePrompt: String
-    var modelName: String
-    var strength: Double
-}
-
+/// Draws the mock's images (SPEC §7): the input resized and blended with the seeded pattern by
+/// `strength`, then the caption band. A pure function of its arguments: integer arithmetic only
+/// in the pixel paths, so the bytes match on every run, machine and thread count.
 enum ImageRenderer {
+    /// Full pattern weight in `blendWeight`'s fixed point.
+    static let blendOne = 1 << 16
+
+    /// img2img (or txt2img when `input` is nil): the input stretched to the requested size with
+    /// a good filter, the pattern blended over it by `strength`, then the caption.
     static func render(_ request: RenderRequest, input: PixelBuffer?) -> PixelBuffer {
-        var buffer = PixelBuffer(width: request.width, height: request.height)
-        var state = UInt64(request.seed) &+ 0x9E37_79B9
-        for i in 0..<buffer.rgb.count {
-            state = state &* 6_364_136_223_846_793_005 &+ 1
-            buffer.rgb[i] = UInt8(truncatingIfNeeded: state >> 56)
+        let width = max(1, request.width)
+        let height = max(1, request.height)
+        let weight = input == nil ? blendOne : blendWeight(request.strength)
+        var image: PixelBuffer
+        if let input, weight == 0 {
+            image = ImageResampler.resize(input, width: width, height: height)
+        } else {
+            image = ProceduralPattern(request).render(width: width, height: height)
+            if let input, weight < blendOne {
+                blend(pattern: &image, over: ImageResampler.resize(input, width: width, height: height), weight: weight)
+            }
         }
-        return buffer
+        caption(for: request, width: width, height: height).draw(into: &image)
+        return image
     }
 
+    /// upscale: the input resized by `factor` (rounded, at least 1 pixel) with a good filter,
+    /// no pattern, then a caption with `caption` on the first line and the sizes (no seed: an
+    /// upscale has none) on the second.
     static func upscale(_ input: PixelBuffer, factor: Double, caption: String) -> PixelBuffer {
-        input
+        let width = scaled(input.width, by: factor)
+        let height = scaled(input.height, by: factor)
+        var image = ImageResampler.resize(input, width: width, height: height)
+        let details = [
+            "\(width)x\(height) \u{B7} from \(input.width)x\(input.height)",
+            "\(width)x\(height) from \(input.width)x\(input.height)",
+            "\(width)x\(height)",
+        ]
+        CaptionBand(title: caption, details: details).draw(into: &image)
+        return image
+    }
+
+    /// The caption of a generated image: prompt, then seed, index and size.
+    static func caption(for request: RenderRequest, width: Int, height: Int) -> CaptionBand {
+        CaptionBand(
+            title: request.prompt,
+            details: details(seed: String(request.seed), index: request.index, width: width, height: height))
+    }
+
+    /// The second caption line, from most to least detailed (small images get the short forms).
+    static func details(seed: String, index: Int, width: Int, height: Int) -> [String] {
+        [
+            "seed \(seed) \u{B7} #\(index) \u{B7} \(width)x\(height)",
+            "seed \(seed) #\(index) \(width)x\(height)",
+            "seed \(seed) #\(index)",
+            "\(seed) #\(index)",
+        ]
+    }
+
+    /// `strength` (clamped to 0...1; NaN counts as 0) as a weight out of `blendOne`, converted
+    /// once so no floating point reaches the pixels.
+    static func blendWeight(_ strength: Double) -> Int {
+        guard strength > 0 else { return 0 }
+        guard strength < 1 else { return blendOne }
+        return Int(strength * Double(blendOne) + 0.5)
+    }
+
+    /// `pattern = input·(1 − w) + pattern·w`, per channel, rounded.
+    static func blend(pattern: inout PixelBuffer, over input: PixelBuffer, weight: Int) {
+        precondition(pattern.rgb.count == input.rgb.count, "blend needs equal sizes")
+        // 255 · 2^16 + 2^15 < 2^31: Int32 with wrapping operators is exact and vectorises.
+        let w = Int32(weight)
+        let keep = Int32(blendOne - weight)
+        let half = Int32(blendOne / 2)
+        input.rgb.withUnsafeBufferPointer { source in
+            pattern.rgb.withUnsafeMutableBufferPointer { target in
+                for i in 0..<target.count {
+                    let mixed = Int32(source[i]) &* keep &+ Int32(target[i]) &* w &+ half
+                    target[i] = UInt8(truncatingIfNeeded: mixed >> 16)
+                }
+            }
+        }
+    }
+
+    /// `size · factor`, rounded half away from zero, at least 1 (a non-finite factor keeps the size).
+    static func scaled(_ size: Int, by factor: Double) -> Int {
+        let product = Double(size) * factor
+        guard product.isFinite else { return size }
+        return max(1, Int(min(product.rounded(), Double(Int32.max))))
     }
 }

@@ -1,0 +1,105 @@
+import ImageCodecs
+
+/// The seeded "generated image" placeholder: a palette-mapped plasma backdrop, a few soft
+/// discs, rings and glows, and a vignette — smooth, colourful, and clearly different per seed.
+///
+/// Two random streams keep the roles apart, the way a diffusion seed fixes a composition:
+/// the *layout* (wave directions, shape positions and sizes) comes from the seed alone, the
+/// *style* (palette, wave phases, shape colours) from the seed mixed with a stable hash of the
+/// prompt, negative prompt and model. Different seeds change everything; different prompts
+/// recolour and reshape the same seed.
+struct ProceduralPattern: Sendable {
+    let palette: PatternPalette
+    let plasma: PatternPlasma
+    /// In drawing order: glows, then discs, then rings.
+    let shapes: [PatternShape]
+    /// Darkening at the corners, in 1/256.
+    let vignette: Int
+
+    init(seed: UInt32, prompt: String, negativePrompt: String, modelName: String) {
+        let layoutSeed = RenderRandom.mix(UInt64(seed) ^ 0x5EED_0F1A_7007_0001)
+        var textHash = RenderHash.fnv1a64(prompt)
+        textHash = RenderHash.fnv1a64([0xFF] + Array(negativePrompt.utf8), from: textHash)
+        textHash = RenderHash.fnv1a64([0xFE] + Array(modelName.utf8), from: textHash)
+        var layout = RenderRandom(seed: layoutSeed)
+        var style = RenderRandom(seed: RenderRandom.mix(layoutSeed ^ textHash))
+
+        palette = PatternPalette(random: &style)
+        plasma = PatternPlasma(layout: &layout, style: &style)
+        shapes = ProceduralPattern.makeShapes(layout: &layout, style: &style, palette: palette)
+        vignette = layout.int(in: 56...120)
+    }
+
+    init(_ request: RenderRequest) {
+        self.init(
+            seed: request.seed, prompt: request.prompt, negativePrompt: request.negativePrompt,
+            modelName: request.modelName)
+    }
+
+    /// Draws the pattern at `width × height`.
+    func render(width: Int, height: Int) -> PixelBuffer {
+        var rgb = [UInt8](repeating: 0, count: width * height * 3)
+        rgb.withUnsafeMutableBufferPointer { pixels in
+            plasma.fill(pixels, width: width, height: height, palette: palette)
+            for shape in shapes {
+                shape.draw(into: pixels, width: width, height: height)
+            }
+            applyVignette(pixels, width: width, height: height)
+        }
+        return PixelBuffer(width: width, height: height, rgb: rgb)
+    }
+
+    /// Four to eight shapes; sizes are fractions of the smaller side.
+    private static func makeShapes(
+        layout: inout RenderRandom, style: inout RenderRandom, palette: PatternPalette
+    ) -> [PatternShape] {
+        var byKind: [[PatternShape]] = [[], [], []]
+        for _ in 0..<layout.int(in: 4...8) {
+            let roll = layout.int(in: 0...99)
+            let kind: PatternShape.Kind = roll < 30 ? .glow : roll < 75 ? .disc : .ring
+            var radius = layout.int(in: 2600...14000)
+            if kind == .glow { radius = radius * 8 / 5 }
+            let shape = PatternShape(
+                kind: kind,
+                centerX: layout.int(in: 4000...61536),
+                centerY: layout.int(in: 4000...61536),
+                radius: radius,
+                opacity: kind == .disc ? layout.int(in: 70...170) : layout.int(in: 120...230),
+                color: shapeColor(kind: kind, style: &style, palette: palette))
+            byKind[kind == .glow ? 0 : kind == .disc ? 1 : 2].append(shape)
+        }
+        return byKind.flatMap { $0 }
+    }
+
+    /// A palette colour, lifted towards white (glows and rings shine; discs are tinted glass).
+    private static func shapeColor(
+        kind: PatternShape.Kind, style: inout RenderRandom, palette: PatternPalette
+    ) -> (Int, Int, Int) {
+        let index = style.int(in: 0...(PatternPalette.size - 1)) * 3
+        let lift = kind == .disc ? style.int(in: 0...60) : style.int(in: 110...200)
+        func lifted(_ c: UInt8) -> Int { Int(c) + (((255 - Int(c)) * lift) >> 8) }
+        return (lifted(palette.rgb[index]), lifted(palette.rgb[index + 1]), lifted(palette.rgb[index + 2]))
+    }
+
+    /// Darkens towards the corners by up to `vignette`/256, quadratic in the distance.
+    private func applyVignette(_ pixels: UnsafeMutableBufferPointer<UInt8>, width: Int, height: Int) {
+        let columns = (0..<width).map { x in square((2 * x + 1 - width) * 256 / width) }
+        let amount = vignette
+        columns.withUnsafeBufferPointer { columns in
+            for y in 0..<height {
+                let row = square((2 * y + 1 - height) * 256 / height)
+                var offset = y * width * 3
+                for x in 0..<width {
+                    // ≤ 2^17 · 120 → shade in 136...256; products stay far below 2^31.
+                    let shade = 256 &- (((columns[x] &+ row) &* amount) >> 17)
+                    pixels[offset] = UInt8(truncatingIfNeeded: (Int(pixels[offset]) &* shade) >> 8)
+                    pixels[offset + 1] = UInt8(truncatingIfNeeded: (Int(pixels[offset + 1]) &* shade) >> 8)
+                    pixels[offset + 2] = UInt8(truncatingIfNeeded: (Int(pixels[offset + 2]) &* shade) >> 8)
+                    offset += 3
+                }
+            }
+        }
+    }
+
+    private func square(_ n: Int) -> Int { n * n }
+}
