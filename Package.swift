@@ -28,17 +28,19 @@ let package = Package(
             name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(
             name: "CLibWebP", pkgConfig: "libwebpmux", providers: [.apt(["libwebp-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // The C that must be C: libpng's setjmp error handling.
         .target(name: "CImageShims", dependencies: ["CLibPNG"]),
 
         .target(name: "MicroHTTP", dependencies: ["CMicroHTTPD"], swiftSettings: swiftSettings),
+        .target(name: "OutboundHTTP", dependencies: ["CCurl"], swiftSettings: swiftSettings),
         .target(
             name: "ImageCodecs", dependencies: ["CImageShims", "CLibPNG", "CTurboJPEG", "CLibWebP"],
             swiftSettings: swiftSettings),
         .target(
             name: "NovitaMock",
             dependencies: [
-                "MicroHTTP", "ImageCodecs",
+                "MicroHTTP", "ImageCodecs", "OutboundHTTP",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings),
@@ -51,9 +53,10 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         .testTarget(name: "MicroHTTPTests", dependencies: ["MicroHTTP"], swiftSettings: swiftSettings),
+        .testTarget(name: "OutboundHTTPTests", dependencies: ["OutboundHTTP"], swiftSettings: swiftSettings),
         .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "NovitaMockTests", dependencies: ["NovitaMock", "MicroHTTP", "ImageCodecs"],
+            name: "NovitaMockTests", dependencies: ["NovitaMock", "MicroHTTP", "ImageCodecs", "OutboundHTTP"],
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings),
     ]
