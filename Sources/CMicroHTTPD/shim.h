@@ -1,1 +1,110 @@
+#ifndef CMICROHTTPD_SHIM_H
+#define CMICROHTTPD_SHIM_H
+
+/* Fixed-arity wrappers around libmicrohttpd's variadic functions, which Swift cannot call.
+ * Only MicroHTTP imports this module. */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <microhttpd.h>
+
+/* Daemon flags: internal polling threads with epoll (poll, then select, where epoll is missing),
+ * suspend/resume and an inter-thread channel so resumed connections are processed at once,
+ * and dual-stack IPv6 so "::" also accepts IPv4 clients. */
+static inline unsigned int cmhd_daemon_flags(int ipv6) {
+    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
+    if (MHD_YES == MHD_is_feature_supported(MHD_FEATURE_EPOLL)) {
+        flags |= MHD_USE_EPOLL;
+    } else if (MHD_YES == MHD_is_feature_supported(MHD_FEATURE_POLL)) {
+        flags |= MHD_USE_POLL;
+    }
+    if (ipv6) {
+        flags |= MHD_USE_DUAL_STACK;
+    }
+    return flags;
+}
+
+/* Result codes of cmhd_start_daemon besides a daemon. */
+#define CMHD_START_OK 0
+#define CMHD_START_BAD_ADDRESS 1
+#define CMHD_START_FAILED 2
+
+/* Starts a daemon bound to the numeric address `host` (IPv4, or IPv6 when `ipv6` is set).
+ * MHD binds inside MHD_start_daemon, so the address may live on this stack frame. */
+static inline struct MHD_Daemon *cmhd_start_daemon(
+    const char *host, int ipv6, uint16_t port,
+    MHD_AccessHandlerCallback handler, void *handler_cls,
+    MHD_RequestCompletedCallback completed, void *completed_cls,
+    unsigned int pool_size, unsigned int timeout_seconds, unsigned int connection_limit,
+    int *result)
+{
+    struct sockaddr_in v4;
+    struct sockaddr_in6 v6;
+    const struct sockaddr *address;
+    memset(&v4, 0, sizeof v4);
+    memset(&v6, 0, sizeof v6);
+    if (ipv6) {
+        v6.sin6_family = AF_INET6;
+        v6.sin6_port = htons(port);
+        if (1 != inet_pton(AF_INET6, host, &v6.sin6_addr)) {
+            *result = CMHD_START_BAD_ADDRESS;
+            return NULL;
+        }
+        address = (const struct sockaddr *)&v6;
+    } else {
+        v4.sin_family = AF_INET;
+        v4.sin_port = htons(port);
+        if (1 != inet_pton(AF_INET, host, &v4.sin_addr)) {
+            *result = CMHD_START_BAD_ADDRESS;
+            return NULL;
+        }
+        address = (const struct sockaddr *)&v4;
+    }
+    struct MHD_Daemon *daemon = MHD_start_daemon(
+        cmhd_daemon_flags(ipv6), port, NULL, NULL, handler, handler_cls,
+        MHD_OPTION_SOCK_ADDR, address,
+        MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
+        MHD_OPTION_THREAD_POOL_SIZE, pool_size,
+        MHD_OPTION_CONNECTION_TIMEOUT, timeout_seconds,
+        MHD_OPTION_CONNECTION_LIMIT, connection_limit,
+        MHD_OPTION_END);
+    *result = (NULL == daemon) ? CMHD_START_FAILED : CMHD_START_OK;
+    return daemon;
+}
+
+/* The port the daemon listens on (the one the kernel picked when 0 was asked), or 0. */
+static inline uint16_t cmhd_bind_port(struct MHD_Daemon *daemon) {
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
+    return (NULL == info) ? 0 : info->port;
+}
+
+/* Writes the client's numeric address into `buffer` (IPv4-mapped IPv6 as plain IPv4).
+ * Returns the length written, or 0 when unknown. */
+static inline size_t cmhd_client_address(struct MHD_Connection *connection, char *buffer, size_t size) {
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (NULL == info || NULL == info->client_addr || size < INET6_ADDRSTRLEN) {
+        return 0;
+    }
+    const struct sockaddr *address = info->client_addr;
+    const char *text = NULL;
+    if (AF_INET == address->sa_family) {
+        text = inet_ntop(AF_INET, &((const struct sockaddr_in *)address)->sin_addr, buffer, (socklen_t)size);
+    } else if (AF_INET6 == address->sa_family) {
+        const struct in6_addr *v6 = &((const struct sockaddr_in6 *)address)->sin6_addr;
+        if (IN6_IS_ADDR_V4MAPPED(v6)) {
+            text = inet_ntop(AF_INET, &v6->s6_addr[12], buffer, (socklen_t)size);
+        } else {
+            text = inet_ntop(AF_INET6, v6, buffer, (socklen_t)size);
+        }
+    }
+    return (NULL == text) ? 0 : strlen(buffer);
+}
+
+#endif

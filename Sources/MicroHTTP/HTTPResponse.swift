@@ -1,9 +1,38 @@
 /// Immutable bytes that a response can hand to the server without copying them per request
 /// (cached images). Thread-safe because it is never mutated after init.
-public final class SharedBytes: Sendable {
-    public let bytes: [UInt8]
-    public init(_ bytes: [UInt8]) { self.bytes = bytes }
-    public var count: Int { bytes.count }
+///
+/// The bytes live in one allocation whose address never changes, so the server can send them
+/// straight from it while a response is in flight (an `Array`'s storage address is only
+/// guaranteed inside `withUnsafeBufferPointer`).
+public final class SharedBytes: @unchecked Sendable {  // storage is written once in init, only read after
+    private let storage: UnsafeMutableRawBufferPointer
+
+    public init(_ bytes: [UInt8]) {
+        storage = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 16)
+        bytes.withUnsafeBytes { storage.copyMemory(from: $0) }
+    }
+
+    deinit { storage.deallocate() }
+
+    /// A fresh copy of the bytes. Costs O(count) on every access: prefer `withUnsafeBytes` or
+    /// `subscript` on hot paths.
+    public var bytes: [UInt8] { Array(UnsafeRawBufferPointer(storage)) }
+
+    public var count: Int { storage.count }
+
+    /// The byte at `index`.
+    public subscript(index: Int) -> UInt8 { UnsafeRawBufferPointer(storage)[index] }
+
+    /// Calls `body` with the bytes, without copying them. The pointer must not escape `body`.
+    public func withUnsafeBytes<Result, Failure: Error>(
+        _ body: (UnsafeRawBufferPointer) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        try body(UnsafeRawBufferPointer(storage))
+    }
+
+    /// The start of the storage, stable for the object's lifetime: the server retains `self`
+    /// for as long as libmicrohttpd may read from it.
+    var stableBaseAddress: UnsafeRawPointer? { UnsafeRawPointer(storage.baseAddress) }
 }
 
 /// The body of a response.

@@ -1,24 +1,101 @@
-/// Placeholder: the libmicrohttpd server is being written in its own change.
-public struct HTTPServerConfiguration: Sendable {
-    public var host: String = "0.0.0.0"
-    public var port: Int = 8080
-    public var pollThreads: Int = 2
-    public var maxBodyBytes: Int = 64 << 20
-    public var connectionTimeoutSeconds: Int = 30
-    public var connectionLimit: Int = 4096
-    public init() {}
-}
+import CMicroHTTPD
+import Glibc
+import Synchronization
 
-public enum HTTPServerError: Error, Sendable, Equatable {
-    case startFailed(String)
-}
-
+/// An HTTP/1.1 server on libmicrohttpd: a few polling threads parse requests and call `handler`,
+/// which answers at once or hands long work to background threads (`HTTPReply`).
+///
+/// Keep a reference for as long as the server should run: the last release shuts it down with no
+/// grace period.
 public final class HTTPServer: Sendable {
+    /// The port the server listens on: the configured one, or the one the kernel picked for 0.
     public let port: Int
+
+    private struct Running {
+        var daemon: OpaquePointer
+        var context: Unmanaged<ServerContext>
+    }
+
+    private let context: ServerContext
+    /// Nil once shutdown has begun.
+    private let running: Mutex<Running?>
+    /// Held for the whole of a shutdown, so a concurrent second call returns only once it is done.
+    private let stopping = Mutex(())
+
+    /// Starts listening at once.
+    /// - Parameter handler: called on a polling thread for every request; it must be quick and
+    ///   return `.later` for anything slow.
+    /// - Throws: `HTTPServerError.startFailed` when the address is not numeric, the port is taken, …
     public init(
         configuration: HTTPServerConfiguration, handler: @escaping @Sendable (HTTPRequest) -> HTTPReply
     ) throws(HTTPServerError) {
-        throw .startFailed("not implemented yet")
+        guard (0...65535).contains(configuration.port) else {
+            throw .startFailed("port \(configuration.port) is out of range")
+        }
+        let host = configuration.host == "localhost" ? "127.0.0.1" : configuration.host
+        let context = ServerContext(handler: handler, maxBodyBytes: configuration.maxBodyBytes)
+        let retained = Unmanaged.passRetained(context)
+        var result: Int32 = 0
+        let daemon = cmhd_start_daemon(
+            host, host.contains(":") ? 1 : 0, UInt16(configuration.port),
+            AccessHandler.callback, retained.toOpaque(),
+            AccessHandler.completed, retained.toOpaque(),
+            UInt32(clamping: max(configuration.pollThreads, 1)),
+            UInt32(clamping: max(configuration.connectionTimeoutSeconds, 0)),
+            UInt32(clamping: max(configuration.connectionLimit, 1)),
+            &result)
+        guard let daemon else {
+            retained.release()
+            if result == CMHD_START_BAD_ADDRESS {
+                throw .startFailed("host \(configuration.host) is not a numeric IPv4 or IPv6 address")
+            }
+            let reason = String(cString: strerror(errno))
+            throw .startFailed(
+                "libmicrohttpd could not listen on \(configuration.host):\(configuration.port) (\(reason))")
+        }
+        self.context = context
+        self.port = Int(cmhd_bind_port(daemon))
+        self.running = Mutex(Running(daemon: daemon, context: retained))
     }
-    public func shutdown(graceSeconds: Double = 10) {}
+
+    deinit {
+        shutdown(graceSeconds: 0)
+    }
+
+    /// Stops the server gracefully: stops accepting (the port is free when this returns), lets
+    /// requests in flight finish for up to `graceSeconds`, then closes every connection.
+    ///
+    /// Idempotent: later calls return once the server is stopped. Never call it from a handler.
+    public func shutdown(graceSeconds: Double = 10) {
+        stopping.withLock { _ in stop(graceSeconds: graceSeconds) }
+    }
+
+    private func stop(graceSeconds: Double) {
+        guard let running = running.withLock({ $0.take() }) else { return }
+        context.isDraining.store(true, ordering: .relaxed)
+        // Close the listening socket now rather than at MHD_stop_daemon: new clients are refused
+        // while the requests in flight drain.
+        let listenSocket = MHD_quiesce_daemon(running.daemon)
+        if listenSocket >= 0 { close(listenSocket) }
+
+        let clock = ContinuousClock()
+        // NaN, negative or absurd graces must not trap the conversion below.
+        let grace = graceSeconds.isNaN ? 0 : min(max(graceSeconds, 0), 10_000_000)
+        let deadline = clock.now + .milliseconds(Int64(grace * 1000))
+        while context.inFlightCount > 0, clock.now < deadline {
+            usleep(5_000)
+        }
+        // MHD must not stop with suspended connections: wake the stragglers so it closes them.
+        for request in context.inFlightRequests {
+            request.abandon()
+        }
+        MHD_stop_daemon(running.daemon)
+        // Only now can no callback run any more.
+        running.context.release()
+    }
+}
+
+extension HTTPServer {
+    /// Requests that reached the handler stage and are not yet complete (tests check for leaks).
+    var inFlightRequestCount: Int { context.inFlightCount }
 }

@@ -29,8 +29,35 @@ public struct MockConfiguration: Sendable {
     /// Seconds an idle connection is kept.
     public var connectionTimeoutSeconds = 30
     public var adminToken: String? = nil
+    /// Entries the request journal keeps.
+    public var journalEntries = 1000
+    /// Bytes the request journal keeps at most.
+    public var journalBytes = 16 * 1024 * 1024
+    /// `--rate-limit`, e.g. `img2img=10/min`; nil: no limits.
+    public var rateLimit: String? = nil
+    /// Milliseconds one webhook delivery attempt may take.
+    public var webhookTimeoutMs = 5000
+    /// S3-compatible endpoint for custom storage; nil writes under `storageDirectory`.
+    public var s3Endpoint: String? = nil
+    public var storageDirectory = "./mock-storage"
+    /// Credentials for `s3Endpoint` (the executable reads AWS_ACCESS_KEY_ID and friends).
+    public var s3AccessKeyID: String? = nil
+    public var s3SecretAccessKey: String? = nil
+    public var s3SessionToken: String? = nil
     public var logLevel: LogLevel = .info
     public var logFormat: LogFormat = .text
 
     public init() {}
+}
+
+extension MockConfiguration {
+    /// Why a `--rate-limit` value is not acceptable, or nil when it is.
+    public static func rateLimitProblem(_ text: String) -> String? {
+        do {
+            _ = try RateLimiter.parse(text)
+            return nil
+        } catch {
+            return error.message
+        }
+    }
 }

@@ -1,6 +1,7 @@
 import Crypto
 import Dispatch
 public import MicroHTTP
+import OutboundHTTP
 import Synchronization
 
 /// The whole mock as a function from `HTTPRequest` to `HTTPReply`: routes, validation, tasks,
@@ -15,6 +16,12 @@ public final class MockService: Sendable {
     let images: ImageService
     let signer: ImageURLSigner
     let authenticator: Authenticator
+    let journal: RequestJournal
+    let faults: FaultInjector
+    let rateLimiter: RateLimiter
+    let metrics = Metrics()
+    let webhooks: WebhookDispatcher
+    let objectStore: any ObjectStore
     private let router: Router
     private let phase = Mutex(Phase.starting)
     private let driverRunning = SharedFlag()
@@ -44,7 +51,24 @@ public final class MockService: Sendable {
         }
         signer = ImageURLSigner(secret: secret)
         authenticator = Authenticator(apiKeys: configuration.apiKeys)
+        journal = RequestJournal(maxEntries: configuration.journalEntries, maxBytes: configuration.journalBytes)
+        faults = FaultInjector(random: random)
+        rateLimiter = RateLimiter(limits: (try? RateLimiter.parse(configuration.rateLimit ?? "")) ?? [])
+        let client = OutboundHTTPClient()
+        webhooks = WebhookDispatcher(
+            client: client, clock: clock, timeoutMs: configuration.webhookTimeoutMs, metrics: metrics, logger: logger,
+            wakeups: store.wakeups)
+        if let endpoint = configuration.s3Endpoint, !endpoint.isEmpty {
+            objectStore = S3ObjectStore(
+                endpoint: endpoint,
+                credentials: S3Credentials(
+                    accessKeyID: configuration.s3AccessKeyID ?? "", secretAccessKey: configuration.s3SecretAccessKey ?? "",
+                    sessionToken: configuration.s3SessionToken), client: client, timeoutMs: 30_000)
+        } else {
+            objectStore = LocalObjectStore(root: configuration.storageDirectory)
+        }
         router = Self.routes
+        store.onFinished { [weak self] records in self?.tasksFinished(records) }
     }
 
     private static let routes: Router = {
@@ -56,23 +80,155 @@ public final class MockService: Sendable {
         router.add(.exact("/__mock/health"), [("GET", { _, _ in .now(.json(["status": "ok"])) })])
         router.add(.exact("/__mock/ready"), [("GET", { $0.readiness($1) })])
         router.add(.exact("/__mock/clock"), [("GET", { $0.clockState($1) }), ("POST", { $0.changeClock($1) })])
+        router.add(.exact("/__mock/metrics"), [("GET", { $0.metricsText($1) })])
+        router.add(.exact("/__mock/reset"), [("POST", { $0.reset($1) })])
+        router.add(.exact("/__mock/tasks"), [("GET", { $0.listTasks($1) })])
+        router.add(.prefix("/__mock/tasks/"), [("GET", { $0.inspectTask($1) }), ("POST", { $0.forceTask($1) })])
+        router.add(.exact("/__mock/requests"), [("GET", { $0.listRequests($1) }), ("DELETE", { $0.clearRequests($1) })])
+        router.add(
+            .exact("/__mock/faults"),
+            [("GET", { $0.listFaults($1) }), ("POST", { $0.addFault($1) }), ("DELETE", { $0.deleteFaults($1) })])
+        router.add(.prefix("/__mock/faults/"), [("DELETE", { $0.deleteFault($1) })])
+        router.add(.exact("/__mock/webhooks"), [("GET", { $0.listWebhookAttempts($1) })])
         return router
     }()
 
     /// Answers one request. Never throws, never answers 5xx by accident.
     public func handle(_ request: HTTPRequest) -> HTTPReply {
+        let started = ContinuousClock.now
+        let reply = dispatch(request)
+        return instrument(reply, request: request, started: started)
+    }
+
+    /// Resolves a route, then applies the control plane's admin token, or the faults and rate
+    /// limits that apply to API routes.
+    private func dispatch(_ request: HTTPRequest) -> HTTPReply {
         if request.bodyTooLarge {
             return .now(APIError.bodyTooLarge(limitBytes: configuration.maxBodyBytes).response)
         }
+        let handler: RouteHandler
         switch router.resolve(method: request.method, path: request.path) {
-        case .success(let handler):
+        case .success(let resolved): handler = resolved
+        case .failure(let error): return .now(error.response)
+        }
+        if Self.isControlPlane(request.path) {
+            if let token = configuration.adminToken, !token.isEmpty,
+                request.path != "/__mock/health" && request.path != "/__mock/ready"
+            {
+                let given = Authenticator.key(from: request).map { Array($0.utf8) } ?? []
+                guard ImageURLSigner.constantTimeEqual(given, Array(token.utf8)) else {
+                    return .now(APIError.unauthorized.response)
+                }
+            }
             return handler(self, request)
-        case .failure(let error):
-            return .now(error.response)
+        }
+        let key = Authenticator.key(from: request)
+        if let effect = faults.effect(
+            method: request.method, path: request.path, apiKey: key, testID: request.headers["X-Test-Id"])
+        {
+            return apply(effect) { handler(self, request) }
+        }
+        if let key, let wait = rateLimiter.admit(path: request.path, tenant: key, now: clock.nowMs()) {
+            return .now(
+                APIError.rateLimited("rate limit exceeded for \(request.path); retry in \(wait) s", retryAfterSeconds: wait)
+                    .response)
+        }
+        return handler(self, request)
+    }
+
+    static func isControlPlane(_ path: String) -> Bool { path.hasPrefix("/__mock/") }
+
+    /// The reply a fault turns a request into.
+    private func apply(_ effect: FaultEffect, handler: @escaping @Sendable () -> HTTPReply) -> HTTPReply {
+        let base: HTTPReply
+        if effect.dropConnection {
+            base = .now(.drop)
+        } else if let status = effect.status {
+            var error: APIError
+            switch status {
+            case 429:
+                error = .rateLimited(
+                    "rate limit exceeded (injected by fault \(effect.ruleID))",
+                    retryAfterSeconds: effect.retryAfterSeconds ?? 1)
+            case 503:
+                error = APIError(
+                    status: 503, reason: "SERVICE_UNAVAILABLE",
+                    message: "service unavailable (injected by fault \(effect.ruleID))")
+                if let retry = effect.retryAfterSeconds { error.headers.set("Retry-After", String(retry)) }
+            default:
+                error = APIError(
+                    status: 500, reason: "INTERNAL_ERROR", message: "internal error (injected by fault \(effect.ruleID))")
+            }
+            error.metadata.append(("fault_id", effect.ruleID))
+            base = .now(error.response)
+        } else if effect.delayMs > 0 {
+            // The handler runs after the delay, so a delayed submit creates its task late.
+            base = .later { Self.resolveNow(handler()) }
+        } else {
+            base = handler()
+        }
+        let slowed = effect.slowBodyBytesPerSecond > 0 ? Self.slowing(base, to: effect.slowBodyBytesPerSecond) : base
+        return effect.delayMs > 0 ? .after(milliseconds: effect.delayMs, slowed) : slowed
+    }
+
+    private static func slowing(_ reply: HTTPReply, to rate: Int) -> HTTPReply {
+        switch reply {
+        case .now(var response):
+            response.bodyBytesPerSecond = rate
+            return .now(response)
+        case .later(let work):
+            return .later {
+                var response = work()
+                response.bodyBytesPerSecond = rate
+                return response
+            }
+        case .after(let ms, let next):
+            return .after(milliseconds: ms, slowing(next, to: rate))
+        }
+    }
+
+    /// Runs a handler's reply to completion on the current (background) thread.
+    static func resolveNow(_ reply: HTTPReply) -> HTTPResponse {
+        switch reply {
+        case .now(let response): return response
+        case .later(let work): return work()
+        case .after(_, let next): return resolveNow(next)
+        }
+    }
+
+    /// Wraps a reply so that, when its response is known, it is counted and journaled.
+    private func instrument(_ reply: HTTPReply, request: HTTPRequest, started: ContinuousClock.Instant) -> HTTPReply {
+        switch reply {
+        case .now(let response):
+            record(request, response, started: started)
+            return reply
+        case .later(let work):
+            return .later { [self] in
+                let response = work()
+                record(request, response, started: started)
+                return response
+            }
+        case .after(let ms, let next):
+            return .after(milliseconds: ms, instrument(next, request: request, started: started))
         }
     }
 
     // MARK: lifecycle
+
+    /// Loads fault rules (a JSON array of rule objects, as `POST /__mock/faults` takes them).
+    /// - Returns: how many were loaded.
+    public func loadFaults(json: [UInt8]) throws -> Int {
+        guard case .array(let items) = try JSONParser.parse(json) else {
+            throw APIError.invalidBody("--faults: the file must hold a JSON array of fault rules")
+        }
+        for (index, item) in items.enumerated() {
+            guard let object = item.objectValue else {
+                throw APIError.invalidBody("--faults: rule \(index) is not an object")
+            }
+            _ = try addFaultRule(object)
+        }
+        return items.count
+    }
 
     /// Marks the service ready and starts the background loop that moves tasks on time.
     public func start() {
@@ -83,11 +239,14 @@ public final class MockService: Sendable {
         if !alreadyRunning {
             let store = self.store
             let clock = self.clock
+            let webhooks = self.webhooks
             let running = driverRunning
             DispatchQueue(label: "novita-mock.lifecycle").async {
                 while running.withLock({ $0 }) {
                     store.advanceToNow()
-                    let delay = store.nextEventTime().flatMap { clock.realDelayMs(until: $0) } ?? 1000
+                    webhooks.runDue()
+                    let next = [store.nextEventTime(), webhooks.nextDueTime()].compactMap { $0 }.min()
+                    let delay = next.flatMap { clock.realDelayMs(until: $0) } ?? 1000
                     store.wakeups.wait(milliseconds: min(max(delay, 1), 1000))
                 }
             }
@@ -100,10 +259,12 @@ public final class MockService: Sendable {
         phase.withLock { $0 = .draining }
     }
 
-    /// Stops the background loop.
-    public func stop() {
+    /// Stops the background loop, giving webhook deliveries in flight up to `graceMs` to end
+    /// (waiting retries are recorded as abandoned).
+    public func stop(graceMs: Int = 5000) {
         driverRunning.withLock { $0 = false }
         store.wakeups.signal()
+        webhooks.drain(graceMs: graceMs)
     }
 
     var currentPhase: Phase { phase.withLock { $0 } }

@@ -46,6 +46,16 @@ struct NovitaMockCommand: ParsableCommand {
     @Option(help: "HTTP poll threads; 0 = one per core.") var threads = 0
     @Option(help: "Protects /__mock (except health and ready) with 'Authorization: Bearer <token>'.")
     var adminToken: String?
+    @Option(help: "Requests the journal (GET /__mock/requests) keeps.") var journalEntries = 1000
+    @Option(help: "A JSON file with an array of fault rules to load at start (as POST /__mock/faults takes them).")
+    var faults: String?
+    @Option(help: "Per-tenant limits, e.g. img2img=10/min,task-result=20/s (routes: img2img, task-result). Unset: none.")
+    var rateLimit: String?
+    @Option(help: "Milliseconds one webhook delivery attempt may take.") var webhookTimeoutMs = 5000
+    @Option(help: "S3-compatible endpoint for extra.custom_storage (credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN).")
+    var s3Endpoint: String?
+    @Option(help: "Where extra.custom_storage objects are written when no --s3-endpoint is set.")
+    var storageDir = "./mock-storage"
     @Option(help: "debug, info, warning or error.") var logLevel = "info"
     @Option(help: "text, or json for one JSON object per line.") var logFormat = "text"
 
@@ -66,7 +76,8 @@ struct NovitaMockCommand: ParsableCommand {
             options: [
                 "host", "port", "api-keys", "max-body-mb", "workers", "speed", "clock", "seed", "task-ttl", "max-tasks",
                 "public-url", "url-secret", "image-cache-mb", "connection-timeout", "threads", "admin-token",
-                "log-level", "log-format",
+                "log-level", "log-format", "journal-entries", "faults", "rate-limit", "webhook-timeout-ms",
+                "s3-endpoint", "storage-dir",
             ])
         do {
             var command = try parseAsRoot(arguments)
@@ -105,6 +116,20 @@ struct NovitaMockCommand: ParsableCommand {
         configuration.connectionTimeoutSeconds = max(1, connectionTimeout)
         configuration.pollThreads = max(0, threads)
         configuration.adminToken = adminToken
+        guard journalEntries >= 0 else { throw ValidationError("--journal-entries must be ≥ 0, got \(journalEntries)") }
+        configuration.journalEntries = journalEntries
+        if let rateLimit {
+            if let problem = MockConfiguration.rateLimitProblem(rateLimit) { throw ValidationError(problem) }
+            configuration.rateLimit = rateLimit
+        }
+        guard webhookTimeoutMs > 0 else { throw ValidationError("--webhook-timeout-ms must be positive") }
+        configuration.webhookTimeoutMs = webhookTimeoutMs
+        configuration.s3Endpoint = s3Endpoint
+        configuration.storageDirectory = storageDir
+        let environment = ProcessInfo.processInfo.environment
+        configuration.s3AccessKeyID = environment["AWS_ACCESS_KEY_ID"]
+        configuration.s3SecretAccessKey = environment["AWS_SECRET_ACCESS_KEY"]
+        configuration.s3SessionToken = environment["AWS_SESSION_TOKEN"]
         guard let level = LogLevel(rawValue: logLevel) else {
             throw ValidationError("--log-level must be one of debug, info, warning, error, got \(logLevel)")
         }
@@ -149,6 +174,19 @@ struct NovitaMockCommand: ParsableCommand {
             logger.error("could not start the server", [("error", "\(error)")])
             throw ExitCode(1)
         }
+        if let faults {
+            guard let data = FileManager.default.contents(atPath: faults) else {
+                logger.error("--faults: cannot read \(faults)")
+                throw ExitCode(1)
+            }
+            do {
+                let count = try service.loadFaults(json: Array(data))
+                logger.info("fault rules loaded", [("file", faults), ("count", String(count))])
+            } catch {
+                logger.error("--faults: \(faults) is not a valid list of fault rules", [("error", "\(error)")])
+                throw ExitCode(1)
+            }
+        }
         service.start()
         logger.info(
             "novita-mock listening",
@@ -161,7 +199,7 @@ struct NovitaMockCommand: ParsableCommand {
         logger.info("draining: no new connections, finishing in-flight requests")
         service.beginDraining()
         server.shutdown(graceSeconds: 10)
-        service.stop()
+        service.stop(graceMs: 5000)
         logger.info("stopped")
     }
 }

@@ -42,6 +42,7 @@ extension MockService {
         if let scale = body["scale"]?.doubleValue { clock.setScale(scale) }
         if let advance = body["advance_ms"]?.integerValue { clock.advance(milliseconds: advance) }
         store.advanceToNow()
+        webhooks.runDue()
         store.wakeups.signal()
         return .now(.json(clockJSON()))
     }

@@ -2,10 +2,12 @@ import MicroHTTP
 
 /// Every error the API answers, mapped to Novita's envelope in one place (SPEC §3):
 /// `{"code": <status>, "reason": "UPPER_SNAKE", "message": "…", "metadata": {string: string}}`.
-struct APIError: Error, Sendable {
-    let status: Int
-    let reason: String
-    let message: String
+public struct APIError: Error, Sendable, CustomStringConvertible {
+    public let status: Int
+    public let reason: String
+    public let message: String
+
+    public var description: String { "\(reason): \(message)" }
     /// String → string only: the JS SDK types it that way.
     var metadata: [(String, String)] = []
     var headers: HTTPHeaders = [:]

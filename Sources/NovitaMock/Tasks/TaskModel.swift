@@ -114,6 +114,9 @@ struct TaskRecord: Sendable {
     var finishedAt: Int64?
     var status: TaskStatus
     var failureReason: String
+    /// Its images are being copied to custom storage: the work is done, but the task reports
+    /// PROCESSING until the copy succeeds (then SUCCEED) or fails (then FAILED).
+    var awaitingStorage = false
 
     /// The number of images on SUCCEED.
     var imageCount: Int { status == .succeed ? parameters.imageNum : 0 }

@@ -212,7 +212,9 @@ final class TaskStore: Sendable {
             guard var record = state.records[id], tenant == nil || record.tenant == tenant else {
                 return .failure(.notFound)
             }
-            guard !record.status.isFinished else { return .failure(.alreadyFinished(record.status)) }
+            guard !record.status.isFinished, !record.awaitingStorage else {
+                return .failure(.alreadyFinished(record.awaitingStorage ? .succeed : record.status))
+            }
             record.outcome = outcome
             state.records[id] = record
             let actions = state.scheduler.finishNow(serial: record.serial, at: now)
@@ -274,6 +276,20 @@ final class TaskStore: Sendable {
     private static func finish(serial: Int, at time: Int64, state: inout State, finished: inout [TaskRecord]) {
         guard let id = state.serialToID.removeValue(forKey: serial), var record = state.records[id] else { return }
         if record.startedAt == nil { record.startedAt = time }
+        if record.outcome == .succeed && record.extra.storage != nil {
+            // Held in PROCESSING until the owner's upload settles it.
+            record.awaitingStorage = true
+            state.records[id] = record
+            finished.append(record)
+            return
+        }
+        settle(&record, at: time, state: &state)
+        finished.append(record)
+    }
+
+    private static func settle(_ record: inout TaskRecord, at time: Int64, state: inout State) {
+        let id = record.id
+        record.awaitingStorage = false
         record.finishedAt = time
         switch record.outcome {
         case .succeed:
@@ -286,7 +302,18 @@ final class TaskStore: Sendable {
         state.tenants[record.tenant]?.unfinished -= 1
         state.tenants[record.tenant]?.finishedOrder.append(id)
         state.expiryOrder.append((time, id))
-        finished.append(record)
+    }
+
+    /// Ends a task held for its custom-storage upload: SUCCEED, or FAILED with `failure`.
+    func settleStorage(id: String, failure: String?) {
+        let now = clock.nowMs()
+        let settled: TaskRecord? = state.withLock { state in
+            guard var record = state.records[id], record.awaitingStorage else { return nil }
+            if let failure { record.outcome = .fail(reason: failure) }
+            Self.settle(&record, at: now, state: &state)
+            return record
+        }
+        if let settled { notify([settled]) }
     }
 
     private static func oldestFinished(_ book: inout TenantBook, records: [String: TaskRecord]) -> String? {

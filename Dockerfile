@@ -1,0 +1,78 @@
+# syntax=docker/dockerfile:1
+#
+# novita-mock: a local emulator of the Novita AI image API.
+#
+#   docker build -t novita-mock .
+#   docker run --rm -p 8080:8080 -e NOVITA_MOCK_PUBLIC_URL=http://localhost:8080 novita-mock
+#
+# Two stages: the official Swift image builds a release binary with the Swift runtime linked in
+# statically; a slim Debian image runs it with only the C libraries it links (libmicrohttpd,
+# libpng, libjpeg-turbo, libwebp, libcurl). See docs/docker.md.
+
+# The base images, as build arguments only so that a machine without registry access can
+# substitute local copies (scripts/container-test does); normal builds leave them alone.
+ARG SWIFT_IMAGE=swift:6.3-bookworm
+ARG RUNTIME_IMAGE=debian:bookworm-slim
+
+# ---------------------------------------------------------------------------------------------
+FROM ${SWIFT_IMAGE} AS build
+
+RUN export DEBIAN_FRONTEND=noninteractive \
+    && apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libmicrohttpd-dev libpng-dev libturbojpeg0-dev libwebp-dev libcurl4-openssl-dev pkg-config \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /src
+
+# The manifest alone first: dependencies resolve in a layer that survives source edits.
+COPY Package.* ./
+RUN swift package resolve
+
+COPY Sources ./Sources
+RUN swift build -c release --static-swift-stdlib --product novita-mock \
+    && mkdir -p /staging \
+    && cp "$(swift build -c release --static-swift-stdlib --product novita-mock --show-bin-path)/novita-mock" /staging/ \
+    && strip /staging/novita-mock
+
+# ---------------------------------------------------------------------------------------------
+FROM ${RUNTIME_IMAGE}
+
+ARG VERSION=dev
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="novita-mock" \
+      org.opencontainers.image.description="Local emulator of the Novita AI image API (img2img, task-result, images) for tests" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.documentation="docs/docker.md"
+
+# Runtime libraries only (no -dev packages, no compilers). ca-certificates lets webhooks and
+# S3 uploads reach https endpoints.
+RUN export DEBIAN_FRONTEND=noninteractive \
+    && apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libmicrohttpd12 libpng16-16 libturbojpeg0 libwebp7 libwebpmux3 libwebpdemux2 libcurl4 ca-certificates \
+    && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb \
+    && groupadd --system --gid 10001 novita \
+    && useradd --system --uid 10001 --gid novita --home-dir /var/lib/novita-mock --no-create-home \
+        --shell /usr/sbin/nologin novita \
+    && install -d -o novita -g novita -m 0755 /var/lib/novita-mock
+
+COPY --from=build /staging/novita-mock /usr/local/bin/novita-mock
+
+# Relative paths (./mock-storage, a --state-dir of ./state) land here, writable by the service user.
+WORKDIR /var/lib/novita-mock
+USER 10001:10001
+
+ENV NOVITA_MOCK_HOST=0.0.0.0 \
+    NOVITA_MOCK_PORT=8080
+EXPOSE 8080
+
+# The probe reads NOVITA_MOCK_PORT, so it follows a changed port. Ready answers 503 while
+# starting and while draining; start-up takes well under a second.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+    CMD ["novita-mock", "healthcheck"]
+
+# SIGTERM drains: stop accepting, finish in-flight requests, exit 0 (within 10 s).
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["novita-mock"]

@@ -1,0 +1,91 @@
+import CMicroHTTPD
+import Dispatch
+import Synchronization
+
+/// libmicrohttpd's entry points. They are C function pointers, so they capture nothing and find
+/// the server through `cls` and the request through `con_cls`.
+enum AccessHandler {
+    /// Called at least three times per request: once the header is parsed (`con_cls` still nil),
+    /// once per body chunk, and with no data once the body is complete, until a response is
+    /// queued. Also called again after each resume of a suspended connection.
+    static let callback: MHD_AccessHandlerCallback = {
+        cls, connection, url, method, _, uploadData, uploadDataSize, requestPointer in
+        guard let cls, let connection, let uploadDataSize, let requestPointer else { return .NO }
+        let server = Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue()
+
+        guard let existing = requestPointer.pointee else {
+            let head = RequestHead(connection: connection, url: url, method: method)
+            let request = RequestContext(connection: connection, head: head, maxBodyBytes: server.maxBodyBytes)
+            requestPointer.pointee = Unmanaged.passRetained(request).toOpaque()
+            server.register(request)
+            // Too large by its own account: answer before reading a byte of the body. MHD then
+            // refuses the upload and closes the connection after the response.
+            return request.declaredTooLarge ? advance(request, server: server, connection: connection) : .YES
+        }
+        let request = Unmanaged<RequestContext>.fromOpaque(existing).takeUnretainedValue()
+
+        if uploadDataSize.pointee > 0 {
+            if let uploadData {
+                request.append(
+                    UnsafeRawBufferPointer(start: uploadData, count: uploadDataSize.pointee),
+                    limit: server.maxBodyBytes)
+            }
+            uploadDataSize.pointee = 0
+            return .YES
+        }
+        return advance(request, server: server, connection: connection)
+    }
+
+    /// Fires once per request that reached the access handler, whether it completed, timed out or
+    /// the client vanished mid-upload: the one place the request context is released.
+    static let completed: MHD_RequestCompletedCallback = { cls, _, requestPointer, _ in
+        guard let cls, let requestPointer, let existing = requestPointer.pointee else { return }
+        requestPointer.pointee = nil
+        let server = Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue()
+        let request = Unmanaged<RequestContext>.fromOpaque(existing).takeRetainedValue()
+        request.complete()
+        server.unregister(request)
+    }
+
+    /// A day: longer `.after` delays are clamped rather than risk overflowing the timer's clock.
+    private static let maxDelayMilliseconds = 86_400_000
+
+    private static func advance(
+        _ request: RequestContext, server: ServerContext, connection: OpaquePointer
+    ) -> MHD_Result {
+        switch request.nextStep() {
+        case .runHandler(let httpRequest):
+            return process(server.handler(httpRequest), request: request, server: server, connection: connection)
+        case .process(let reply):
+            return process(reply, request: request, server: server, connection: connection)
+        case .keepWaiting:
+            return .YES
+        case .close:
+            return .NO
+        }
+    }
+
+    private static func process(
+        _ reply: HTTPReply, request: RequestContext, server: ServerContext, connection: OpaquePointer
+    ) -> MHD_Result {
+        switch reply {
+        case .now(let response):
+            // An unread body or a draining server leaves the connection unusable for another request.
+            let forceClose = request.declaredTooLarge || server.isDraining.load(ordering: .relaxed)
+            return MHDResponse.queue(response, on: connection, request: request, forceClose: forceClose)
+        case .later(let work):
+            guard request.suspendForWork() else { return .NO }
+            DispatchQueue.global().async {
+                request.deliver(.now(work()))
+            }
+            return .YES
+        case .after(let milliseconds, let next):
+            guard request.suspendForWork() else { return .NO }
+            let delay = DispatchTimeInterval.milliseconds(min(max(milliseconds, 0), maxDelayMilliseconds))
+            DispatchQueue.global().asyncAfter(deadline: .now() + delay) {
+                request.deliver(next)
+            }
+            return .YES
+        }
+    }
+}

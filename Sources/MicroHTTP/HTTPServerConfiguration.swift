@@ -1,0 +1,22 @@
+/// How an `HTTPServer` listens and what it accepts.
+public struct HTTPServerConfiguration: Sendable {
+    /// The numeric address to bind: `0.0.0.0`, `127.0.0.1`, `::` (dual stack: IPv4 clients too),
+    /// `::1`, … An address containing `:` is IPv6. `localhost` means `127.0.0.1`.
+    public var host: String = "0.0.0.0"
+    /// The TCP port; 0 lets the kernel pick a free one (read it back from `HTTPServer.port`).
+    public var port: Int = 8080
+    /// The number of libmicrohttpd polling threads (its thread pool size). They only parse,
+    /// route and send: long work runs elsewhere (`HTTPReply.later`). Values below 1 mean 1.
+    public var pollThreads: Int = 2
+    /// The largest request body kept in memory. A larger declared `Content-Length` is answered at
+    /// once without reading the body; a larger chunked body is discarded as it arrives. Either
+    /// way the handler sees `HTTPRequest.bodyTooLarge`.
+    public var maxBodyBytes: Int = 64 << 20
+    /// Seconds of inactivity after which libmicrohttpd closes a connection (0: never).
+    /// Suspended connections (waiting for `.later` work or `.after` timers) do not time out.
+    public var connectionTimeoutSeconds: Int = 30
+    /// The most simultaneous connections; further clients are refused.
+    public var connectionLimit: Int = 4096
+
+    public init() {}
+}

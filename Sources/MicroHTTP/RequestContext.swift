@@ -1,0 +1,162 @@
+import CMicroHTTPD
+import Dispatch
+import Synchronization
+
+/// One request's state from its first access-handler call to MHD's completion notice.
+///
+/// The poll thread owns most transitions; background work, timers and shutdown only ever wake a
+/// suspended connection. Every suspend and resume happens under `state`'s lock together with the
+/// flag that records it, so a connection is never resumed twice, never resumed after MHD
+/// reported it complete, and shutdown sees exactly which connections still sleep.
+final class RequestContext: Sendable {
+    enum Phase {
+        /// Reading the body; the handler has not run yet.
+        case receiving
+        /// Handler or timer work is running; the connection is suspended.
+        case waiting
+        /// The work finished: go on with this reply at the next access-handler call.
+        case ready(HTTPReply)
+        /// A response is queued (or nothing more will be sent).
+        case responded
+    }
+
+    struct State {
+        /// Nil once MHD reported the request complete: it must not be touched afterwards.
+        var connection: Connection?
+        var phase = Phase.receiving
+        var isSuspended = false
+        /// Set by shutdown after the grace period: answer nothing more, close.
+        var isAbandoned = false
+        var body: [UInt8] = []
+        var bodyTooLarge: Bool
+    }
+
+    let head: RequestHead
+    /// True when `Content-Length` alone exceeded the limit: the body is never read.
+    let declaredTooLarge: Bool
+    private let state: Mutex<State>
+
+    init(connection: OpaquePointer, head: RequestHead, maxBodyBytes: Int) {
+        self.head = head
+        let declared = head.contentLength.map { $0 > UInt64(max(maxBodyBytes, 0)) } ?? false
+        self.declaredTooLarge = declared
+        var body: [UInt8] = []
+        if !declared, let length = head.contentLength {
+            // Trust a declared length only so far: a client could claim the limit and send nothing.
+            body.reserveCapacity(Int(min(length, 1 << 20)))
+        }
+        self.state = Mutex(State(connection: Connection(connection), body: body, bodyTooLarge: declared))
+    }
+
+    // MARK: Body
+
+    /// Keeps an uploaded chunk, or drops it once the body is over `limit` (never storing more).
+    func append(_ chunk: UnsafeRawBufferPointer, limit: Int) {
+        state.withLock { state in
+            guard case .receiving = state.phase, !state.bodyTooLarge else { return }
+            if state.body.count + chunk.count > limit {
+                state.bodyTooLarge = true
+                state.body = []
+            } else {
+                state.body.append(contentsOf: chunk)
+            }
+        }
+    }
+
+    // MARK: Answering
+
+    /// What the access handler should do on a call without upload data.
+    enum Step {
+        case runHandler(HTTPRequest)
+        case process(HTTPReply)
+        case keepWaiting
+        case close
+    }
+
+    func nextStep() -> Step {
+        state.withLock { state in
+            if state.isAbandoned { return .close }
+            switch state.phase {
+            case .receiving:
+                state.phase = .responded
+                let body = state.body
+                state.body = []
+                return .runHandler(
+                    HTTPRequest(
+                        method: head.method, path: head.path, query: head.query, headers: head.headers,
+                        body: body, bodyTooLarge: state.bodyTooLarge, remoteAddress: head.remoteAddress))
+            case .ready(let reply):
+                state.phase = .responded
+                return .process(reply)
+            case .waiting, .responded:
+                return .keepWaiting
+            }
+        }
+    }
+
+    /// Suspends the connection until `deliver` or `abandon`. Poll thread only.
+    /// Returns false when the request is abandoned.
+    func suspendForWork() -> Bool {
+        state.withLock { state in
+            guard !state.isAbandoned, !state.isSuspended, let connection = state.connection else { return false }
+            state.phase = .waiting
+            state.isSuspended = true
+            MHD_suspend_connection(connection.pointer)
+            return true
+        }
+    }
+
+    /// Hands the result of background work or a timer to the poll thread and wakes the connection.
+    func deliver(_ reply: HTTPReply) {
+        state.withLock { state in
+            guard case .waiting = state.phase, state.isSuspended, !state.isAbandoned,
+                let connection = state.connection
+            else { return }
+            state.phase = .ready(reply)
+            state.isSuspended = false
+            MHD_resume_connection(connection.pointer)
+        }
+    }
+
+    /// Suspends while a slow body waits for its next slot. Poll thread only (content reader).
+    func suspendForSlowBody() -> Bool {
+        state.withLock { state in
+            guard !state.isAbandoned, !state.isSuspended, let connection = state.connection else { return false }
+            state.isSuspended = true
+            MHD_suspend_connection(connection.pointer)
+            return true
+        }
+    }
+
+    /// Wakes a connection suspended by `suspendForSlowBody`.
+    func resumeSlowBody() {
+        state.withLock { state in
+            guard state.isSuspended, !state.isAbandoned, let connection = state.connection else { return }
+            state.isSuspended = false
+            MHD_resume_connection(connection.pointer)
+        }
+    }
+
+    var isAbandoned: Bool { state.withLock { $0.isAbandoned } }
+
+    /// Shutdown ran out of grace: wake the connection so MHD can close it before it stops
+    /// (stopping with suspended connections is undefined behaviour in libmicrohttpd).
+    func abandon() {
+        state.withLock { state in
+            state.isAbandoned = true
+            if state.isSuspended, let connection = state.connection {
+                state.isSuspended = false
+                MHD_resume_connection(connection.pointer)
+            }
+        }
+    }
+
+    /// MHD is done with the connection's request; late work and timers must leave it alone.
+    func complete() {
+        state.withLock { state in
+            state.connection = nil
+            state.isSuspended = false
+            state.body = []
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import Synchronization
+
+/// Request counters and latency histograms for `GET /__mock/metrics` (Prometheus text format).
+final class Metrics: Sendable {
+    static let latencyBuckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+    private struct Histogram {
+        var buckets = [Int](repeating: 0, count: Metrics.latencyBuckets.count)
+        var count = 0
+        var sum = 0.0
+    }
+
+    private struct State {
+        var requests: [String: Int] = [:]  // "route\u{0}method\u{0}status"
+        var latency: [String: Histogram] = [:]  // by route
+        var webhookOutcomes: [String: Int] = [:]
+        var storageOutcomes: [String: Int] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    func record(route: String, method: String, status: Int, seconds: Double) {
+        state.withLock { state in
+            state.requests["\(route)\u{0}\(method)\u{0}\(status)", default: 0] += 1
+            var histogram = state.latency[route] ?? Histogram()
+            histogram.count += 1
+            histogram.sum += seconds
+            if let index = Metrics.latencyBuckets.firstIndex(where: { seconds <= $0 }) { histogram.buckets[index] += 1 }
+            state.latency[route] = histogram
+        }
+    }
+
+    func recordWebhook(outcome: String) {
+        state.withLock { $0.webhookOutcomes[outcome, default: 0] += 1 }
+    }
+
+    func recordStorage(outcome: String) {
+        state.withLock { $0.storageOutcomes[outcome, default: 0] += 1 }
+    }
+
+    /// The gauges the owner knows at scrape time.
+    struct Gauges {
+        var tasksByStatus: [TaskStatus: Int]
+        var queueDepth: Int
+        var running: Int
+        var imageCacheBytes: Int
+        var inputImageBytes: Int
+        var journalEntries: Int
+        var journalBytes: Int
+        var faultRules: Int
+        var webhookPending: Int
+    }
+
+    func render(_ gauges: Gauges) -> String {
+        let snapshot = state.withLock { $0 }
+        var out = ""
+        func header(_ name: String, _ type: String, _ help: String) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+        }
+        func label(_ value: String) -> String {
+            var escaped = ""
+            for character in value {
+                switch character {
+                case "\\": escaped += "\\\\"
+                case "\"": escaped += "\\\""
+                case "\n": escaped += "\\n"
+                default: escaped.append(character)
+                }
+            }
+            return escaped
+        }
+        func number(_ value: Double) -> String {
+            value.rounded() == value && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+        }
+
+        header("novita_mock_http_requests_total", "counter", "HTTP requests answered, by route, method and status.")
+        for key in snapshot.requests.keys.sorted() {
+            let parts = key.split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init)
+            out += "novita_mock_http_requests_total{route=\"\(label(parts[0]))\",method=\"\(label(parts[1]))\",status=\"\(parts[2])\"} \(snapshot.requests[key]!)\n"
+        }
+        header("novita_mock_http_request_duration_seconds", "histogram", "Time to answer a request, by route.")
+        for route in snapshot.latency.keys.sorted() {
+            let histogram = snapshot.latency[route]!
+            var cumulative = 0
+            for (index, bound) in Metrics.latencyBuckets.enumerated() {
+                cumulative += histogram.buckets[index]
+                out += "novita_mock_http_request_duration_seconds_bucket{route=\"\(label(route))\",le=\"\(number(bound))\"} \(cumulative)\n"
+            }
+            out += "novita_mock_http_request_duration_seconds_bucket{route=\"\(label(route))\",le=\"+Inf\"} \(histogram.count)\n"
+            out += "novita_mock_http_request_duration_seconds_sum{route=\"\(label(route))\"} \(histogram.sum)\n"
+            out += "novita_mock_http_request_duration_seconds_count{route=\"\(label(route))\"} \(histogram.count)\n"
+        }
+        header("novita_mock_tasks", "gauge", "Tasks stored, by status.")
+        for status in TaskStatus.allCases {
+            out += "novita_mock_tasks{status=\"\(status.rawValue)\"} \(gauges.tasksByStatus[status] ?? 0)\n"
+        }
+        header("novita_mock_queue_depth", "gauge", "Tasks waiting for a simulated GPU slot.")
+        out += "novita_mock_queue_depth \(gauges.queueDepth)\n"
+        header("novita_mock_tasks_running", "gauge", "Tasks holding a simulated GPU slot.")
+        out += "novita_mock_tasks_running \(gauges.running)\n"
+        header("novita_mock_webhook_deliveries_total", "counter", "Webhook delivery attempts, by outcome.")
+        for outcome in ["delivered", "failed", "abandoned"] {
+            out += "novita_mock_webhook_deliveries_total{outcome=\"\(outcome)\"} \(snapshot.webhookOutcomes[outcome] ?? 0)\n"
+        }
+        header("novita_mock_webhook_pending", "gauge", "Webhook deliveries waiting for a retry.")
+        out += "novita_mock_webhook_pending \(gauges.webhookPending)\n"
+        header("novita_mock_storage_uploads_total", "counter", "Custom-storage uploads, by outcome.")
+        for outcome in ["stored", "failed"] {
+            out += "novita_mock_storage_uploads_total{outcome=\"\(outcome)\"} \(snapshot.storageOutcomes[outcome] ?? 0)\n"
+        }
+        header("novita_mock_image_cache_bytes", "gauge", "Bytes of encoded images in the cache.")
+        out += "novita_mock_image_cache_bytes \(gauges.imageCacheBytes)\n"
+        header("novita_mock_input_image_bytes", "gauge", "Bytes of input images kept for rendering.")
+        out += "novita_mock_input_image_bytes \(gauges.inputImageBytes)\n"
+        header("novita_mock_journal_entries", "gauge", "Requests held by the journal.")
+        out += "novita_mock_journal_entries \(gauges.journalEntries)\n"
+        header("novita_mock_journal_bytes", "gauge", "Approximate bytes held by the journal.")
+        out += "novita_mock_journal_bytes \(gauges.journalBytes)\n"
+        header("novita_mock_fault_rules", "gauge", "Fault rules in force.")
+        out += "novita_mock_fault_rules \(gauges.faultRules)\n"
+        return out
+    }
+}

@@ -1,0 +1,235 @@
+import MicroHTTP
+
+extension MockService {
+    // MARK: journal and metrics hooks
+
+    /// The route label of a path, for metrics (bounded: never the raw path).
+    func routeLabel(_ path: String) -> String {
+        if path.hasPrefix(ImageURLSigner.pathPrefix) { return ImageURLSigner.pathPrefix + "*" }
+        if path.hasPrefix("/__mock/tasks/") { return "/__mock/tasks/*" }
+        if path.hasPrefix("/__mock/faults/") { return "/__mock/faults/*" }
+        let known = [
+            "/v3/async/img2img", "/v3/async/txt2img", "/v3/async/upscale", "/v3/async/task-result", "/v3/model",
+            "/__mock/health", "/__mock/ready", "/__mock/metrics", "/__mock/reset", "/__mock/tasks", "/__mock/requests",
+            "/__mock/faults", "/__mock/webhooks", "/__mock/clock",
+        ]
+        return known.contains(path) ? path : "unmatched"
+    }
+
+    func record(_ request: HTTPRequest, _ response: HTTPResponse, started: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let status = response.dropConnection ? 0 : response.status
+        metrics.record(route: routeLabel(request.path), method: request.method, status: status, seconds: seconds)
+        guard !Self.isControlPlane(request.path) else { return }
+        var outcome: JSONValue = .null
+        if response.headers["Content-Type"] == "application/json", response.body.count < 64 * 1024,
+            case .bytes(let bytes) = response.body, let object = (try? JSONParser.parse(bytes))?.objectValue
+        {
+            if let reason = object["reason"], status >= 400 {
+                outcome = ["reason": reason, "message": object["message"] ?? .null]
+            } else if let id = object["task_id"] {
+                outcome = ["task_id": id]
+            }
+        }
+        let headers = request.headers.fields.map { field -> (name: String, value: String) in
+            let lower = field.name.lowercased()
+            if lower == "authorization" {
+                return (field.name, Authenticator.key(from: request).map { "Bearer " + Logger.redact($0) } ?? "<redacted>")
+            }
+            return (field.name, String(field.value.prefix(512)))
+        }
+        journal.append(
+            JournalEntry(
+                sequence: journal.nextSequence(), timeMs: clock.nowMs(), method: request.method, path: request.path,
+                query: request.query, apiKey: Authenticator.key(from: request), testID: request.headers["X-Test-Id"],
+                status: status, latencyMs: seconds * 1000, headers: headers,
+                body: RequestJournal.summarizeBody(request.body), outcome: outcome))
+    }
+
+    func metricsText(_ request: HTTPRequest) -> HTTPReply {
+        let stats = store.statistics()
+        let journalStats = journal.statistics
+        let text = metrics.render(
+            Metrics.Gauges(
+                tasksByStatus: stats.byStatus, queueDepth: stats.queued, running: stats.running,
+                imageCacheBytes: images.cache.totalBytes, inputImageBytes: inputs.totalBytes,
+                journalEntries: journalStats.count, journalBytes: journalStats.bytes, faultRules: faults.rules.count,
+                webhookPending: webhooks.pendingCount))
+        return .now(
+            HTTPResponse(
+                status: 200, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"],
+                body: Array(text.utf8)))
+    }
+
+    // MARK: reset
+
+    /// `POST /__mock/reset[?api_key=K]`: drops tasks, journal, faults, webhook log and rate-limit
+    /// windows, of all tenants or one.
+    func reset(_ request: HTTPRequest) -> HTTPReply {
+        let key = request.queryValue("api_key")
+        store.reset(tenant: key)
+        journal.reset(apiKey: key)
+        faults.removeAll(apiKey: key)
+        webhooks.reset(tenant: key)
+        rateLimiter.reset(tenant: key)
+        if key == nil { images.cache.removeAll(withPrefix: "") }
+        return .now(.json(["reset": key == nil ? "all" : .string(Logger.redact(key!))]))
+    }
+
+    // MARK: tasks
+
+    func taskJSON(_ snapshot: TaskSnapshot) -> JSONValue {
+        let record = snapshot.record
+        func time(_ ms: Int64?) -> JSONValue { ms.map { .string(HTTPDate.iso8601($0)) } ?? .null }
+        return .object([
+            "task_id": .string(record.id),
+            "api_key": .string(Logger.redact(record.tenant)),
+            "task_type": .string(record.parameters.kind.rawValue),
+            "status": .string(snapshot.status.rawValue),
+            "reason": .string(record.failureReason),
+            "progress_percent": .number(JSONNumber(snapshot.progressPercent)),
+            "eta": .number(JSONNumber(snapshot.etaSeconds)),
+            "seed": .string(String(record.parameters.seed)),
+            "submitted_at": time(record.submittedAt),
+            "started_at": time(record.startedAt),
+            "finished_at": time(record.finishedAt),
+            "duration_ms": .number(JSONNumber(record.durationMs)),
+            "request": (try? JSONParser.parse(record.requestSummary)) ?? .null,
+        ])
+    }
+
+    /// `GET /__mock/tasks[?api_key=&status=&limit=]`: oldest first.
+    func listTasks(_ request: HTTPRequest) -> HTTPReply {
+        var snapshots = store.snapshots(tenant: request.queryValue("api_key"))
+        if let status = request.queryValue("status") {
+            snapshots = snapshots.filter { $0.status.rawValue == status || $0.status.rawValue == "TASK_STATUS_" + status.uppercased() }
+        }
+        let limit = request.queryValue("limit").flatMap(Int.init).map { max(1, min($0, 10_000)) } ?? 1000
+        let total = snapshots.count
+        return .now(
+            .json(["tasks": .array(snapshots.prefix(limit).map(taskJSON)), "total": .number(JSONNumber(total))]))
+    }
+
+    private func taskPath(_ request: HTTPRequest) -> (id: String, action: String?)? {
+        let rest = request.path.dropFirst("/__mock/tasks/".count).split(separator: "/", omittingEmptySubsequences: false)
+        guard let id = rest.first, !id.isEmpty, rest.count <= 2 else { return nil }
+        return (String(id), rest.count == 2 ? String(rest[1]) : nil)
+    }
+
+    /// `GET /__mock/tasks/{id}`.
+    func inspectTask(_ request: HTTPRequest) -> HTTPReply {
+        guard let (id, action) = taskPath(request), action == nil else {
+            return .now(APIError.apiNotFound(request.method, request.path).response)
+        }
+        guard let snapshot = store.snapshots(tenant: nil).first(where: { $0.record.id == id }) else {
+            return .now(APIError.taskNotFound(id).response)
+        }
+        return .now(.json(taskJSON(snapshot)))
+    }
+
+    /// `POST /__mock/tasks/{id}/complete` and `/fail` (optional `{"reason": "…"}`).
+    func forceTask(_ request: HTTPRequest) -> HTTPReply {
+        guard let (id, action) = taskPath(request), let action, action == "complete" || action == "fail" else {
+            return .now(APIError.apiNotFound(request.method, request.path).response)
+        }
+        var outcome = PlannedOutcome.succeed
+        if action == "fail" {
+            var reason = "the task failed (forced by POST /__mock/tasks/{id}/fail)"
+            if !request.body.isEmpty {
+                let schema = ObjectSchema([FieldRule("reason", .string(minLength: 1, maxLength: 4096))])
+                do {
+                    let body = try RequestValidator.validate(body: request.body, schema: schema, mode: .strict).body
+                    if let given = body["reason"]?.stringValue { reason = given }
+                } catch {
+                    return .now(error.response)
+                }
+            }
+            outcome = .fail(reason: reason)
+        }
+        do {
+            _ = try store.force(id: id, tenant: request.queryValue("api_key"), outcome: outcome)
+        } catch {
+            switch error {
+            case .notFound:
+                return .now(APIError.taskNotFound(id).response)
+            case .alreadyFinished(let status):
+                return .now(
+                    APIError(
+                        status: 409, reason: "TASK_ALREADY_FINISHED",
+                        message: "task \(id) already finished as \(status.rawValue)",
+                        metadata: [("task_id", id), ("status", status.rawValue)]
+                    ).response)
+            }
+        }
+        return inspectTask(HTTPRequest(method: "GET", path: "/__mock/tasks/\(id)"))
+    }
+
+    // MARK: journal
+
+    /// `GET /__mock/requests[?api_key=&path=&status=&test_id=&limit=]`.
+    func listRequests(_ request: HTTPRequest) -> HTTPReply {
+        var filter = RequestJournal.Filter()
+        filter.apiKey = request.queryValue("api_key")
+        filter.path = request.queryValue("path")
+        filter.testID = request.queryValue("test_id")
+        if let status = request.queryValue("status") {
+            guard let code = Int(status) else {
+                return .now(
+                    APIError.violations([Violation(path: "query status", expected: "an HTTP status code", actual: "\"\(status.prefix(40))\"")])
+                        .response)
+            }
+            filter.status = code
+        }
+        if let limit = request.queryValue("limit").flatMap(Int.init) { filter.limit = max(1, min(limit, 100_000)) }
+        let (entries, dropped) = journal.entries(matching: filter)
+        return .now(
+            .json([
+                "requests": .array(entries.map(\.json)), "count": .number(JSONNumber(entries.count)),
+                "dropped": .number(JSONNumber(dropped)),
+            ]))
+    }
+
+    func clearRequests(_ request: HTTPRequest) -> HTTPReply {
+        journal.reset(apiKey: request.queryValue("api_key"))
+        return .now(.json(["cleared": true]))
+    }
+
+    // MARK: faults
+
+    /// Validates a rule's JSON form strictly and adds it.
+    func addFaultRule(_ object: JSONObject) throws(APIError) -> FaultRule {
+        let validated = try RequestValidator.validate(
+            body: JSONWriter.serialize(.object(object)), schema: FaultRule.schema, mode: .strict)
+        return try faults.add(json: validated.body)
+    }
+
+    func addFault(_ request: HTTPRequest) -> HTTPReply {
+        do throws(APIError) {
+            let validated = try RequestValidator.validate(body: request.body, schema: FaultRule.schema, mode: .strict)
+            let rule = try addFaultRule(validated.body)
+            return .now(.json(rule.json, status: 201))
+        } catch {
+            return .now(error.response)
+        }
+    }
+
+    func listFaults(_ request: HTTPRequest) -> HTTPReply {
+        .now(.json(["faults": .array(faults.rules.map(\.json))]))
+    }
+
+    func deleteFaults(_ request: HTTPRequest) -> HTTPReply {
+        faults.removeAll(apiKey: request.queryValue("api_key"))
+        return .now(.json(["deleted": "all"]))
+    }
+
+    func deleteFault(_ request: HTTPRequest) -> HTTPReply {
+        let id = String(request.path.dropFirst("/__mock/faults/".count))
+        guard faults.remove(id: id) else {
+            return .now(
+                APIError(status: 404, reason: "FAULT_NOT_FOUND", message: "no fault rule with id \(id.prefix(128))")
+                    .response)
+        }
+        return .now(.json(["deleted": .string(id)]))
+    }
+}

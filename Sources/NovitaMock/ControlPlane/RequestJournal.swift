@@ -1,0 +1,148 @@
+import Synchronization
+
+/// One request as the journal keeps it: enough for a test to assert what its client sent.
+struct JournalEntry: Sendable {
+    let sequence: Int
+    let timeMs: Int64
+    let method: String
+    let path: String
+    let query: [(name: String, value: String)]
+    /// The full key, for filtering only; never shown whole.
+    let apiKey: String?
+    let testID: String?
+    let status: Int
+    let latencyMs: Double
+    /// Request headers with credentials redacted.
+    let headers: [(name: String, value: String)]
+    /// The request body as text, image data and other long strings elided.
+    let body: JSONValue
+    /// The response's `reason` (errors) or `task_id` (submits), when there is one.
+    let outcome: JSONValue
+
+    var approximateBytes: Int {
+        256 + path.utf8.count + headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count }
+            + JSONWriter.serialize(body).count
+    }
+
+    var json: JSONValue {
+        .object([
+            "sequence": .number(JSONNumber(sequence)),
+            "time": .string(HTTPDate.iso8601(timeMs)),
+            "method": .string(method),
+            "path": .string(path),
+            "query": .object(JSONObject(query.map { ($0.name, JSONValue.string($0.value)) })),
+            "api_key": apiKey.map { .string(Logger.redact($0)) } ?? .null,
+            "test_id": testID.map(JSONValue.string) ?? .null,
+            "status": .number(JSONNumber(status)),
+            "latency_ms": .number(JSONNumber((latencyMs * 1000).rounded() / 1000)),
+            "headers": .object(JSONObject(headers.map { ($0.name, JSONValue.string($0.value)) })),
+            "body": body,
+            "outcome": outcome,
+        ])
+    }
+}
+
+/// The request journal (SPEC §9): newest entries kept within `--journal-entries` and a byte
+/// budget, oldest dropped first.
+final class RequestJournal: Sendable {
+    struct Filter: Sendable {
+        var apiKey: String?
+        var path: String?
+        var status: Int?
+        var testID: String?
+        var limit = 1000
+    }
+
+    private struct State {
+        var entries = FIFOQueue<JournalEntry>()
+        var bytes = 0
+        var nextSequence = 1
+        var dropped = 0
+    }
+
+    let maxEntries: Int
+    let maxBytes: Int
+    private let state = Mutex(State())
+
+    init(maxEntries: Int, maxBytes: Int) {
+        self.maxEntries = maxEntries
+        self.maxBytes = maxBytes
+    }
+
+    func nextSequence() -> Int {
+        state.withLock { state in
+            defer { state.nextSequence += 1 }
+            return state.nextSequence
+        }
+    }
+
+    func append(_ entry: JournalEntry) {
+        guard maxEntries > 0 else { return }
+        let size = entry.approximateBytes
+        state.withLock { state in
+            state.entries.append(entry)
+            state.bytes += size
+            while state.entries.count > maxEntries || (state.bytes > maxBytes && state.entries.count > 1) {
+                guard let oldest = state.entries.first(where: { _ in true }) else { break }
+                state.entries.remove { _ in true }
+                state.bytes -= oldest.approximateBytes
+                state.dropped += 1
+            }
+        }
+    }
+
+    func entries(matching filter: Filter) -> (entries: [JournalEntry], dropped: Int) {
+        state.withLock { state in
+            let matching = state.entries.filter { entry in
+                (filter.apiKey == nil || entry.apiKey == filter.apiKey)
+                    && (filter.path == nil || Self.pathMatches(entry.path, filter.path!))
+                    && (filter.status == nil || entry.status == filter.status)
+                    && (filter.testID == nil || entry.testID == filter.testID)
+            }
+            return (Array(matching.suffix(filter.limit)), state.dropped)
+        }
+    }
+
+    static func pathMatches(_ path: String, _ pattern: String) -> Bool {
+        pattern.hasSuffix("*") ? path.hasPrefix(pattern.dropLast()) : path == pattern
+    }
+
+    func reset(apiKey: String?) {
+        state.withLock { state in
+            guard let apiKey else {
+                state.entries = FIFOQueue()
+                state.bytes = 0
+                return
+            }
+            var kept = FIFOQueue<JournalEntry>()
+            var bytes = 0
+            for entry in state.entries where entry.apiKey != apiKey {
+                kept.append(entry)
+                bytes += entry.approximateBytes
+            }
+            state.entries = kept
+            state.bytes = bytes
+        }
+    }
+
+    var statistics: (count: Int, bytes: Int) { state.withLock { ($0.entries.count, $0.bytes) } }
+
+    /// A request body as the journal shows it: parsed JSON with long strings elided, or a short
+    /// text preview.
+    static func summarizeBody(_ body: [UInt8]) -> JSONValue {
+        guard !body.isEmpty else { return .null }
+        if let json = try? JSONParser.parse(body) { return elide(json) }
+        let preview = String(decoding: body.prefix(512), as: UTF8.self)
+        return .string(body.count > 512 ? preview + "… (\(body.count) bytes)" : preview)
+    }
+
+    private static func elide(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .string(let s) where s.utf8.count > 256:
+            return .string("<\(s.utf8.count) bytes elided>")
+        case .array(let items): return .array(items.map(elide))
+        case .object(let object): return .object(JSONObject(object.entries.map { ($0.key, elide($0.value)) }))
+        default: return value
+        }
+    }
+}

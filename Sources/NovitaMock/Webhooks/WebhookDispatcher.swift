@@ -1,0 +1,213 @@
+import Dispatch
+import OutboundHTTP
+import Synchronization
+
+/// One delivery attempt, as `GET /__mock/webhooks` lists it.
+struct WebhookAttempt: Sendable {
+    let taskID: String
+    let tenant: String
+    let url: String
+    let attempt: Int
+    let atMs: Int64
+    let latencyMs: Int
+    let statusCode: Int?
+    let error: String?
+    /// `delivered`, `retry_scheduled`, `failed` (no retries left) or `abandoned` (shutdown).
+    let outcome: String
+
+    var json: JSONValue {
+        .object([
+            "task_id": .string(taskID),
+            "api_key": .string(Logger.redact(tenant)),
+            "url": .string(url),
+            "attempt": .number(JSONNumber(attempt)),
+            "time": .string(HTTPDate.iso8601(atMs)),
+            "time_ms": .number(JSONNumber(atMs)),
+            "latency_ms": .number(JSONNumber(latencyMs)),
+            "status_code": statusCode.map { .number(JSONNumber($0)) } ?? .null,
+            "error": error.map(JSONValue.string) ?? .null,
+            "outcome": .string(outcome),
+        ])
+    }
+}
+
+/// Delivers `ASYNC_TASK_RESULT` events (SPEC §8) off the request path: any 2xx within the
+/// timeout is delivered; otherwise up to 5 retries after 1, 2, 4, 8 and 16 s of the mock's
+/// clock, so a virtual clock drives retries too. A hanging receiver costs one background thread
+/// for at most the timeout and stalls nothing else.
+final class WebhookDispatcher: Sendable {
+    static let backoffSeconds: [Int64] = [1, 2, 4, 8, 16]
+    static let maxLogEntries = 10_000
+
+    private struct Delivery: Sendable {
+        let taskID: String
+        let tenant: String
+        let url: String
+        let body: [UInt8]
+        var attempt: Int
+        var dueAt: Int64
+    }
+
+    private struct State {
+        var waiting: [Delivery] = []
+        var inFlight = 0
+        var log = FIFOQueue<WebhookAttempt>()
+        var stopped = false
+    }
+
+    private let client: OutboundHTTPClient
+    private let clock: MockClock
+    private let timeoutMs: Int
+    private let metrics: Metrics
+    private let logger: Logger
+    private let state = Mutex(State())
+    private let idle = DispatchGroup()
+    /// Called when a retry is scheduled, so the owner's timer loop can wake for it.
+    let wakeups: WakeSignal
+
+    init(client: OutboundHTTPClient, clock: MockClock, timeoutMs: Int, metrics: Metrics, logger: Logger, wakeups: WakeSignal) {
+        self.client = client
+        self.clock = clock
+        self.timeoutMs = timeoutMs
+        self.metrics = metrics
+        self.logger = logger
+        self.wakeups = wakeups
+    }
+
+    /// Sends the event of a finished task now (first attempt).
+    func enqueue(taskID: String, tenant: String, url: String, event: JSONValue) {
+        let delivery = Delivery(
+            taskID: taskID, tenant: tenant, url: url, body: JSONWriter.serialize(event), attempt: 1,
+            dueAt: clock.nowMs())
+        start(delivery)
+    }
+
+    /// Starts every retry that is due on the mock clock.
+    func runDue() {
+        let now = clock.nowMs()
+        let due: [Delivery] = state.withLock { state in
+            guard !state.stopped else { return [] }
+            let ready = state.waiting.filter { $0.dueAt <= now }
+            state.waiting.removeAll { $0.dueAt <= now }
+            return ready
+        }
+        for delivery in due { start(delivery) }
+    }
+
+    func nextDueTime() -> Int64? {
+        state.withLock { $0.waiting.map(\.dueAt).min() }
+    }
+
+    var pendingCount: Int { state.withLock { $0.waiting.count + $0.inFlight } }
+
+    func attempts(tenant: String?) -> [WebhookAttempt] {
+        state.withLock { state in Array(state.log.filter { tenant == nil || $0.tenant == tenant }) }
+    }
+
+    func reset(tenant: String?) {
+        state.withLock { state in
+            state.waiting.removeAll { tenant == nil || $0.tenant == tenant }
+            var kept = FIFOQueue<WebhookAttempt>()
+            for attempt in state.log where tenant != nil && attempt.tenant != tenant { kept.append(attempt) }
+            state.log = kept
+        }
+    }
+
+    /// Shutdown: waits up to `graceMs` for attempts in flight, and records every waiting retry as
+    /// abandoned.
+    func drain(graceMs: Int) {
+        let abandoned: [Delivery] = state.withLock { state in
+            state.stopped = true
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        for delivery in abandoned {
+            append(
+                WebhookAttempt(
+                    taskID: delivery.taskID, tenant: delivery.tenant, url: delivery.url, attempt: delivery.attempt,
+                    atMs: clock.nowMs(), latencyMs: 0, statusCode: nil, error: "server shutting down",
+                    outcome: "abandoned"))
+            metrics.recordWebhook(outcome: "abandoned")
+        }
+        _ = idle.wait(timeout: .now() + .milliseconds(max(0, graceMs)))
+    }
+
+    private func start(_ delivery: Delivery) {
+        let accepted = state.withLock { state -> Bool in
+            guard !state.stopped else { return false }
+            state.inFlight += 1
+            return true
+        }
+        guard accepted else { return }
+        idle.enter()
+        DispatchQueue.global().async { [self] in
+            defer { idle.leave() }
+            attempt(delivery)
+        }
+    }
+
+    private func attempt(_ delivery: Delivery) {
+        let startedAt = clock.nowMs()
+        let started = ContinuousClock.now
+        let request = OutboundRequest(
+            method: "POST", url: delivery.url,
+            headers: [
+                (name: "Content-Type", value: "application/json"), (name: "User-Agent", value: "novita-mock-webhook"),
+            ], body: delivery.body, timeoutMs: timeoutMs)
+        let result = client.send(request)
+        let latency = ContinuousClock.now - started
+        let latencyMs = Int(latency.components.seconds * 1000 + latency.components.attoseconds / 1_000_000_000_000_000)
+        var status: Int?
+        var error: String?
+        switch result {
+        case .success(let response): status = response.status
+        case .failure(let failure): error = Self.describe(failure)
+        }
+        let delivered = status.map { (200...299).contains($0) } ?? false
+        let retryIndex = delivery.attempt - 1
+        let outcome: String
+        if delivered {
+            outcome = "delivered"
+        } else if retryIndex < Self.backoffSeconds.count {
+            outcome = "retry_scheduled"
+        } else {
+            outcome = "failed"
+        }
+        append(
+            WebhookAttempt(
+                taskID: delivery.taskID, tenant: delivery.tenant, url: delivery.url, attempt: delivery.attempt,
+                atMs: startedAt, latencyMs: latencyMs, statusCode: status, error: error, outcome: outcome))
+        metrics.recordWebhook(outcome: delivered ? "delivered" : "failed")
+        state.withLock { state in
+            state.inFlight -= 1
+            if outcome == "retry_scheduled" && !state.stopped {
+                var next = delivery
+                next.attempt += 1
+                next.dueAt = clock.nowMs() + Self.backoffSeconds[retryIndex] * 1000
+                state.waiting.append(next)
+            }
+        }
+        if outcome == "retry_scheduled" { wakeups.signal() }
+        if !delivered {
+            logger.debug(
+                "webhook attempt failed",
+                [("task_id", delivery.taskID), ("attempt", String(delivery.attempt)), ("error", error ?? "status \(status ?? 0)")])
+        }
+    }
+
+    private func append(_ attempt: WebhookAttempt) {
+        state.withLock { state in
+            state.log.append(attempt)
+            if state.log.count > Self.maxLogEntries { state.log.remove { _ in true } }
+        }
+    }
+
+    static func describe(_ error: OutboundError) -> String {
+        switch error {
+        case .invalidURL(let text): "invalid URL: \(text)"
+        case .timedOut(let ms): "timed out after \(ms) ms"
+        case .connectionFailed(let text): "connection failed: \(text)"
+        case .failed(let text): text
+        }
+    }
+}
