@@ -1,0 +1,156 @@
+import Foundation
+import MicroHTTP
+import Testing
+
+@testable import NovitaMock
+
+@Suite("Control plane through HTTP alone")
+struct ControlPlaneLiveTests {
+    @Test func resetInjectForceAdvanceAndReadTheJournal() async throws {
+        let live = try LiveServer { $0.clockMode = .virtual }
+        #expect(try await live.control("POST", "/__mock/reset").status == 200)
+
+        // A one-shot 429 on the next submit, then 200.
+        let rule = try await live.control(
+            "POST", "/__mock/faults", ["route": "/v3/async/img2img", "status": 429, "retry_after_s": 2, "times": 1])
+        #expect(rule.status == 201)
+        let refused = try await live.submit(LiveFixtures.body(), headers: ["X-Test-Id": "t-1"])
+        #expect(refused.status == 429 && refused.reason == "RATE_LIMIT_EXCEEDED")
+        #expect(refused.header("Retry-After") == "2")
+        let accepted = try await live.submit(LiveFixtures.body(), headers: ["X-Test-Id": "t-1"])
+        #expect(accepted.status == 200)
+        let id = try #require(accepted.json?["task_id"] as? String)
+
+        // Force it to fail, then a second force is a conflict.
+        let failed = try await live.control("POST", "/__mock/tasks/\(id)/fail", ["reason": "disk on fire"])
+        #expect(failed.status == 200)
+        #expect(failed.json?["status"] as? String == "TASK_STATUS_FAILED")
+        let again = try await live.control("POST", "/__mock/tasks/\(id)/complete")
+        #expect(again.status == 409 && again.reason == "TASK_ALREADY_FINISHED")
+        let result = try #require(try await live.result(id).json?["task"] as? [String: Any])
+        #expect(result["reason"] as? String == "disk on fire")
+
+        // Advance the virtual clock: a normal task finishes.
+        let other = try #require(try await live.submit(LiveFixtures.body()).json?["task_id"] as? String)
+        #expect(try await live.control("POST", "/__mock/clock", ["advance_ms": 5000]).status == 200)
+        let finished = try #require(try await live.result(other).json?["task"] as? [String: Any])
+        #expect(finished["status"] as? String == "TASK_STATUS_SUCCEED")
+
+        // The journal saw both submits of test t-1, keys redacted, images elided.
+        let journal = try #require(try await live.send("GET", "/__mock/requests?test_id=t-1", key: nil).json)
+        let entries = try #require(journal["requests"] as? [[String: Any]])
+        #expect(entries.map { $0["status"] as? Int } == [429, 200])
+        #expect(entries.allSatisfy { $0["api_key"] as? String == "live…" })
+        let headers = try #require(entries.last?["headers"] as? [String: String])
+        #expect(headers.first { $0.key.lowercased() == "authorization" }?.value == "Bearer live…")
+        let request = try #require((entries.last?["body"] as? [String: Any])?["request"] as? [String: Any])
+        #expect((request["image_base64"] as? String)?.hasSuffix("bytes elided>") == true)
+        let byStatus = try #require(try await live.send("GET", "/__mock/requests?status=429", key: nil).json)
+        #expect((byStatus["requests"] as? [Any])?.count == 1)
+
+        // Reset drops tasks.
+        #expect(try await live.control("POST", "/__mock/reset").status == 200)
+        #expect(try await live.result(other).status == 404)
+    }
+
+    @Test func faultsScopedToATestIDNeverTouchAnother() async throws {
+        let live = try LiveServer()
+        _ = try await live.control("POST", "/__mock/faults", ["test_id": "t-a", "status": 503])
+        #expect(try await live.submit(LiveFixtures.body(), headers: ["X-Test-Id": "t-b"]).status == 200)
+        #expect(try await live.submit(LiveFixtures.body()).status == 200)
+        let hit = try await live.submit(LiveFixtures.body(), headers: ["X-Test-Id": "t-a"])
+        #expect(hit.status == 503 && hit.reason == "SERVICE_UNAVAILABLE")
+        #expect(try await live.control("DELETE", "/__mock/faults").status == 200)
+        #expect(try await live.submit(LiveFixtures.body(), headers: ["X-Test-Id": "t-a"]).status == 200)
+    }
+
+    @Test func probabilityWithASeedReplaysTheSameSequence() async throws {
+        func sequence() async throws -> [Int] {
+            let live = try LiveServer()
+            _ = try await live.control(
+                "POST", "/__mock/faults", ["route": "/v3/async/task-result", "status": 500, "probability": 0.5, "seed": 99])
+            var statuses: [Int] = []
+            for _ in 0..<30 { statuses.append(try await live.result("x").status) }
+            return statuses
+        }
+        let first = try await sequence()
+        #expect(first == (try await sequence()))
+        #expect(first.contains(500) && first.contains(404))
+    }
+
+    @Test func faultRulesAreValidated() async throws {
+        let live = try LiveServer()
+        let noEffect = try await live.control("POST", "/__mock/faults", ["route": "/v3/async/img2img"])
+        #expect(noEffect.status == 400)
+        let badStatus = try await live.control("POST", "/__mock/faults", ["status": 418])
+        #expect(badStatus.status == 400 && badStatus.metadata["path"] == "status")
+        let unknownKey = try await live.control("POST", "/__mock/faults", ["status": 500, "colour": "red"])
+        #expect(unknownKey.status == 400)
+        #expect(try await live.control("DELETE", "/__mock/faults/nope").status == 404)
+    }
+
+    @Test func dropDelayAndSlowBody() async throws {
+        let live = try LiveServer()
+        _ = try await live.control("POST", "/__mock/faults", ["id": "drop", "route": "/__nothing", "drop_connection": true])
+        _ = try await live.control("POST", "/__mock/faults", ["route": "/v3/async/task-result", "delay_ms": 300, "times": 1])
+        let started = ContinuousClock.now
+        let delayed = try await live.result("x")
+        #expect(delayed.status == 404)
+        #expect(ContinuousClock.now - started >= .milliseconds(300))
+        _ = try await live.control("POST", "/__mock/faults", ["route": "/v3/async/task-result", "drop_connection": true, "times": 1])
+        await #expect(throws: (any Error).self) { _ = try await live.result("x") }
+        #expect(try await live.result("x").status == 404)
+    }
+
+    @Test func adminTokenProtectsEverythingButHealthAndReady() async throws {
+        let live = try LiveServer { $0.adminToken = "s3cret" }
+        #expect(try await live.control("GET", "/__mock/health").status == 200)
+        #expect(try await live.control("GET", "/__mock/ready").status == 200)
+        let refused = try await live.control("GET", "/__mock/tasks")
+        #expect(refused.status == 401 && refused.reason == "UNAUTHORIZED")
+        #expect(try await live.send("GET", "/__mock/tasks", key: "s3cret").status == 200)
+    }
+
+    @Test func rateLimitAnswers429WithRetryAfterPerTenant() async throws {
+        let live = try LiveServer { $0.rateLimit = "task-result=3/min" }
+        for _ in 0..<3 { #expect(try await live.result("x").status == 404) }
+        let limited = try await live.result("x")
+        #expect(limited.status == 429 && limited.reason == "RATE_LIMIT_EXCEEDED")
+        #expect(Int(limited.header("Retry-After") ?? "") ?? 0 >= 1)
+        #expect(try await live.result("x", key: "other-tenant").status == 404)
+    }
+
+    @Test func journalStaysWithinItsBounds() async throws {
+        let live = try LiveServer { $0.journalEntries = 50 }
+        for _ in 0..<200 { _ = try await live.result("x") }
+        let journal = try #require(try await live.send("GET", "/__mock/requests?limit=1000", key: nil).json)
+        #expect((journal["requests"] as? [Any])?.count == 50)
+        #expect(journal["dropped"] as? Int == 150)
+    }
+
+    @Test func metricsAreInPrometheusTextFormat() async throws {
+        let live = try LiveServer()
+        _ = try await live.result("x")
+        let metrics = try await live.send("GET", "/__mock/metrics", key: nil)
+        #expect(metrics.header("Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
+        let text = String(decoding: metrics.body, as: UTF8.self)
+        #expect(text.contains("# TYPE novita_mock_http_requests_total counter"))
+        #expect(text.contains("novita_mock_http_requests_total{route=\"/v3/async/task-result\",method=\"GET\",status=\"404\"} 1"))
+        #expect(text.contains("# TYPE novita_mock_http_request_duration_seconds histogram"))
+        #expect(text.contains("novita_mock_queue_depth 0"))
+    }
+
+    @Test func tasksAreListedAndInspectedWithTheirRequest() async throws {
+        let live = try LiveServer { $0.clockMode = .virtual }
+        let id = try #require(try await live.submit(LiveFixtures.body()).json?["task_id"] as? String)
+        let list = try #require(try await live.send("GET", "/__mock/tasks?api_key=live-key", key: nil).json)
+        #expect((list["tasks"] as? [[String: Any]])?.first?["task_id"] as? String == id)
+        let one = try #require(try await live.send("GET", "/__mock/tasks/\(id)", key: nil).json)
+        let request = try #require((one["request"] as? [String: Any])?["request"] as? [String: Any])
+        #expect(request["prompt"] as? String == "a cute dog")
+        #expect((request["image_base64"] as? String)?.contains("bytes elided") == true)
+        let completed = try await live.control("POST", "/__mock/tasks/\(id)/complete")
+        #expect(completed.json?["status"] as? String == "TASK_STATUS_SUCCEED")
+        #expect(try await live.send("GET", "/__mock/tasks/unknown", key: nil).status == 404)
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import MicroHTTP
+import NovitaMock
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// The real server on a free port, talked to over real HTTP: the live test tier.
+final class LiveServer: @unchecked Sendable {  // immutable after init; HTTPServer and MockService are Sendable
+    let service: MockService
+    let server: HTTPServer
+    let base: String
+    let session: URLSession
+
+    init(maxBodyBytes: Int = 64 << 20, configure: (inout MockConfiguration) -> Void = { _ in }) throws {
+        var configuration = MockConfiguration()
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        configuration.maxBodyBytes = maxBodyBytes
+        configure(&configuration)
+        service = MockService(configuration: configuration, logger: Logger(level: .error, format: .text))
+        var serverConfiguration = HTTPServerConfiguration()
+        serverConfiguration.host = "127.0.0.1"
+        serverConfiguration.port = 0
+        serverConfiguration.maxBodyBytes = configuration.maxBodyBytes
+        server = try HTTPServer(configuration: serverConfiguration, handler: service.handle)
+        service.start()
+        base = "http://127.0.0.1:\(server.port)"
+        let sessionConfiguration = URLSessionConfiguration.ephemeral
+        sessionConfiguration.timeoutIntervalForRequest = 30
+        session = URLSession(configuration: sessionConfiguration)
+    }
+
+    deinit {
+        server.shutdown(graceSeconds: 1)
+        service.stop(graceMs: 100)
+    }
+
+    struct Reply {
+        let status: Int
+        let headers: [String: String]
+        let body: Data
+
+        var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] }
+        var reason: String? { json?["reason"] as? String }
+        var message: String? { json?["message"] as? String }
+        var metadata: [String: String] { (json?["metadata"] as? [String: String]) ?? [:] }
+        func header(_ name: String) -> String? {
+            headers.first { $0.key.lowercased() == name.lowercased() }?.value
+        }
+    }
+
+    func send(
+        _ method: String, _ pathOrURL: String, body: Data? = nil, key: String? = "live-key",
+        headers: [String: String] = [:], contentType: String? = "application/json"
+    ) async throws -> Reply {
+        let url = URL(string: pathOrURL.hasPrefix("http") ? pathOrURL : base + pathOrURL)!
+        var request = URLRequest(url: url)
+        request.httpMethod = method
+        if let key { request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
+        if let body {
+            request.httpBody = body
+            if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
+        }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        let (data, response) = try await session.data(for: request)
+        let http = response as! HTTPURLResponse
+        var fields: [String: String] = [:]
+        for (name, value) in http.allHeaderFields { fields["\(name)"] = "\(value)" }
+        return Reply(status: http.statusCode, headers: fields, body: data)
+    }
+
+    func submit(_ body: Any, key: String = "live-key", headers: [String: String] = [:]) async throws -> Reply {
+        try await send("POST", "/v3/async/img2img", body: try JSONSerialization.data(withJSONObject: body), key: key, headers: headers)
+    }
+
+    func result(_ id: String, key: String = "live-key") async throws -> Reply {
+        try await send("GET", "/v3/async/task-result?task_id=\(id)", key: key)
+    }
+
+    func control(_ method: String, _ path: String, _ body: Any? = nil) async throws -> Reply {
+        try await send(method, path, body: try body.map { try JSONSerialization.data(withJSONObject: $0) }, key: nil)
+    }
+
+    /// Polls until the task is finished (bounded), returning the terminal body.
+    func waitFinished(_ id: String, key: String = "live-key", timeout: Duration = .seconds(30)) async throws -> [String: Any] {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let body = try #require(try await result(id, key: key).json)
+            let status = (body["task"] as? [String: Any])?["status"] as? String
+            if status == "TASK_STATUS_SUCCEED" || status == "TASK_STATUS_FAILED" { return body }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("task \(id) did not finish within \(timeout)")
+        return [:]
+    }
+}
+
+/// Bodies for live tests, as Foundation JSON objects.
+enum LiveFixtures {
+    static func body(_ request: [String: Any] = [:], extra: [String: Any]? = nil) -> [String: Any] {
+        var fields: [String: Any] = [
+            "model_name": "sd_xl_base_1.0.safetensors", "image_base64": Fixtures.pngBase64, "prompt": "a cute dog",
+            "negative_prompt": "", "width": 512, "height": 512, "image_num": 1, "steps": 20, "seed": 123,
+            "guidance_scale": 7.5, "sampler_name": "Euler a",
+        ]
+        for (key, value) in request { fields[key] = value }
+        var body: [String: Any] = ["request": fields]
+        if let extra { body["extra"] = extra }
+        return body
+    }
+}
