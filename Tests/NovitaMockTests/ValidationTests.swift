@@ -24,7 +24,7 @@ struct RuleCase: CustomTestStringConvertible, Sendable {
 
 let longText = String(repeating: "a", count: 1024)
 let tooLongText = String(repeating: "a", count: 1025)
-let image = JSONValue.string(Fixtures.pngBase64)
+let image = JSONValue.string("$PNG")
 
 let ruleCases: [RuleCase] = [
     RuleCase("minimal body passes"),
@@ -381,5 +381,23 @@ enum CRC32 {
             for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
         }
         return ~crc
+    }
+}
+
+@Test(.enabled(if: ProcessInfo.processInfo.environment["DUMP_FIXTURES"] == "1"))
+func dumpRuleCases() throws {
+    let dir = OpenAPITests.repositoryRoot.appendingPathComponent("fixtures/requests")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    for (i, rule) in ruleCases.enumerated() {
+        var request: JSONObject = Fixtures.body().objectValue!["request"]!.objectValue!
+        request["image_base64"] = "$PNG"
+        for (key, value) in rule.request.sorted(by: { $0.key < $1.key }) { request[key] = value }
+        var body: JSONObject = ["request": .object(request)]
+        if let extra = rule.extra { body["extra"] = extra }
+        let expect: JSONValue = rule.failingPath.map { ["status": 400, "path": .string($0)] } ?? ["status": 200]
+        let file: JSONValue = ["name": .string(rule.name), "expect": expect, "body": .object(body)]
+        let slug = rule.name.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }
+        let name = String(format: "%03d-", i) + String(slug).split(separator: "-").joined(separator: "-") + ".json"
+        try Data(JSONWriter.serialize(file) + [0x0A]).write(to: dir.appendingPathComponent(name))
     }
 }
