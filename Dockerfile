@@ -29,7 +29,9 @@ WORKDIR /src
 COPY Package.* ./
 RUN swift package resolve
 
+# Tests too: the manifest names the test targets and SwiftPM checks that their folders exist.
 COPY Sources ./Sources
+COPY Tests ./Tests
 RUN swift build -c release --static-swift-stdlib --product novita-mock \
     && mkdir -p /staging \
     && cp "$(swift build -c release --static-swift-stdlib --product novita-mock --show-bin-path)/novita-mock" /staging/ \

@@ -97,8 +97,10 @@ struct ControlPlaneLiveTests {
         let delayed = try await live.result("x")
         #expect(delayed.status == 404)
         #expect(ContinuousClock.now - started >= .milliseconds(300))
-        _ = try await live.control("POST", "/__mock/faults", ["route": "/v3/async/task-result", "drop_connection": true, "times": 1])
+        // No count: HTTP clients retry a GET once when a kept-alive connection drops.
+        _ = try await live.control("POST", "/__mock/faults", ["id": "drop-polls", "route": "/v3/async/task-result", "drop_connection": true])
         await #expect(throws: (any Error).self) { _ = try await live.result("x") }
+        #expect(try await live.control("DELETE", "/__mock/faults/drop-polls").status == 200)
         #expect(try await live.result("x").status == 404)
     }
 

@@ -1,14 +1,15 @@
 /// How long a simulated generation takes (SPEC §5):
 /// `duration = base + per_step × steps × image_num × (width × height / 512²)`, divided by
-/// `--speed` (0 = instant).
+/// `--speed` (0 = instant). The defaults put a 512×512, 20-step, one-image task at 1.5 s from
+/// submit to SUCCEED: 100 ms QUEUED, then 1.4 s PROCESSING.
 struct TimingModel: Sendable, Equatable {
     /// Fixed cost of a task in PROCESSING (model load, VAE decode …).
-    var baseMs: Double = 500
+    var baseMs: Double = 400
     /// Cost of one step of one 512×512 image.
     var perStepMs: Double = 50
     /// How long a task waits QUEUED before a free slot takes it (the dispatcher's latency), so
     /// that a client polling at once sees QUEUED as it would on the real service.
-    var dispatchMs: Double = 200
+    var dispatchMs: Double = 100
     /// `--speed`: 2 is twice as fast, 0 instant.
     var speed: Double = 1
 

@@ -1,0 +1,69 @@
+// The C that must be C: libpng reports errors by longjmp, which Swift cannot catch, so every
+// libpng call that may fail runs here behind setjmp(png_jmpbuf(png)) and comes back as a code.
+// Symbols are prefixed `cis_` (C image shims). Only ImageCodecs imports this module.
+#ifndef CIMAGESHIMS_H
+#define CIMAGESHIMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Result codes of the shim functions.
+enum {
+    CIS_OK = 0,
+    /// libpng called its error handler; the message buffer holds its text.
+    CIS_ERROR_LIBPNG = 1,
+    /// A malloc failed.
+    CIS_ERROR_NO_MEMORY = 2,
+    /// The image libpng read does not have the size the caller expected.
+    CIS_ERROR_SIZE_MISMATCH = 3,
+    /// Bad arguments (null pointers, zero sizes, output too small).
+    CIS_ERROR_ARGUMENT = 4,
+};
+
+/// Every zlib/libpng knob that changes the bytes of an encoded PNG, pinned by the caller.
+typedef struct cis_png_write_settings {
+    int compression_level;   ///< zlib level 0…9
+    int compression_strategy;///< Z_DEFAULT_STRATEGY 0, Z_FILTERED 1, Z_HUFFMAN_ONLY 2, Z_RLE 3, Z_FIXED 4
+    int mem_level;           ///< zlib memLevel 1…9
+    int window_bits;         ///< zlib windowBits 8…15
+    int filters;             ///< libpng PNG_FILTER_* bit set (0x08 none, 0x10 sub, 0x20 up, 0x40 avg, 0x80 paeth)
+    size_t idat_size;        ///< bytes per IDAT chunk (libpng's compression buffer size)
+} cis_png_write_settings;
+
+/// Encodes 8-bit RGB rows (`width * 3` bytes each, no padding) as a non-interlaced PNG.
+///
+/// `text` (NUL-terminated, may be NULL) goes into one chunk with keyword `parameters`: `tEXt`
+/// when `text_is_utf8` is 0 (the bytes must then be Latin-1), else an uncompressed `iTXt`.
+/// On CIS_OK, `*out`/`*out_length` hold a malloc'd buffer to release with `cis_free`.
+/// On failure nothing is left allocated and `message` (capacity `message_capacity`) says why.
+int cis_png_encode_rgb8(const uint8_t *rgb, uint32_t width, uint32_t height,
+                        const cis_png_write_settings *settings, const char *text, int text_is_utf8,
+                        uint8_t **out, size_t *out_length, char *message, size_t message_capacity);
+
+/// Decodes a PNG held in memory into 8-bit RGB (`width * height * 3` bytes at `rgb_out`).
+///
+/// Palette, grey and low bit depths are expanded, 16-bit samples scaled to 8 bits (rounded),
+/// interlacing undone, and alpha (including tRNS) composited onto black: out = round(c * a / 255).
+/// `width`/`height` are what the caller's header check found; a different IHDR is an error.
+int cis_png_decode_rgb8(const uint8_t *data, size_t length, uint32_t width, uint32_t height,
+                        uint8_t *rgb_out, size_t rgb_out_length, char *message, size_t message_capacity);
+
+/// zlib's CRC-32 (the PNG chunk CRC), continuing from `crc` (start with 0).
+uint32_t cis_crc32(uint32_t crc, const uint8_t *data, size_t length);
+
+/// Inflates a zlib stream (as in zTXt/iTXt) into at most `capacity` bytes.
+/// Returns CIS_OK with `*out_length` set, or CIS_ERROR_ARGUMENT for bad or oversized data.
+int cis_zlib_inflate(const uint8_t *data, size_t length, uint8_t *out, size_t capacity, size_t *out_length);
+
+/// Releases a buffer returned by a `cis_` function.
+void cis_free(void *pointer);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
