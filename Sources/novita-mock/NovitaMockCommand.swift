@@ -61,6 +61,10 @@ struct NovitaMockCommand: ParsableCommand {
 
     /// Reads `NOVITA_MOCK_*` variables for options not given on the command line.
     static func main() {
+        // libjpeg-turbo's TurboJPEG API reads these at encode time and would change the bytes of
+        // every JPEG; images must be a pure function of the request, so they go before any thread
+        // starts.
+        for variable in ["TJ_OPTIMIZE", "TJ_ARITHMETIC", "TJ_RESTART", "TJ_PROGRESSIVE"] { unsetenv(variable) }
         switch CommandLine.arguments.dropFirst().first {
         case "openapi":
             print(OpenAPIDocument.yaml(), terminator: "")
