@@ -74,6 +74,8 @@ public final class MockService: Sendable {
     private static let routes: Router = {
         var router = Router()
         router.add(.exact("/v3/async/img2img"), [("POST", { $0.submit(.img2img, $1) })])
+        router.add(.exact("/v3/async/txt2img"), [("POST", { $0.submit(.txt2img, $1) })])
+        router.add(.exact("/v3/async/upscale"), [("POST", { $0.submit(.upscale, $1) })])
         router.add(.exact("/v3/async/task-result"), [("GET", { $0.taskResult($1) })])
         router.add(
             .prefix(ImageURLSigner.pathPrefix), [("GET", { $0.downloadImage($1) }), ("HEAD", { $0.downloadImage($1) })])

@@ -118,7 +118,7 @@ struct LiveFixtureTests {
     @Test(arguments: RequestFixture.all)
     func fixture(_ fixture: RequestFixture) async throws {
         let reply = try await Self.live.send(
-            "POST", "/v3/async/img2img", body: Data(JSONWriter.serialize(fixture.body)),
+            "POST", fixture.endpoint, body: Data(JSONWriter.serialize(fixture.body)),
             headers: Dictionary(uniqueKeysWithValues: fixture.headers))
         fixture.check(
             status: reply.status, path: reply.metadata["path"], message: reply.message,

@@ -9,6 +9,8 @@ import Testing
 struct RequestFixture: CustomTestStringConvertible, Sendable {
     let file: String
     let name: String
+    /// The endpoint it is sent to (img2img unless the file says otherwise).
+    let endpoint: String
     let body: JSONValue
     let headers: [(String, String)]
     let status: Int
@@ -27,7 +29,8 @@ struct RequestFixture: CustomTestStringConvertible, Sendable {
             let expect = object["expect"]?.objectValue ?? [:]
             let headers = (object["headers"]?.objectValue?.entries ?? []).map { ($0.key, $0.value.stringValue ?? "") }
             return RequestFixture(
-                file: file, name: object["name"]?.stringValue ?? file, body: substitute(object["body"] ?? .null),
+                file: file, name: object["name"]?.stringValue ?? file,
+                endpoint: object["endpoint"]?.stringValue ?? "/v3/async/img2img", body: substitute(object["body"] ?? .null),
                 headers: headers, status: Int(expect["status"]?.integerValue ?? 0),
                 failingPath: expect["path"]?.stringValue)
         }
@@ -65,7 +68,8 @@ struct ValidationTests {
 
     @Test(arguments: RequestFixture.all)
     func fixture(_ fixture: RequestFixture) {
-        let reply = harness.submit(fixture.body, headers: fixture.headers)
+        let reply = harness.request(
+            "POST", fixture.endpoint, body: JSONWriter.serialize(fixture.body), headers: fixture.headers)
         fixture.check(
             status: reply.status, path: reply.metadata["path"], message: reply.message, keys: reply.object?.keys ?? [])
         if reply.status == 400 { #expect(reply.reason == "INVALID_REQUEST_BODY") }

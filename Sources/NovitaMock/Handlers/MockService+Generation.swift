@@ -5,7 +5,9 @@ extension MockService {
     /// The rule table of each async endpoint.
     static func schema(for kind: TaskKind) -> ObjectSchema {
         switch kind {
-        case .img2img, .txt2img, .upscale: RequestRules.img2imgBody
+        case .img2img: RequestRules.img2imgBody
+        case .txt2img: RequestRules.txt2imgBody
+        case .upscale: RequestRules.upscaleBody
         }
     }
 
@@ -39,7 +41,8 @@ extension MockService {
             body: request.body, schema: Self.schema(for: kind), mode: strict ? .strict : .compat)
         let (outcome, timing) = try SubmissionReader.controls(request.headers)
         let requestObject = validated.body["request"]?.objectValue ?? JSONObject()
-        var (parameters, requestedSeed) = SubmissionReader.parameters(kind: kind, request: requestObject)
+        var (parameters, requestedSeed) = SubmissionReader.parameters(
+            kind: kind, request: requestObject, input: validated.images["request.image_base64"]?.header)
         let extra = SubmissionReader.extra(validated.body["extra"]?.objectValue)
         parameters.format = extra.responseImageType
 

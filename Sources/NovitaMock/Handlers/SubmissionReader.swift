@@ -4,7 +4,11 @@ import MicroHTTP
 /// Reads a validated body into a `TaskSubmission`. The body already passed every rule, so this
 /// only picks values and applies documented defaults.
 enum SubmissionReader {
-    static func parameters(kind: TaskKind, request: JSONObject) -> (GenerationParameters, requestedSeed: Int64) {
+    /// The generation parameters of a request; `input` is the input image's header (upscale
+    /// derives its output size from it).
+    static func parameters(kind: TaskKind, request: JSONObject, input: ImageHeader?) -> (
+        GenerationParameters, requestedSeed: Int64
+    ) {
         func int(_ key: String, _ fallback: Int) -> Int { request[key]?.integerValue.map(Int.init) ?? fallback }
         func double(_ key: String, _ fallback: Double) -> Double { request[key]?.doubleValue ?? fallback }
         func string(_ key: String, _ fallback: String) -> String { request[key]?.stringValue ?? fallback }
@@ -15,9 +19,27 @@ enum SubmissionReader {
             imageNum: int("image_num", 1), steps: int("steps", 20), guidanceScale: double("guidance_scale", 7.5),
             samplerName: string("sampler_name", "Euler a"), seed: requestedSeed >= 0 ? UInt32(requestedSeed) : 0,
             strength: double("strength", 0.5), format: .png)
-        if kind == .upscale {
-            parameters.scaleFactor = double("scale_factor", 2)
+        switch kind {
+        case .img2img:
+            break
+        case .txt2img:
+            parameters.strength = 1
+            if let hires = request["hires_fix"]?.objectValue {
+                parameters.width = hires["target_width"]?.integerValue.map(Int.init) ?? parameters.width
+                parameters.height = hires["target_height"]?.integerValue.map(Int.init) ?? parameters.height
+            }
+        case .upscale:
+            let factor = double("scale_factor", 2)
+            parameters.scaleFactor = factor
             parameters.imageNum = 1
+            parameters.steps = 10
+            parameters.samplerName = ""
+            parameters.guidanceScale = 0
+            parameters.strength = 0
+            if let input {
+                parameters.width = max(1, Int((Double(input.width) * factor).rounded()))
+                parameters.height = max(1, Int((Double(input.height) * factor).rounded()))
+            }
         }
         return (parameters, requestedSeed)
     }

@@ -51,7 +51,9 @@ struct ImageService: Sendable {
             "Seed: \(p.seed(ofImage: index))", "Size: \(p.width)x\(p.height)", "Model: \(p.modelName)",
         ]
         if p.kind == .img2img { fields.append("Denoising strength: \(formatNumber(p.strength))") }
-        if p.kind == .upscale { fields = ["Upscaler: \(p.modelName)", "Scale: \(formatNumber(p.scaleFactor ?? 2))"] }
+        if p.kind == .upscale {
+            return "Upscaler: \(p.modelName), Scale: \(formatNumber(p.scaleFactor ?? 2)), Size: \(p.width)x\(p.height)"
+        }
         return text + "\n" + fields.joined(separator: ", ")
     }
 

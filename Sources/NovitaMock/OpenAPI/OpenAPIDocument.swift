@@ -108,6 +108,8 @@ public enum OpenAPIDocument {
     private static var paths: YAMLNode {
         .map([
             ("/v3/async/img2img", submitOperation(.img2img, summary: "Image to image", schemaName: "Img2ImgBody")),
+            ("/v3/async/txt2img", submitOperation(.txt2img, summary: "Text to image", schemaName: "Txt2ImgBody")),
+            ("/v3/async/upscale", submitOperation(.upscale, summary: "Upscale an image", schemaName: "UpscaleBody")),
             (
                 "/v3/async/task-result",
                 .map([
@@ -208,6 +210,8 @@ public enum OpenAPIDocument {
                 "schemas",
                 .map([
                     ("Img2ImgBody", schema(RequestRules.img2imgBody)),
+                    ("Txt2ImgBody", schema(RequestRules.txt2imgBody)),
+                    ("UpscaleBody", schema(RequestRules.upscaleBody)),
                     ("TaskCreated", taskCreated),
                     ("TaskResult", taskResult),
                     ("Error", errorSchema),

@@ -164,6 +164,47 @@ enum RequestRules {
 
     static let img2imgBody = body(request: img2imgRequest)
 
+    // MARK: txt2img
+
+    static let hiresUpscalers = ["RealESRGAN_x4plus_anime_6B", "RealESRNet_x4plus", "Latent"]
+
+    static let txt2imgRequest = ObjectSchema([
+        modelName, prompt, negativePrompt, width, height, imageNum, steps, guidanceScale, samplerName, sdVAE, seed,
+        clipSkip, loras, embeddings,
+        FieldRule(
+            "hires_fix",
+            .object(
+                ObjectSchema([
+                    FieldRule("target_width", .integer(min: 128, max: 4096), .required, "Final width."),
+                    FieldRule("target_height", .integer(min: 128, max: 4096), .required, "Final height."),
+                    FieldRule("strength", .number(0, 1), "Denoising strength of the second pass."),
+                    FieldRule("upscaler", .enumeration(hiresUpscalers), "Upscaler of the second pass."),
+                ])), "Second, larger pass; the output has the target size."),
+        FieldRule(
+            "refiner",
+            .object(ObjectSchema([FieldRule("switch_at", .number(0, 1), .required, "When the refiner takes over.")])),
+            "SDXL refiner."),
+        FieldRule("enable_transparent_background", .boolean, default: false, "Transparent background."),
+        FieldRule("restore_faces", .boolean, default: false, "Face restoration."),
+    ])
+
+    static let txt2imgBody = body(request: txt2imgRequest)
+
+    // MARK: upscale
+
+    static let upscaleModels = ["RealESRGAN_x4plus_anime_6B", "RealESRNet_x4plus", "4x-UltraSharp"]
+
+    static let upscaleRequest = ObjectSchema([
+        FieldRule("model_name", .enumeration(upscaleModels), .required, "Upscaler model."),
+        FieldRule(
+            "image_base64", .image(ImageLimits(maxBytes: 30 * 1024 * 1024, maxPixels: 2048 * 2048, maxSide: 2048)),
+            .required, "Base64 input image (≤ 30 MB, ≤ 2048×2048)."),
+        FieldRule(
+            "scale_factor", .number(min: 1, max: 4, minExclusive: true), .required, "Upscale factor in (1, 4]."),
+    ])
+
+    static let upscaleBody = body(request: upscaleRequest)
+
     /// The top level shared by every async endpoint: `{"extra": {…}, "request": {…}}`.
     static func body(request: ObjectSchema) -> ObjectSchema {
         ObjectSchema([
