@@ -21,6 +21,7 @@ RUN export DEBIAN_FRONTEND=noninteractive \
     && apt-get update \
     && apt-get install -y --no-install-recommends \
         libmicrohttpd-dev libpng-dev libturbojpeg0-dev libwebp-dev libcurl4-openssl-dev pkg-config \
+        ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
@@ -48,18 +49,22 @@ LABEL org.opencontainers.image.title="novita-mock" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.documentation="docs/docker.md"
 
-# Runtime libraries only (no -dev packages, no compilers). ca-certificates lets webhooks and
-# S3 uploads reach https endpoints.
+# Runtime libraries only: no -dev packages, no compilers, no recommends. The apt, dpkg and
+# debconf leftovers go in the same layer so they never reach the image.
 RUN export DEBIAN_FRONTEND=noninteractive \
     && apt-get update \
     && apt-get install -y --no-install-recommends \
-        libmicrohttpd12 libpng16-16 libturbojpeg0 libwebp7 libwebpmux3 libwebpdemux2 libcurl4 ca-certificates \
-    && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb \
+        libmicrohttpd12 libpng16-16 libturbojpeg0 libwebp7 libwebpmux3 libwebpdemux2 libcurl4 \
+    && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb /var/cache/debconf/*-old /var/lib/dpkg/*-old \
+        /var/log/apt /var/log/dpkg.log \
     && groupadd --system --gid 10001 novita \
     && useradd --system --uid 10001 --gid novita --home-dir /var/lib/novita-mock --no-create-home \
         --shell /usr/sbin/nologin novita \
     && install -d -o novita -g novita -m 0755 /var/lib/novita-mock
 
+# The CA bundle libcurl reads (webhooks and S3 uploads to https endpoints), taken from the
+# builder rather than installing ca-certificates, which would pull in the openssl tool (~3 MB).
+COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 COPY --from=build /staging/novita-mock /usr/local/bin/novita-mock
 
 # Relative paths (./mock-storage, a --state-dir of ./state) land here, writable by the service user.
