@@ -44,6 +44,10 @@ public struct MockConfiguration: Sendable {
     public var s3AccessKeyID: String? = nil
     public var s3SecretAccessKey: String? = nil
     public var s3SessionToken: String? = nil
+    /// Persist tasks, their inputs and the URL secret here (`--state-dir`); nil keeps state in memory.
+    public var stateDirectory: String? = nil
+    /// Bytes of input images kept in memory before the least recently used spill to disk.
+    public var inputMemoryBytes = 256 * 1024 * 1024
     public var logLevel: LogLevel = .info
     public var logFormat: LogFormat = .text
 

@@ -30,24 +30,39 @@ public final class MockService: Sendable {
         case starting, ready, draining
     }
 
-    public init(configuration: MockConfiguration, logger: Logger) {
+    /// Builds the service; with a state directory, reads the tasks and the URL secret it holds.
+    /// - Throws: when the state directory cannot be created, read or written.
+    public init(configuration: MockConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
         clock = MockClock(mode: configuration.clockMode)
         random = RandomSource(seed: configuration.seed)
-        inputs = InputImageStore()
+        var log: TaskLog?
+        var restored: [TaskRecord] = []
+        if let directory = configuration.stateDirectory, !directory.isEmpty {
+            try FileIO.makeDirectory(directory)
+            (log, restored) = try TaskLog.open(directory: directory)
+            inputs = InputImageStore(
+                memoryBudget: configuration.inputMemoryBytes, directory: directory + "/inputs", durable: true)
+        } else {
+            inputs = InputImageStore(
+                memoryBudget: configuration.inputMemoryBytes,
+                directory: "/tmp/novita-mock-inputs-\(UInt64.random(in: 0 ... .max))")
+        }
         let settings = TaskStoreSettings(
             workers: max(1, configuration.workers),
             timing: TimingModel(speed: max(0, configuration.speed)),
             taskTTLMs: Int64(configuration.taskTTLSeconds) * 1000,
             maxTasksPerTenant: max(1, configuration.maxTasksPerTenant))
-        store = TaskStore(settings: settings, clock: clock, random: random, inputs: inputs)
+        store = TaskStore(settings: settings, clock: clock, random: random, inputs: inputs, log: log)
         images = ImageService(cache: ImageCache(budgetBytes: configuration.imageCacheBytes), inputs: inputs)
         let secret: [UInt8]
         if let given = configuration.urlSecret, !given.isEmpty {
             secret = Array(given.utf8)
+        } else if let directory = configuration.stateDirectory, !directory.isEmpty {
+            secret = try Self.persistedSecret(in: directory)
         } else {
-            secret = (0..<4).flatMap { _ in withUnsafeBytes(of: UInt64.random(in: .min ... .max)) { Array($0) } }
+            secret = Self.randomSecret()
         }
         signer = ImageURLSigner(secret: secret)
         authenticator = Authenticator(apiKeys: configuration.apiKeys)
@@ -69,6 +84,26 @@ public final class MockService: Sendable {
         }
         router = Self.routes
         store.onFinished { [weak self] records in self?.tasksFinished(records) }
+        if !restored.isEmpty {
+            let count = store.restore(restored)
+            logger.info("state restored", [("tasks", String(count)), ("state_dir", configuration.stateDirectory ?? "")])
+        }
+    }
+
+    static func randomSecret() -> [UInt8] {
+        (0..<4).flatMap { _ in withUnsafeBytes(of: UInt64.random(in: .min ... .max)) { Array($0) } }
+    }
+
+    /// The URL secret kept in the state dir, so image URLs stay valid across restarts.
+    static func persistedSecret(in directory: String) throws -> [UInt8] {
+        let path = directory + "/url-secret"
+        if FileIO.exists(path) {
+            let bytes = try FileIO.read(path)
+            if bytes.count >= 16 { return bytes }
+        }
+        let secret = randomSecret()
+        try FileIO.writeAtomically(secret, to: path)
+        return secret
     }
 
     private static let routes: Router = {
@@ -247,6 +282,7 @@ public final class MockService: Sendable {
                 while running.withLock({ $0 }) {
                     store.advanceToNow()
                     webhooks.runDue()
+                    try? store.log?.flush()
                     let next = [store.nextEventTime(), webhooks.nextDueTime()].compactMap { $0 }.min()
                     let delay = next.flatMap { clock.realDelayMs(until: $0) } ?? 1000
                     store.wakeups.wait(milliseconds: min(max(delay, 1), 1000))
@@ -267,6 +303,8 @@ public final class MockService: Sendable {
         driverRunning.withLock { $0 = false }
         store.wakeups.signal()
         webhooks.drain(graceMs: graceMs)
+        try? store.log?.flush(until: Int.max)
+        inputs.removeSpilledFiles()
     }
 
     var currentPhase: Phase { phase.withLock { $0 } }

@@ -56,6 +56,8 @@ struct NovitaMockCommand: ParsableCommand {
     var s3Endpoint: String?
     @Option(help: "Where extra.custom_storage objects are written when no --s3-endpoint is set.")
     var storageDir = "./mock-storage"
+    @Option(help: "Persist tasks, their input images and the URL secret here; a restart (even after kill -9) keeps every acknowledged task. Unset: in memory.")
+    var stateDir: String?
     @Option(help: "debug, info, warning or error.") var logLevel = "info"
     @Option(help: "text, or json for one JSON object per line.") var logFormat = "text"
 
@@ -81,7 +83,7 @@ struct NovitaMockCommand: ParsableCommand {
                 "host", "port", "api-keys", "max-body-mb", "workers", "speed", "clock", "seed", "task-ttl", "max-tasks",
                 "public-url", "url-secret", "image-cache-mb", "connection-timeout", "threads", "admin-token",
                 "log-level", "log-format", "journal-entries", "faults", "rate-limit", "webhook-timeout-ms",
-                "s3-endpoint", "storage-dir",
+                "s3-endpoint", "storage-dir", "state-dir",
             ])
         do {
             var command = try parseAsRoot(arguments)
@@ -130,6 +132,7 @@ struct NovitaMockCommand: ParsableCommand {
         configuration.webhookTimeoutMs = webhookTimeoutMs
         configuration.s3Endpoint = s3Endpoint
         configuration.storageDirectory = storageDir
+        configuration.stateDirectory = stateDir
         let environment = ProcessInfo.processInfo.environment
         configuration.s3AccessKeyID = environment["AWS_ACCESS_KEY_ID"]
         configuration.s3SecretAccessKey = environment["AWS_SECRET_ACCESS_KEY"]
@@ -163,7 +166,13 @@ struct NovitaMockCommand: ParsableCommand {
     func run() throws {
         let configuration = try makeConfiguration()
         let logger = Logger(level: configuration.logLevel, format: configuration.logFormat)
-        let service = MockService(configuration: configuration, logger: logger)
+        let service: MockService
+        do {
+            service = try MockService(configuration: configuration, logger: logger)
+        } catch {
+            logger.error("could not open the state", [("error", "\(error)")])
+            throw ExitCode(1)
+        }
         var serverConfiguration = HTTPServerConfiguration()
         serverConfiguration.host = configuration.host
         serverConfiguration.port = configuration.port

@@ -11,8 +11,16 @@ extension MockService {
         }
     }
 
-    /// `POST /v3/async/<kind>`: validate, store, answer `{"task_id": …}` (SPEC §4).
+    /// `POST /v3/async/<kind>`: validate, store, answer `{"task_id": …}` (SPEC §4). With a state
+    /// directory the task is fsync'ed before the answer, so that work runs off the poll threads.
     func submit(_ kind: TaskKind, _ request: HTTPRequest) -> HTTPReply {
+        guard store.log == nil else {
+            return .later { [self] in Self.resolveNow(acceptAndAnswer(kind, request)) }
+        }
+        return acceptAndAnswer(kind, request)
+    }
+
+    private func acceptAndAnswer(_ kind: TaskKind, _ request: HTTPRequest) -> HTTPReply {
         authenticated(request) { tenant in
             do throws(APIError) {
                 let (record, warnings) = try accept(kind, request, tenant: tenant)

@@ -121,3 +121,15 @@ struct TaskRecord: Sendable {
     /// The number of images on SUCCEED.
     var imageCount: Int { status == .succeed ? parameters.imageNum : 0 }
 }
+
+extension TaskRecord {
+    /// The same task under a new serial (serials are per process).
+    init(copying record: TaskRecord, serial: Int) {
+        self = TaskRecord(
+            id: record.id, serial: serial, tenant: record.tenant, parameters: record.parameters,
+            inputKey: record.inputKey, extra: record.extra, outcome: record.outcome, imageBaseURL: record.imageBaseURL,
+            requestSummary: record.requestSummary, submittedAt: record.submittedAt, durationMs: record.durationMs,
+            startedAt: record.startedAt, finishedAt: record.finishedAt, status: record.status,
+            failureReason: record.failureReason, awaitingStorage: record.awaitingStorage)
+    }
+}

@@ -47,12 +47,63 @@ final class TaskStore: Sendable {
     /// Wakes the lifecycle driver when the next event time may have moved earlier.
     let wakeups = WakeSignal()
 
-    init(settings: TaskStoreSettings, clock: MockClock, random: RandomSource, inputs: InputImageStore) {
+    /// `--state-dir`'s log, when state is persisted.
+    let log: TaskLog?
+
+    init(
+        settings: TaskStoreSettings, clock: MockClock, random: RandomSource, inputs: InputImageStore,
+        log: TaskLog? = nil
+    ) {
         self.settings = settings
         self.clock = clock
         self.random = random
         self.inputs = inputs
+        self.log = log
         state = Mutex(State(scheduler: TaskScheduler(workers: settings.workers, now: clock.nowMs())))
+    }
+
+    /// Puts back tasks read from the state dir: finished ones as they were (same URLs, same
+    /// bytes), unfinished ones queued again with their duration. Returns how many came back.
+    func restore(_ records: [TaskRecord]) -> Int {
+        let now = clock.nowMs()
+        var restored = 0
+        state.withLock { state in
+            for var record in records {
+                if let key = record.inputKey, !inputs.adopt(key) { record.inputKey = nil }
+                if let finishedAt = record.finishedAt, record.status.isFinished {
+                    guard finishedAt + settings.taskTTLMs > now else {
+                        if let key = record.inputKey { inputs.release(key) }
+                        log?.append(removalOf: record.id)
+                        continue
+                    }
+                    let serial = state.nextSerial
+                    state.nextSerial += 1
+                    record = TaskRecord(copying: record, serial: serial)
+                    state.records[record.id] = record
+                    state.tenants[record.tenant, default: TenantBook()].taskCount += 1
+                    state.tenants[record.tenant, default: TenantBook()].finishedOrder.append(record.id)
+                    state.expiryOrder.append((finishedAt, record.id))
+                } else {
+                    let serial = state.nextSerial
+                    state.nextSerial += 1
+                    record = TaskRecord(copying: record, serial: serial)
+                    record.status = .queued
+                    record.startedAt = nil
+                    record.awaitingStorage = false
+                    state.records[record.id] = record
+                    state.serialToID[serial] = record.id
+                    state.tenants[record.tenant, default: TenantBook()].taskCount += 1
+                    state.tenants[record.tenant, default: TenantBook()].unfinished += 1
+                    let job = TaskScheduler.Job(
+                        serial: serial, eligibleAt: now, durationMs: record.durationMs, dedicated: record.extra.enterprise)
+                    var finished: [TaskRecord] = []
+                    Self.apply(state.scheduler.submit(job, at: now), to: &state, finished: &finished, log: log)
+                }
+                restored += 1
+            }
+        }
+        wakeups.signal()
+        return restored
     }
 
     /// Called, outside the lock, with every task that has just finished.
@@ -70,7 +121,14 @@ final class TaskStore: Sendable {
         if submission.requestedSeed < 0 { parameters.seed = random.seed() }
         let id = random.uuid()
         let now = clock.nowMs()
-        let inputKey = submission.inputImage.map { inputs.put($0) }
+        let inputKey: String?
+        do {
+            inputKey = try submission.inputImage.map { bytes throws(FileIO.Failure) in try inputs.put(bytes) }
+        } catch {
+            throw APIError(
+                status: 503, reason: "SERVICE_UNAVAILABLE",
+                message: "the state directory refused the input image: \(error.description)")
+        }
         let timing = settings.timing
         let duration =
             submission.timing.processingMs
@@ -94,7 +152,7 @@ final class TaskStore: Sendable {
                 evicted.append(victim)
             }
             state.tenants[submission.tenant] = book
-            for victim in evicted { Self.remove(victim, from: &state, inputs: inputs) }
+            for victim in evicted { Self.remove(victim, from: &state, inputs: inputs, log: log) }
 
             let serial = state.nextSerial
             state.nextSerial += 1
@@ -110,18 +168,28 @@ final class TaskStore: Sendable {
             if instant {
                 record.startedAt = now
                 state.records[id] = record
-                Self.finish(serial: serial, at: now, state: &state, finished: &finished)
+                Self.finish(serial: serial, at: now, state: &state, finished: &finished, log: log)
             } else {
                 state.records[id] = record
                 let job = TaskScheduler.Job(
                     serial: serial, eligibleAt: now + max(0, queueMs), durationMs: duration,
                     dedicated: submission.extra.enterprise)
                 let actions = state.scheduler.submit(job, at: now)
-                Self.apply(actions, to: &state, finished: &finished)
+                Self.apply(actions, to: &state, finished: &finished, log: log)
             }
             return .success((state.records[id] ?? record, finished))
         }
         let (record, finished) = try result.get()
+        if let log {
+            do {
+                try log.appendDurably(submitOf: record)
+            } catch {
+                state.withLock { Self.remove(record.id, from: &$0, inputs: inputs, log: nil) }
+                throw APIError(
+                    status: 503, reason: "SERVICE_UNAVAILABLE",
+                    message: "the task could not be persisted: \(error.description)")
+            }
+        }
         notify(finished)
         wakeups.signal()
         return record
@@ -134,7 +202,7 @@ final class TaskStore: Sendable {
         let now = clock.nowMs()
         let (snapshot, finished): (TaskSnapshot?, [TaskRecord]) = state.withLock { state in
             var finished: [TaskRecord] = []
-            Self.advance(&state, to: now, ttl: settings.taskTTLMs, inputs: inputs, finished: &finished)
+            Self.advance(&state, to: now, ttl: settings.taskTTLMs, inputs: inputs, finished: &finished, log: log)
             guard let record = state.records[id], record.tenant == tenant else { return (nil, finished) }
             return (Self.describe(record, now: now, scheduler: &state.scheduler), finished)
         }
@@ -157,7 +225,7 @@ final class TaskStore: Sendable {
         let now = clock.nowMs()
         let (list, finished): ([TaskSnapshot], [TaskRecord]) = state.withLock { state in
             var finished: [TaskRecord] = []
-            Self.advance(&state, to: now, ttl: settings.taskTTLMs, inputs: inputs, finished: &finished)
+            Self.advance(&state, to: now, ttl: settings.taskTTLMs, inputs: inputs, finished: &finished, log: log)
             let records = state.records.values.filter { tenant == nil || $0.tenant == tenant }
                 .sorted { $0.serial < $1.serial }
             return (records.map { Self.describe($0, now: now, scheduler: &state.scheduler) }, finished)
@@ -182,7 +250,7 @@ final class TaskStore: Sendable {
         let now = clock.nowMs()
         let finished: [TaskRecord] = state.withLock { state in
             var finished: [TaskRecord] = []
-            Self.advance(&state, to: now, ttl: settings.taskTTLMs, inputs: inputs, finished: &finished)
+            Self.advance(&state, to: now, ttl: settings.taskTTLMs, inputs: inputs, finished: &finished, log: log)
             return finished
         }
         notify(finished)
@@ -208,7 +276,7 @@ final class TaskStore: Sendable {
         let now = clock.nowMs()
         let result: Result<(TaskRecord, [TaskRecord]), ForceError> = state.withLock { state in
             var finished: [TaskRecord] = []
-            Self.advance(&state, to: now, ttl: settings.taskTTLMs, inputs: inputs, finished: &finished)
+            Self.advance(&state, to: now, ttl: settings.taskTTLMs, inputs: inputs, finished: &finished, log: log)
             guard var record = state.records[id], tenant == nil || record.tenant == tenant else {
                 return .failure(.notFound)
             }
@@ -218,9 +286,9 @@ final class TaskStore: Sendable {
             record.outcome = outcome
             state.records[id] = record
             let actions = state.scheduler.finishNow(serial: record.serial, at: now)
-            Self.apply(actions, to: &state, finished: &finished)
+            Self.apply(actions, to: &state, finished: &finished, log: log)
             if state.records[id]?.finishedAt == nil {
-                Self.finish(serial: record.serial, at: now, state: &state, finished: &finished)
+                Self.finish(serial: record.serial, at: now, state: &state, finished: &finished, log: log)
             }
             return .success((state.records[id]!, finished))
         }
@@ -234,7 +302,7 @@ final class TaskStore: Sendable {
     func reset(tenant: String?) {
         state.withLock { state in
             let doomed = state.records.values.filter { tenant == nil || $0.tenant == tenant }.map(\.id)
-            for id in doomed { Self.remove(id, from: &state, inputs: inputs) }
+            for id in doomed { Self.remove(id, from: &state, inputs: inputs, log: log) }
         }
         wakeups.signal()
     }
@@ -247,20 +315,23 @@ final class TaskStore: Sendable {
     }
 
     private static func advance(
-        _ state: inout State, to now: Int64, ttl: Int64, inputs: InputImageStore, finished: inout [TaskRecord]
+        _ state: inout State, to now: Int64, ttl: Int64, inputs: InputImageStore, finished: inout [TaskRecord],
+        log: TaskLog?
     ) {
         let actions = state.scheduler.advance(to: now)
-        apply(actions, to: &state, finished: &finished)
+        apply(actions, to: &state, finished: &finished, log: log)
         // Expire finished tasks whose time is up (finishing order is time order).
         while let (finishedAt, id) = state.expiryOrder.first(where: { _ in true }), finishedAt + ttl <= now {
             state.expiryOrder.remove { _ in true }
             if let record = state.records[id], record.finishedAt == finishedAt {
-                remove(id, from: &state, inputs: inputs)
+                remove(id, from: &state, inputs: inputs, log: log)
             }
         }
     }
 
-    private static func apply(_ actions: [TaskScheduler.Action], to state: inout State, finished: inout [TaskRecord]) {
+    private static func apply(
+        _ actions: [TaskScheduler.Action], to state: inout State, finished: inout [TaskRecord], log: TaskLog?
+    ) {
         for action in actions {
             switch action {
             case .started(let serial, let at):
@@ -268,12 +339,14 @@ final class TaskStore: Sendable {
                 state.records[id]?.startedAt = at
                 state.records[id]?.status = .processing
             case .finished(let serial, let at):
-                finish(serial: serial, at: at, state: &state, finished: &finished)
+                finish(serial: serial, at: at, state: &state, finished: &finished, log: log)
             }
         }
     }
 
-    private static func finish(serial: Int, at time: Int64, state: inout State, finished: inout [TaskRecord]) {
+    private static func finish(
+        serial: Int, at time: Int64, state: inout State, finished: inout [TaskRecord], log: TaskLog?
+    ) {
         guard let id = state.serialToID.removeValue(forKey: serial), var record = state.records[id] else { return }
         if record.startedAt == nil { record.startedAt = time }
         if record.outcome == .succeed && record.extra.storage != nil {
@@ -284,6 +357,7 @@ final class TaskStore: Sendable {
             return
         }
         settle(&record, at: time, state: &state)
+        log?.append(finishOf: record)
         finished.append(record)
     }
 
@@ -311,6 +385,7 @@ final class TaskStore: Sendable {
             guard var record = state.records[id], record.awaitingStorage else { return nil }
             if let failure { record.outcome = .fail(reason: failure) }
             Self.settle(&record, at: now, state: &state)
+            log?.append(finishOf: record)
             return record
         }
         if let settled { notify([settled]) }
@@ -324,8 +399,9 @@ final class TaskStore: Sendable {
         return nil
     }
 
-    private static func remove(_ id: String, from state: inout State, inputs: InputImageStore) {
+    private static func remove(_ id: String, from state: inout State, inputs: InputImageStore, log: TaskLog?) {
         guard let record = state.records.removeValue(forKey: id) else { return }
+        log?.append(removalOf: id)
         if state.serialToID.removeValue(forKey: record.serial) != nil {
             state.scheduler.cancel(serial: record.serial)
             state.tenants[record.tenant]?.unfinished -= 1

@@ -20,7 +20,7 @@ final class LiveServer: @unchecked Sendable {  // immutable after init; HTTPServ
         configuration.port = 0
         configuration.maxBodyBytes = maxBodyBytes
         configure(&configuration)
-        service = MockService(configuration: configuration, logger: Logger(level: .error, format: .text))
+        service = try MockService(configuration: configuration, logger: Logger(level: .error, format: .text))
         var serverConfiguration = HTTPServerConfiguration()
         serverConfiguration.host = "127.0.0.1"
         serverConfiguration.port = 0

@@ -14,7 +14,7 @@ struct ServiceHarness {
         configuration.clockMode = .virtual
         configuration.port = 8080
         configure(&configuration)
-        service = MockService(configuration: configuration, logger: Logger(level: .error, format: .text))
+        service = try! MockService(configuration: configuration, logger: Logger(level: .error, format: .text))
         service.start()
     }
 

@@ -1,0 +1,153 @@
+import Foundation
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+import Testing
+
+@testable import NovitaMock
+
+/// The real binary, started and killed like a user would, with `--state-dir`.
+final class MockProcess {
+    let process = Process()
+    let port: Int
+    private let errorPipe = Pipe()
+
+    static var binary: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("novita-mock")
+    }
+
+    init(_ arguments: [String]) throws {
+        process.executableURL = Self.binary
+        process.arguments = ["--host", "127.0.0.1", "--port", "0", "--log-level", "info"] + arguments
+        process.standardError = errorPipe
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        var text = ""
+        let deadline = Date().addingTimeInterval(20)
+        while !text.contains("port=") && Date() < deadline {
+            let chunk = errorPipe.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            text += String(decoding: chunk, as: UTF8.self)
+        }
+        guard let range = text.range(of: #"port=(\d+)"#, options: .regularExpression),
+            let port = Int(text[range].dropFirst(5))
+        else {
+            process.terminate()
+            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "server did not start: \(text)"])
+        }
+        self.port = port
+    }
+
+    func kill9() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    func terminate() -> Int32 {
+        process.terminate()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
+
+@Suite("--state-dir survives restarts and kill -9")
+struct StateDirectoryTests {
+    func request(_ port: Int, _ method: String, _ path: String, body: Data? = nil) async throws -> (Int, Data) {
+        var request = URLRequest(url: URL(string: path.hasPrefix("http") ? path : "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = method
+        request.setValue("Bearer durable", forHTTPHeaderField: "Authorization")
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = body
+        request.timeoutInterval = 10
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return ((response as! HTTPURLResponse).statusCode, data)
+    }
+
+    @Test func everyAcknowledgedTaskSurvivesSIGKILLUnderLoad() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("novita-state-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let first = try MockProcess(["--state-dir", directory.path, "--speed", "0"])
+        let body = try JSONSerialization.data(withJSONObject: LiveFixtures.body(["seed": -1]))
+
+        // One finished task whose image we keep, to compare after the restart.
+        let (_, created) = try await request(first.port, "POST", "/v3/async/img2img", body: body)
+        let keptID = try #require((try JSONSerialization.jsonObject(with: created) as? [String: Any])?["task_id"] as? String)
+        let (_, result) = try await request(first.port, "GET", "/v3/async/task-result?task_id=\(keptID)")
+        let resultBody = try #require(try JSONSerialization.jsonObject(with: result) as? [String: Any])
+        let imageURL = try #require((resultBody["images"] as? [[String: Any]])?.first?["image_url"] as? String)
+        let (_, imageBefore) = try await request(first.port, "GET", imageURL)
+
+        // Submit load from 4 clients; kill -9 while it runs.
+        let acknowledged = LockedIDs()
+        let port = first.port
+        let load = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        for _ in 0..<400 {
+                            guard let (status, data) = try? await request(port, "POST", "/v3/async/img2img", body: body) else { return }
+                            if status == 200, let id = (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["task_id"] as? String {
+                                acknowledged.add(id)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(700))
+        first.kill9()
+        await load.value
+        let ids = acknowledged.all
+        #expect(ids.count > 10, "the load should have been acknowledged many times before the kill")
+
+        let second = try MockProcess(["--state-dir", directory.path, "--speed", "0"])
+        defer { _ = second.terminate() }
+        var missing: [String] = []
+        for id in ids + [keptID] {
+            let (status, _) = try await request(second.port, "GET", "/v3/async/task-result?task_id=\(id)")
+            if status != 200 { missing.append(id) }
+        }
+        #expect(missing.isEmpty, "\(missing.count) of \(ids.count) acknowledged tasks were lost")
+        // Same URL (same secret, same completion time), same bytes.
+        let (_, again) = try await request(second.port, "GET", "/v3/async/task-result?task_id=\(keptID)")
+        let againBody = try #require(try JSONSerialization.jsonObject(with: again) as? [String: Any])
+        let urlAgain = try #require((againBody["images"] as? [[String: Any]])?.first?["image_url"] as? String)
+        #expect(URL(string: urlAgain)?.path == URL(string: imageURL)?.path)
+        #expect(URL(string: urlAgain)?.query == URL(string: imageURL)?.query)
+        // The URL names the first process's port (its base is kept with the task); ask the new one.
+        let relative = urlAgain.replacingOccurrences(of: "http://127.0.0.1:\(first.port)", with: "")
+        let (imageStatus, imageAfter) = try await request(second.port, "GET", relative)
+        #expect(imageStatus == 200)
+        #expect(imageAfter == imageBefore)
+    }
+
+    @Test func unfinishedTasksResumeAfterARestart() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("novita-state-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let first = try MockProcess(["--state-dir", directory.path])
+        let body = try JSONSerialization.data(withJSONObject: LiveFixtures.body())
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(first.port)/v3/async/img2img")!)
+        request.httpMethod = "POST"
+        request.httpBody = body
+        request.setValue("Bearer durable", forHTTPHeaderField: "Authorization")
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.setValue("60000", forHTTPHeaderField: "X-Mock-Duration-Ms")
+        let (data, _) = try await URLSession.shared.data(for: request)
+        let id = try #require((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["task_id"] as? String)
+        #expect(first.terminate() == 0, "SIGTERM drains and exits 0")
+
+        let second = try MockProcess(["--state-dir", directory.path, "--speed", "1000"])
+        defer { _ = second.terminate() }
+        let (status, result) = try await self.request(second.port, "GET", "/v3/async/task-result?task_id=\(id)")
+        #expect(status == 200)
+        let task = try #require((try JSONSerialization.jsonObject(with: result) as? [String: Any])?["task"] as? [String: Any])
+        #expect(["TASK_STATUS_QUEUED", "TASK_STATUS_PROCESSING", "TASK_STATUS_SUCCEED"].contains(task["status"] as? String ?? ""))
+    }
+}
+
+final class LockedIDs: @unchecked Sendable {  // guarded by `lock`
+    private let lock = NSLock()
+    private var ids: [String] = []
+    func add(_ id: String) { lock.lock(); ids.append(id); lock.unlock() }
+    var all: [String] { lock.lock(); defer { lock.unlock() }; return ids }
+}
