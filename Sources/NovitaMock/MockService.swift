@@ -77,7 +77,8 @@ public final class MockService: Sendable {
             objectStore = S3ObjectStore(
                 endpoint: endpoint,
                 credentials: S3Credentials(
-                    accessKeyID: configuration.s3AccessKeyID ?? "", secretAccessKey: configuration.s3SecretAccessKey ?? "",
+                    accessKeyID: configuration.s3AccessKeyID ?? "",
+                    secretAccessKey: configuration.s3SecretAccessKey ?? "",
                     sessionToken: configuration.s3SessionToken), client: client, timeoutMs: 30_000)
         } else {
             objectStore = LocalObjectStore(root: configuration.storageDirectory)
@@ -86,7 +87,8 @@ public final class MockService: Sendable {
         store.onFinished { [weak self] records in self?.tasksFinished(records) }
         if !restored.isEmpty {
             let count = store.restore(restored)
-            logger.info("state restored", [("tasks", String(count)), ("state_dir", configuration.stateDirectory ?? "")])
+            logger.info(
+                "state restored", [("tasks", String(count)), ("state_dir", configuration.stateDirectory ?? "")])
         }
     }
 
@@ -121,7 +123,8 @@ public final class MockService: Sendable {
         router.add(.exact("/__mock/reset"), [("POST", { $0.reset($1) })])
         router.add(.exact("/__mock/tasks"), [("GET", { $0.listTasks($1) })])
         router.add(.prefix("/__mock/tasks/"), [("GET", { $0.inspectTask($1) }), ("POST", { $0.forceTask($1) })])
-        router.add(.exact("/__mock/requests"), [("GET", { $0.listRequests($1) }), ("DELETE", { $0.clearRequests($1) })])
+        router.add(
+            .exact("/__mock/requests"), [("GET", { $0.listRequests($1) }), ("DELETE", { $0.clearRequests($1) })])
         router.add(
             .exact("/__mock/faults"),
             [("GET", { $0.listFaults($1) }), ("POST", { $0.addFault($1) }), ("DELETE", { $0.deleteFaults($1) })])
@@ -167,8 +170,10 @@ public final class MockService: Sendable {
         }
         if let key, let wait = rateLimiter.admit(path: request.path, tenant: key, now: clock.nowMs()) {
             return .now(
-                APIError.rateLimited("rate limit exceeded for \(request.path); retry in \(wait) s", retryAfterSeconds: wait)
-                    .response)
+                APIError.rateLimited(
+                    "rate limit exceeded for \(request.path); retry in \(wait) s", retryAfterSeconds: wait
+                )
+                .response)
         }
         return handler(self, request)
     }
@@ -194,7 +199,8 @@ public final class MockService: Sendable {
                 if let retry = effect.retryAfterSeconds { error.headers.set("Retry-After", String(retry)) }
             default:
                 error = APIError(
-                    status: 500, reason: "INTERNAL_ERROR", message: "internal error (injected by fault \(effect.ruleID))")
+                    status: 500, reason: "INTERNAL_ERROR",
+                    message: "internal error (injected by fault \(effect.ruleID))")
             }
             error.metadata.append(("fault_id", effect.ruleID))
             base = .now(error.response)

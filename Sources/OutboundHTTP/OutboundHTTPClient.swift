@@ -5,7 +5,10 @@ public struct OutboundRequest: Sendable {
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
     public var timeoutMs: Int
-    public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [], timeoutMs: Int = 5000) {
+    public init(
+        method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8] = [],
+        timeoutMs: Int = 5000
+    ) {
         self.method = method
         self.url = url
         self.headers = headers

@@ -18,7 +18,9 @@ enum EnvironmentDefaults {
             }
         }
         for flag in flags where !given(flag) {
-            if let value = environment[variableName(for: flag)]?.lowercased(), ["1", "true", "yes", "on"].contains(value) {
+            if let value = environment[variableName(for: flag)]?.lowercased(),
+                ["1", "true", "yes", "on"].contains(value)
+            {
                 merged.append("--\(flag)")
             }
         }

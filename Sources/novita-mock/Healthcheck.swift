@@ -52,7 +52,9 @@ enum Healthcheck {
     static func parse(arguments: [String], environment: (String) -> String?) throws(Failure) -> Target {
         var target = Target(host: "127.0.0.1", port: 8080, path: "/__mock/ready")
         if let host = environment("NOVITA_MOCK_HOST"), !isWildcard(host) { target.host = host }
-        if let text = environment("NOVITA_MOCK_PORT"), !text.isEmpty { target.port = try port(text, from: "NOVITA_MOCK_PORT") }
+        if let text = environment("NOVITA_MOCK_PORT"), !text.isEmpty {
+            target.port = try port(text, from: "NOVITA_MOCK_PORT")
+        }
 
         var remaining = arguments[...]
         while let argument = remaining.popFirst() {
@@ -65,7 +67,9 @@ enum Healthcheck {
                 name = argument
             }
             guard ["--port", "--host", "--url"].contains(name) else {
-                throw Failure(reason: "unknown argument \(argument) (use --port N, --host ADDRESS or --url http://host:port/path)")
+                throw Failure(
+                    reason: "unknown argument \(argument) (use --port N, --host ADDRESS or --url http://host:port/path)"
+                )
             }
             if value == nil { value = remaining.popFirst() }
             guard let value, !value.isEmpty else { throw Failure(reason: "\(name) needs a value") }
@@ -94,7 +98,9 @@ enum Healthcheck {
             guard let close = authority.firstIndex(of: "]") else { throw Failure(reason: "bad IPv6 host in \(text)") }
             host = authority[authority.index(after: authority.startIndex)..<close]
             let after = authority[authority.index(after: close)...]
-            if after.hasPrefix(":") { portText = after.dropFirst() } else if !after.isEmpty {
+            if after.hasPrefix(":") {
+                portText = after.dropFirst()
+            } else if !after.isEmpty {
                 throw Failure(reason: "bad host in \(text)")
             }
         } else if let colon = authority.lastIndex(of: ":") {
@@ -139,8 +145,11 @@ enum Healthcheck {
             if count == 0 { break }
             received += buffer[..<count]
         }
-        let statusLine = String(decoding: received.prefix { $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }, as: UTF8.self)
-        guard !statusLine.isEmpty else { throw Failure(reason: "\(target.description) closed the connection without answering") }
+        let statusLine = String(
+            decoding: received.prefix { $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }, as: UTF8.self)
+        guard !statusLine.isEmpty else {
+            throw Failure(reason: "\(target.description) closed the connection without answering")
+        }
         let fields = statusLine.split(separator: " ", maxSplits: 2)
         guard fields.count >= 2, fields[0].hasPrefix("HTTP/") else {
             throw Failure(reason: "\(target.description) answered a non-HTTP line: \(statusLine.prefix(80))")
@@ -180,11 +189,14 @@ enum Healthcheck {
                     guard errno == EINPROGRESS || errno == EINTR else {
                         throw Failure(reason: "connecting to \(target.description): \(systemError())")
                     }
-                    try wait(for: descriptor, events: POLLOUT, deadline: deadline, doing: "connecting to \(target.description)")
+                    try wait(
+                        for: descriptor, events: POLLOUT, deadline: deadline,
+                        doing: "connecting to \(target.description)")
                     var error: Int32 = 0
                     var length = socklen_t(MemoryLayout<Int32>.size)
                     guard getsockopt(descriptor, SOL_SOCKET, SO_ERROR, &error, &length) == 0, error == 0 else {
-                        throw Failure(reason: "connecting to \(target.description): \(String(cString: strerror(error)))")
+                        throw Failure(
+                            reason: "connecting to \(target.description): \(String(cString: strerror(error)))")
                     }
                 }
                 return descriptor
@@ -198,7 +210,9 @@ enum Healthcheck {
     }
 
     /// Waits until `events` are ready on the socket or the deadline passes.
-    private static func wait(for descriptor: Int32, events: Int32, deadline: Deadline, doing what: String) throws(Failure) {
+    private static func wait(for descriptor: Int32, events: Int32, deadline: Deadline, doing what: String)
+        throws(Failure)
+    {
         while true {
             let remaining = deadline.remainingMilliseconds
             guard remaining > 0 else { throw Failure(reason: "\(what): no answer within \(timeoutMilliseconds) ms") }

@@ -49,14 +49,21 @@ struct NovitaMockCommand: ParsableCommand {
     @Option(help: "Requests the journal (GET /__mock/requests) keeps.") var journalEntries = 1000
     @Option(help: "A JSON file with an array of fault rules to load at start (as POST /__mock/faults takes them).")
     var faults: String?
-    @Option(help: "Per-tenant limits, e.g. img2img=10/min,task-result=20/s (routes: img2img, task-result). Unset: none.")
+    @Option(
+        help: "Per-tenant limits, e.g. img2img=10/min,task-result=20/s (routes: img2img, task-result). Unset: none.")
     var rateLimit: String?
     @Option(help: "Milliseconds one webhook delivery attempt may take.") var webhookTimeoutMs = 5000
-    @Option(help: "S3-compatible endpoint for extra.custom_storage (credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN).")
+    @Option(
+        help:
+            "S3-compatible endpoint for extra.custom_storage (credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN)."
+    )
     var s3Endpoint: String?
     @Option(help: "Where extra.custom_storage objects are written when no --s3-endpoint is set.")
     var storageDir = "./mock-storage"
-    @Option(help: "Persist tasks, their input images and the URL secret here; a restart (even after kill -9) keeps every acknowledged task. Unset: in memory.")
+    @Option(
+        help:
+            "Persist tasks, their input images and the URL secret here; a restart (even after kill -9) keeps every acknowledged task. Unset: in memory."
+    )
     var stateDir: String?
     @Option(help: "debug, info, warning or error.") var logLevel = "info"
     @Option(help: "text, or json for one JSON object per line.") var logFormat = "text"
@@ -158,7 +165,8 @@ struct NovitaMockCommand: ParsableCommand {
             text = String(decoding: data, as: UTF8.self)
         }
         let keys = text.split(whereSeparator: { $0 == "," || $0 == "\n" || $0 == "\r" })
-            .map { String($0.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
+            .map { String($0.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("#") }
         guard !keys.isEmpty else { throw ValidationError("--api-keys names no key") }
         return keys
     }
@@ -177,7 +185,8 @@ struct NovitaMockCommand: ParsableCommand {
         serverConfiguration.host = configuration.host
         serverConfiguration.port = configuration.port
         serverConfiguration.pollThreads =
-            configuration.pollThreads > 0 ? configuration.pollThreads : max(1, ProcessInfo.processInfo.activeProcessorCount)
+            configuration.pollThreads > 0
+            ? configuration.pollThreads : max(1, ProcessInfo.processInfo.activeProcessorCount)
         serverConfiguration.maxBodyBytes = configuration.maxBodyBytes
         serverConfiguration.connectionTimeoutSeconds = configuration.connectionTimeoutSeconds
         let server: HTTPServer

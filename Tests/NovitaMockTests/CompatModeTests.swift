@@ -64,7 +64,9 @@ struct CompatModeTests {
         #expect(reply.header("X-Mock-Warnings")?.contains("request.steps: missing, SDK default 20 applied") == true)
         let strict = harness.submit(body, headers: [("X-Mock-Strict", "true")])
         #expect(strict.status == 400)
-        #expect(strict.metadata["violations"]?.contains("request.width: must be an integer in [128, 2048], got nothing") == true)
+        #expect(
+            strict.metadata["violations"]?.contains("request.width: must be an integer in [128, 2048], got nothing")
+                == true)
     }
 
     @Test func requiredFieldsWithoutSDKDefaultAreRequiredInBothModes() {

@@ -68,7 +68,8 @@ struct ControlPlaneLiveTests {
         func sequence() async throws -> [Int] {
             let live = try LiveServer()
             _ = try await live.control(
-                "POST", "/__mock/faults", ["route": "/v3/async/task-result", "status": 500, "probability": 0.5, "seed": 99])
+                "POST", "/__mock/faults",
+                ["route": "/v3/async/task-result", "status": 500, "probability": 0.5, "seed": 99])
             var statuses: [Int] = []
             for _ in 0..<30 { statuses.append(try await live.result("x").status) }
             return statuses
@@ -91,14 +92,17 @@ struct ControlPlaneLiveTests {
 
     @Test func dropDelayAndSlowBody() async throws {
         let live = try LiveServer()
-        _ = try await live.control("POST", "/__mock/faults", ["id": "drop", "route": "/__nothing", "drop_connection": true])
-        _ = try await live.control("POST", "/__mock/faults", ["route": "/v3/async/task-result", "delay_ms": 300, "times": 1])
+        _ = try await live.control(
+            "POST", "/__mock/faults", ["id": "drop", "route": "/__nothing", "drop_connection": true])
+        _ = try await live.control(
+            "POST", "/__mock/faults", ["route": "/v3/async/task-result", "delay_ms": 300, "times": 1])
         let started = ContinuousClock.now
         let delayed = try await live.result("x")
         #expect(delayed.status == 404)
         #expect(ContinuousClock.now - started >= .milliseconds(300))
         // No count: HTTP clients retry a GET once when a kept-alive connection drops.
-        _ = try await live.control("POST", "/__mock/faults", ["id": "drop-polls", "route": "/v3/async/task-result", "drop_connection": true])
+        _ = try await live.control(
+            "POST", "/__mock/faults", ["id": "drop-polls", "route": "/v3/async/task-result", "drop_connection": true])
         await #expect(throws: (any Error).self) { _ = try await live.result("x") }
         #expect(try await live.control("DELETE", "/__mock/faults/drop-polls").status == 200)
         #expect(try await live.result("x").status == 404)
@@ -137,7 +141,9 @@ struct ControlPlaneLiveTests {
         #expect(metrics.header("Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
         let text = String(decoding: metrics.body, as: UTF8.self)
         #expect(text.contains("# TYPE novita_mock_http_requests_total counter"))
-        #expect(text.contains("novita_mock_http_requests_total{route=\"/v3/async/task-result\",method=\"GET\",status=\"404\"} 1"))
+        #expect(
+            text.contains(
+                "novita_mock_http_requests_total{route=\"/v3/async/task-result\",method=\"GET\",status=\"404\"} 1"))
         #expect(text.contains("# TYPE novita_mock_http_request_duration_seconds histogram"))
         #expect(text.contains("novita_mock_queue_depth 0"))
     }

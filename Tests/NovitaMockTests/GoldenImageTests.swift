@@ -25,12 +25,24 @@ struct GoldenImageTests {
     }
 
     static let cases: [Case] = [
-        Case(name: "img2img-png-512", kind: .img2img, format: .png, width: 512, height: 512, seed: 123, index: 0, strength: 0.5, withInput: true),
-        Case(name: "img2img-png-seed-plus-index", kind: .img2img, format: .png, width: 512, height: 512, seed: 123, index: 3, strength: 0.5, withInput: true),
-        Case(name: "img2img-jpeg-384x512", kind: .img2img, format: .jpeg, width: 384, height: 512, seed: 4_294_967_295, index: 1, strength: 0.25, withInput: true),
-        Case(name: "img2img-webp-128", kind: .img2img, format: .webp, width: 128, height: 128, seed: 0, index: 0, strength: 1, withInput: true),
-        Case(name: "txt2img-png-1024x640", kind: .txt2img, format: .png, width: 1024, height: 640, seed: 987_654_321, index: 0, strength: 1, withInput: false),
-        Case(name: "upscale-jpeg-x2", kind: .upscale, format: .jpeg, width: 128, height: 96, seed: 0, index: 0, strength: 0, withInput: true),
+        Case(
+            name: "img2img-png-512", kind: .img2img, format: .png, width: 512, height: 512, seed: 123, index: 0,
+            strength: 0.5, withInput: true),
+        Case(
+            name: "img2img-png-seed-plus-index", kind: .img2img, format: .png, width: 512, height: 512, seed: 123,
+            index: 3, strength: 0.5, withInput: true),
+        Case(
+            name: "img2img-jpeg-384x512", kind: .img2img, format: .jpeg, width: 384, height: 512, seed: 4_294_967_295,
+            index: 1, strength: 0.25, withInput: true),
+        Case(
+            name: "img2img-webp-128", kind: .img2img, format: .webp, width: 128, height: 128, seed: 0, index: 0,
+            strength: 1, withInput: true),
+        Case(
+            name: "txt2img-png-1024x640", kind: .txt2img, format: .png, width: 1024, height: 640, seed: 987_654_321,
+            index: 0, strength: 1, withInput: false),
+        Case(
+            name: "upscale-jpeg-x2", kind: .upscale, format: .jpeg, width: 128, height: 96, seed: 0, index: 0,
+            strength: 0, withInput: true),
     ]
 
     static let goldenFile = OpenAPITests.repositoryRoot.appendingPathComponent("fixtures/golden/images.json")

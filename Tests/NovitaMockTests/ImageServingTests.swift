@@ -6,7 +6,9 @@ import Testing
 
 @Suite("Image URLs and serving (router level)")
 struct ImageServingTests {
-    func finishedTask(_ harness: ServiceHarness, _ overrides: [String: JSONValue?] = [:], extra: JSONValue? = nil) throws -> [String] {
+    func finishedTask(_ harness: ServiceHarness, _ overrides: [String: JSONValue?] = [:], extra: JSONValue? = nil)
+        throws -> [String]
+    {
         let id = try harness.submitOK(Fixtures.body(overrides, extra: extra))
         harness.advance(60_000)
         return harness.imageURLs(id)
@@ -15,7 +17,8 @@ struct ImageServingTests {
     @Test func urlsAreShapedLikePresignedS3URLs() throws {
         let harness = ServiceHarness()
         let url = try #require(try finishedTask(harness).first)
-        let pattern = #"^http://mock\.test:8080/faas-output-image/prod/[0-9a-f-]{36}/[0-9a-f]{32}\.png\?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=\d{8}T\d{6}Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature=[0-9a-f]{64}$"#
+        let pattern =
+            #"^http://mock\.test:8080/faas-output-image/prod/[0-9a-f-]{36}/[0-9a-f]{32}\.png\?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=\d{8}T\d{6}Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature=[0-9a-f]{64}$"#
         #expect(url.range(of: pattern, options: .regularExpression) != nil, "\(url)")
     }
 
@@ -28,7 +31,9 @@ struct ImageServingTests {
     @Test(arguments: ImageFormat.allCases)
     func servesTheAskedFormatAtTheAskedSize(_ format: ImageFormat) throws {
         let harness = ServiceHarness()
-        let urls = try finishedTask(harness, ["width": 384, "height": 256, "image_num": 2], extra: ["response_image_type": .string(format.rawValue)])
+        let urls = try finishedTask(
+            harness, ["width": 384, "height": 256, "image_num": 2],
+            extra: ["response_image_type": .string(format.rawValue)])
         #expect(urls.count == 2)
         for url in urls {
             #expect(url.contains(".\(format.fileExtension)?"))

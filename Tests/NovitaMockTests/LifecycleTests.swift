@@ -182,7 +182,8 @@ struct LifecycleTests {
 
     @Test func finishedTasksExpireAfterTheirTTL() throws {
         let harness = ServiceHarness { $0.taskTTLSeconds = 60 }
-        let id = try harness.submitOK(Fixtures.body(), headers: [("X-Mock-Duration-Ms", "1000"), ("X-Mock-Queue-Ms", "0")])
+        let id = try harness.submitOK(
+            Fixtures.body(), headers: [("X-Mock-Duration-Ms", "1000"), ("X-Mock-Queue-Ms", "0")])
         harness.advance(1000 + 59_999)
         #expect(harness.status(id) == "TASK_STATUS_SUCCEED")
         harness.advance(1)
@@ -225,8 +226,10 @@ struct LifecycleTests {
         let reply = harness.result(id)
         #expect(reply.status == 404)
         #expect(reply.reason == "TASK_NOT_FOUND")
-        #expect(reply.message == harness.result("00000000-0000-4000-8000-000000000000").message?
-            .replacingOccurrences(of: "00000000-0000-4000-8000-000000000000", with: id))
+        #expect(
+            reply.message
+                == harness.result("00000000-0000-4000-8000-000000000000").message?
+                .replacingOccurrences(of: "00000000-0000-4000-8000-000000000000", with: id))
     }
 
     @Test func seedIsDrawnWhenMinusOneAndImagesUseSeedPlusIndex() throws {
@@ -287,7 +290,9 @@ struct TaskResultShapeTests {
                 #expect(first["image_url_ttl"]?.stringValue == "3600")
                 #expect(first["image_type"]?.stringValue == "png")
                 #expect(first["nsfw_detection_result"] == .null)
-                #expect(first["image_url"]?.stringValue?.hasPrefix("http://mock.test:8080/faas-output-image/prod/\(id)/") == true)
+                #expect(
+                    first["image_url"]?.stringValue?.hasPrefix("http://mock.test:8080/faas-output-image/prod/\(id)/")
+                        == true)
             }
             harness.advance(step == 0 ? 300 : 5000)
         }

@@ -97,7 +97,9 @@ struct LiveServerTests {
             }
             var out: [String] = []
             for prompt in ["a red fox", "a blue whale"] {
-                let id = try #require(try await live.submit(LiveFixtures.body(["seed": -1, "prompt": prompt])).json?["task_id"] as? String)
+                let id = try #require(
+                    try await live.submit(LiveFixtures.body(["seed": -1, "prompt": prompt])).json?["task_id"] as? String
+                )
                 let body = try await live.waitFinished(id)
                 let url = try #require((body["images"] as? [[String: Any]])?.first?["image_url"] as? String)
                 let bytes = try await live.send("GET", url, key: nil).body

@@ -11,7 +11,8 @@ struct OpenAPITests {
         .deletingLastPathComponent().deletingLastPathComponent()
 
     @Test func committedDocumentIsTheGeneratedOne() throws {
-        let committed = try String(contentsOf: Self.repositoryRoot.appendingPathComponent("openapi.yaml"), encoding: .utf8)
+        let committed = try String(
+            contentsOf: Self.repositoryRoot.appendingPathComponent("openapi.yaml"), encoding: .utf8)
         #expect(
             committed == OpenAPIDocument.yaml(),
             "openapi.yaml is stale: regenerate it with `swift run novita-mock openapi > openapi.yaml`")
@@ -33,7 +34,9 @@ struct OpenAPITests {
                     (rule.name, .number(JSONNumber(max)), true), (rule.name, .number(JSONNumber(max + 0.001)), false),
                 ]
             case .string(let minLength, let maxLength):
-                if minLength > 0 { cases.append((rule.name, .string(String(repeating: "x", count: minLength - 1)), false)) }
+                if minLength > 0 {
+                    cases.append((rule.name, .string(String(repeating: "x", count: minLength - 1)), false))
+                }
                 cases.append((rule.name, .string(String(repeating: "x", count: max(minLength, 1))), true))
                 if let maxLength {
                     cases.append((rule.name, .string(String(repeating: "x", count: maxLength)), true))

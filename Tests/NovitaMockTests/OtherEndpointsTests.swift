@@ -27,7 +27,8 @@ struct OtherEndpointsTests {
             "image_num": 1, "steps": 20, "seed": 7, "guidance_scale": 7, "sampler_name": "DPM++ 2M Karras",
             "clip_skip": 2, "hires_fix": ["target_width": 768, "target_height": 576, "upscaler": "Latent"],
         ]
-        let result = try await finish(live, "/v3/async/txt2img", ["request": request, "extra": ["response_image_type": "webp"]])
+        let result = try await finish(
+            live, "/v3/async/txt2img", ["request": request, "extra": ["response_image_type": "webp"]])
         let task = try #require(result["task"] as? [String: Any])
         #expect(task["task_type"] as? String == "TXT_TO_IMG")
         #expect((result["extra"] as? [String: Any])?["seed"] as? String == "7")
@@ -52,7 +53,9 @@ struct OtherEndpointsTests {
         let bytes = try await download(live, result)
         let decoded = try ImageDecoder.decode(bytes, maxPixels: 1 << 24)
         #expect(decoded.width == 500 && decoded.height == 375)
-        #expect(ImageMetadataReader.parameters(in: bytes) == "Upscaler: RealESRGAN_x4plus_anime_6B, Scale: 2.5, Size: 500x375")
+        #expect(
+            ImageMetadataReader.parameters(in: bytes)
+                == "Upscaler: RealESRGAN_x4plus_anime_6B, Scale: 2.5, Size: 500x375")
         // The picture is the input, enlarged: compare a pixel away from the caption band.
         let original = try ImageDecoder.decode(input, maxPixels: 1 << 24)
         let (x, y) = (20, 20)
@@ -66,8 +69,11 @@ struct OtherEndpointsTests {
     @Test func upscaleRefusesInputsLargerThan2048() async throws {
         let live = try LiveServer()
         let big = Fixtures.pngImage(width: 2049, height: 16)
-        let request: [String: Any] = ["model_name": "4x-UltraSharp", "image_base64": Base64.encode(big), "scale_factor": 2]
-        let reply = try await live.send("POST", "/v3/async/upscale", body: try JSONSerialization.data(withJSONObject: ["request": request]))
+        let request: [String: Any] = [
+            "model_name": "4x-UltraSharp", "image_base64": Base64.encode(big), "scale_factor": 2,
+        ]
+        let reply = try await live.send(
+            "POST", "/v3/async/upscale", body: try JSONSerialization.data(withJSONObject: ["request": request]))
         #expect(reply.status == 400)
         #expect(reply.metadata["path"] == "request.image_base64")
         #expect(reply.message?.contains("2048x2048") == true)

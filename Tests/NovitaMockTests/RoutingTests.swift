@@ -24,17 +24,21 @@ struct RoutingTests {
 
     @Test func missingKeyIs400() {
         let harness = ServiceHarness()
-        let reply = harness.request("POST", "/v3/async/img2img", body: JSONWriter.serialize(Fixtures.body()), authorized: false)
+        let reply = harness.request(
+            "POST", "/v3/async/img2img", body: JSONWriter.serialize(Fixtures.body()), authorized: false)
         #expect(reply.status == 400)
         #expect(reply.reason == "MISSING_API_KEY")
-        let empty = harness.request("GET", "/v3/async/task-result", query: [("task_id", "x")], headers: [("Authorization", "Bearer ")])
+        let empty = harness.request(
+            "GET", "/v3/async/task-result", query: [("task_id", "x")], headers: [("Authorization", "Bearer ")])
         #expect(empty.reason == "MISSING_API_KEY")
     }
 
     @Test func bareKeyIsAcceptedAsTheJSSDKSendsIt() throws {
         var harness = ServiceHarness()
         let id = try harness.submitOK(Fixtures.body())
-        let reply = harness.request("GET", "/v3/async/task-result", query: [("task_id", id)], headers: [("Authorization", harness.key)], authorized: false)
+        let reply = harness.request(
+            "GET", "/v3/async/task-result", query: [("task_id", id)], headers: [("Authorization", harness.key)],
+            authorized: false)
         #expect(reply.status == 200)
         harness.key = "other"
         #expect(harness.result(id).status == 404)

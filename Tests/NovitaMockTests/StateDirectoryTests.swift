@@ -1,10 +1,11 @@
 import Foundation
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
 import Testing
 
 @testable import NovitaMock
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// The real binary, started and killed like a user would, with `--state-dir`.
 final class MockProcess {
@@ -64,14 +65,16 @@ struct StateDirectoryTests {
     }
 
     @Test func everyAcknowledgedTaskSurvivesSIGKILLUnderLoad() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("novita-state-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "novita-state-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let first = try MockProcess(["--state-dir", directory.path, "--speed", "0"])
         let body = try JSONSerialization.data(withJSONObject: LiveFixtures.body(["seed": -1]))
 
         // One finished task whose image we keep, to compare after the restart.
         let (_, created) = try await request(first.port, "POST", "/v3/async/img2img", body: body)
-        let keptID = try #require((try JSONSerialization.jsonObject(with: created) as? [String: Any])?["task_id"] as? String)
+        let keptID = try #require(
+            (try JSONSerialization.jsonObject(with: created) as? [String: Any])?["task_id"] as? String)
         let (_, result) = try await request(first.port, "GET", "/v3/async/task-result?task_id=\(keptID)")
         let resultBody = try #require(try JSONSerialization.jsonObject(with: result) as? [String: Any])
         let imageURL = try #require((resultBody["images"] as? [[String: Any]])?.first?["image_url"] as? String)
@@ -85,8 +88,12 @@ struct StateDirectoryTests {
                 for _ in 0..<4 {
                     group.addTask {
                         for _ in 0..<400 {
-                            guard let (status, data) = try? await request(port, "POST", "/v3/async/img2img", body: body) else { return }
-                            if status == 200, let id = (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["task_id"] as? String {
+                            guard let (status, data) = try? await request(port, "POST", "/v3/async/img2img", body: body)
+                            else { return }
+                            if status == 200,
+                                let id = (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["task_id"]
+                                    as? String
+                            {
                                 acknowledged.add(id)
                             }
                         }
@@ -122,7 +129,8 @@ struct StateDirectoryTests {
     }
 
     @Test func unfinishedTasksResumeAfterARestart() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("novita-state-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "novita-state-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let first = try MockProcess(["--state-dir", directory.path])
         let body = try JSONSerialization.data(withJSONObject: LiveFixtures.body())
@@ -140,8 +148,11 @@ struct StateDirectoryTests {
         defer { _ = second.terminate() }
         let (status, result) = try await self.request(second.port, "GET", "/v3/async/task-result?task_id=\(id)")
         #expect(status == 200)
-        let task = try #require((try JSONSerialization.jsonObject(with: result) as? [String: Any])?["task"] as? [String: Any])
-        #expect(["TASK_STATUS_QUEUED", "TASK_STATUS_PROCESSING", "TASK_STATUS_SUCCEED"].contains(task["status"] as? String ?? ""))
+        let task = try #require(
+            (try JSONSerialization.jsonObject(with: result) as? [String: Any])?["task"] as? [String: Any])
+        #expect(
+            ["TASK_STATUS_QUEUED", "TASK_STATUS_PROCESSING", "TASK_STATUS_SUCCEED"].contains(
+                task["status"] as? String ?? ""))
     }
 }
 

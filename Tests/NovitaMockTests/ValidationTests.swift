@@ -30,7 +30,8 @@ struct RequestFixture: CustomTestStringConvertible, Sendable {
             let headers = (object["headers"]?.objectValue?.entries ?? []).map { ($0.key, $0.value.stringValue ?? "") }
             return RequestFixture(
                 file: file, name: object["name"]?.stringValue ?? file,
-                endpoint: object["endpoint"]?.stringValue ?? "/v3/async/img2img", body: substitute(object["body"] ?? .null),
+                endpoint: object["endpoint"]?.stringValue ?? "/v3/async/img2img",
+                body: substitute(object["body"] ?? .null),
                 headers: headers, status: Int(expect["status"]?.integerValue ?? 0),
                 failingPath: expect["path"]?.stringValue)
         }
@@ -152,7 +153,8 @@ struct ValidationTests {
     }
 
     @Test func refusesMissingContentType() {
-        let reply = harness.request("POST", "/v3/async/img2img", body: JSONWriter.serialize(Fixtures.body()), json: false)
+        let reply = harness.request(
+            "POST", "/v3/async/img2img", body: JSONWriter.serialize(Fixtures.body()), json: false)
         #expect(reply.status == 400)
     }
 }
@@ -173,14 +175,16 @@ struct ImageFieldTests {
     }
 
     @Test func refusesAHeaderThatClaims65535Squared() {
-        let reply = harness.submit(Fixtures.body(["image_base64": .string(Base64.encode(pngHeader(width: 65535, height: 65535)))]))
+        let reply = harness.submit(
+            Fixtures.body(["image_base64": .string(Base64.encode(pngHeader(width: 65535, height: 65535)))]))
         #expect(reply.status == 400)
         #expect(reply.metadata["path"] == "request.image_base64")
         #expect(reply.message?.contains("65535x65535") == true, "\(reply.message ?? "")")
     }
 
     @Test func refuses4097Squared() {
-        let reply = harness.submit(Fixtures.body(["image_base64": .string(Base64.encode(pngHeader(width: 4097, height: 4097)))]))
+        let reply = harness.submit(
+            Fixtures.body(["image_base64": .string(Base64.encode(pngHeader(width: 4097, height: 4097)))]))
         #expect(reply.status == 400)
         #expect(reply.message?.contains("16777216 pixels") == true, "\(reply.message ?? "")")
     }
@@ -194,7 +198,8 @@ struct ImageFieldTests {
 
     @Test func refusesATruncatedPNG() {
         let png = Fixtures.pngImage()
-        let reply = harness.submit(Fixtures.body(["image_base64": .string(Base64.encode(Array(png.prefix(png.count - 20))))]))
+        let reply = harness.submit(
+            Fixtures.body(["image_base64": .string(Base64.encode(Array(png.prefix(png.count - 20))))]))
         #expect(reply.status == 400)
         #expect(reply.metadata["path"] == "request.image_base64")
     }
@@ -232,4 +237,3 @@ enum CRC32 {
         return ~crc
     }
 }
-

@@ -32,7 +32,9 @@ final class WebhookReceiver: Sendable {
         configuration.host = "127.0.0.1"
         configuration.port = 0
         server = try HTTPServer(configuration: configuration) { request in
-            log.events.withLock { $0.append(Event(raw: request.body, contentType: request.headers["Content-Type"], at: .now)) }
+            log.events.withLock {
+                $0.append(Event(raw: request.body, contentType: request.headers["Content-Type"], at: .now))
+            }
             let fail = log.failuresLeft.withLock { left -> Bool in
                 defer { left = max(0, left - 1) }
                 return left > 0
@@ -72,7 +74,8 @@ struct WebhookTests {
         #expect((payload["images"] as? [Any])?.count == 1)
         let echoed = try #require((payload["extra"] as? [String: Any])?["webhook"] as? [String: Any])
         #expect(echoed["url"] as? String == receiver.url)
-        let attempts = try #require(try await live.send("GET", "/__mock/webhooks", key: nil).json?["attempts"] as? [[String: Any]])
+        let attempts = try #require(
+            try await live.send("GET", "/__mock/webhooks", key: nil).json?["attempts"] as? [[String: Any]])
         #expect(attempts.first?["outcome"] as? String == "delivered")
         #expect(attempts.first?["status_code"] as? Int == 200)
     }
@@ -80,7 +83,8 @@ struct WebhookTests {
     @Test func failureEventIsSentForAFailedTask() async throws {
         let receiver = try WebhookReceiver()
         let live = try LiveServer { $0.speed = 20 }
-        _ = try await live.submit(LiveFixtures.body(extra: ["webhook": ["url": receiver.url]]), headers: ["X-Mock-Outcome": "fail:boom"])
+        _ = try await live.submit(
+            LiveFixtures.body(extra: ["webhook": ["url": receiver.url]]), headers: ["X-Mock-Outcome": "fail:boom"])
         try await receiver.waitFor(count: 1)
         let task = try #require((receiver.payloads().first?["payload"] as? [String: Any])?["task"] as? [String: Any])
         #expect(task["status"] as? String == "TASK_STATUS_FAILED")
@@ -91,7 +95,9 @@ struct WebhookTests {
     func testModeSendsAtOnceWithTheChosenStatus(_ status: String) async throws {
         let receiver = try WebhookReceiver()
         let live = try LiveServer()  // default speed: only test mode makes this immediate
-        let extra: [String: Any] = ["webhook": ["url": receiver.url, "test_mode": ["enabled": true, "return_task_status": status]]]
+        let extra: [String: Any] = [
+            "webhook": ["url": receiver.url, "test_mode": ["enabled": true, "return_task_status": status]]
+        ]
         let sent = ContinuousClock.now
         let id = try #require(try await live.submit(LiveFixtures.body(extra: extra)).json?["task_id"] as? String)
         try await receiver.waitFor(count: 1, timeout: .seconds(5))
@@ -122,7 +128,8 @@ struct WebhookTests {
         #expect(receiver.received.count == 2, "the second retry waits 2 s")
         _ = try await live.control("POST", "/__mock/clock", ["advance_ms": 1])
         try await receiver.waitFor(count: 3)
-        let attempts = try #require(try await live.send("GET", "/__mock/webhooks", key: nil).json?["attempts"] as? [[String: Any]])
+        let attempts = try #require(
+            try await live.send("GET", "/__mock/webhooks", key: nil).json?["attempts"] as? [[String: Any]])
         #expect(attempts.map { $0["outcome"] as? String } == ["retry_scheduled", "retry_scheduled", "delivered"])
         #expect(attempts.map { $0["status_code"] as? Int } == [500, 500, 200])
     }
@@ -141,7 +148,8 @@ struct WebhookTests {
         let deadline = ContinuousClock.now + .seconds(5)
         var attempts: [[String: Any]] = []
         while attempts.isEmpty && ContinuousClock.now < deadline {
-            attempts = try #require(try await live.send("GET", "/__mock/webhooks", key: nil).json?["attempts"] as? [[String: Any]])
+            attempts = try #require(
+                try await live.send("GET", "/__mock/webhooks", key: nil).json?["attempts"] as? [[String: Any]])
             try await Task.sleep(for: .milliseconds(50))
         }
         #expect((attempts.first?["error"] as? String)?.contains("timed out") == true)
@@ -154,7 +162,8 @@ struct WebhookTests {
         let deadline = ContinuousClock.now + .seconds(5)
         var attempts: [[String: Any]] = []
         while attempts.isEmpty && ContinuousClock.now < deadline {
-            attempts = try #require(try await live.send("GET", "/__mock/webhooks", key: nil).json?["attempts"] as? [[String: Any]])
+            attempts = try #require(
+                try await live.send("GET", "/__mock/webhooks", key: nil).json?["attempts"] as? [[String: Any]])
             try await Task.sleep(for: .milliseconds(50))
         }
         #expect((attempts.first?["error"] as? String)?.contains("connection failed") == true)

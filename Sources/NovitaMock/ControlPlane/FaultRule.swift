@@ -57,7 +57,8 @@ struct FaultRule: Sendable {
         guard status != nil || delayMs > 0 || dropConnection || slowBodyBytesPerSecond > 0 else {
             throw APIError.violations([
                 Violation(
-                    path: "rule", expected: "at least one effect: status, delay_ms, drop_connection or slow_body_bytes_per_s",
+                    path: "rule",
+                    expected: "at least one effect: status, delay_ms, drop_connection or slow_body_bytes_per_s",
                     actual: "none")
             ])
         }

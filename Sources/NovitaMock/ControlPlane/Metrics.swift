@@ -2,7 +2,9 @@ import Synchronization
 
 /// Request counters and latency histograms for `GET /__mock/metrics` (Prometheus text format).
 final class Metrics: Sendable {
-    static let latencyBuckets: [Double] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+    static let latencyBuckets: [Double] = [
+        0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+    ]
 
     private struct Histogram {
         var buckets = [Int](repeating: 0, count: Metrics.latencyBuckets.count)
@@ -76,7 +78,8 @@ final class Metrics: Sendable {
         header("novita_mock_http_requests_total", "counter", "HTTP requests answered, by route, method and status.")
         for key in snapshot.requests.keys.sorted() {
             let parts = key.split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init)
-            out += "novita_mock_http_requests_total{route=\"\(label(parts[0]))\",method=\"\(label(parts[1]))\",status=\"\(parts[2])\"} \(snapshot.requests[key]!)\n"
+            out +=
+                "novita_mock_http_requests_total{route=\"\(label(parts[0]))\",method=\"\(label(parts[1]))\",status=\"\(parts[2])\"} \(snapshot.requests[key]!)\n"
         }
         header("novita_mock_http_request_duration_seconds", "histogram", "Time to answer a request, by route.")
         for route in snapshot.latency.keys.sorted() {
@@ -84,9 +87,11 @@ final class Metrics: Sendable {
             var cumulative = 0
             for (index, bound) in Metrics.latencyBuckets.enumerated() {
                 cumulative += histogram.buckets[index]
-                out += "novita_mock_http_request_duration_seconds_bucket{route=\"\(label(route))\",le=\"\(number(bound))\"} \(cumulative)\n"
+                out +=
+                    "novita_mock_http_request_duration_seconds_bucket{route=\"\(label(route))\",le=\"\(number(bound))\"} \(cumulative)\n"
             }
-            out += "novita_mock_http_request_duration_seconds_bucket{route=\"\(label(route))\",le=\"+Inf\"} \(histogram.count)\n"
+            out +=
+                "novita_mock_http_request_duration_seconds_bucket{route=\"\(label(route))\",le=\"+Inf\"} \(histogram.count)\n"
             out += "novita_mock_http_request_duration_seconds_sum{route=\"\(label(route))\"} \(histogram.sum)\n"
             out += "novita_mock_http_request_duration_seconds_count{route=\"\(label(route))\"} \(histogram.count)\n"
         }
@@ -100,13 +105,15 @@ final class Metrics: Sendable {
         out += "novita_mock_tasks_running \(gauges.running)\n"
         header("novita_mock_webhook_deliveries_total", "counter", "Webhook delivery attempts, by outcome.")
         for outcome in ["delivered", "failed", "abandoned"] {
-            out += "novita_mock_webhook_deliveries_total{outcome=\"\(outcome)\"} \(snapshot.webhookOutcomes[outcome] ?? 0)\n"
+            out +=
+                "novita_mock_webhook_deliveries_total{outcome=\"\(outcome)\"} \(snapshot.webhookOutcomes[outcome] ?? 0)\n"
         }
         header("novita_mock_webhook_pending", "gauge", "Webhook deliveries waiting for a retry.")
         out += "novita_mock_webhook_pending \(gauges.webhookPending)\n"
         header("novita_mock_storage_uploads_total", "counter", "Custom-storage uploads, by outcome.")
         for outcome in ["stored", "failed"] {
-            out += "novita_mock_storage_uploads_total{outcome=\"\(outcome)\"} \(snapshot.storageOutcomes[outcome] ?? 0)\n"
+            out +=
+                "novita_mock_storage_uploads_total{outcome=\"\(outcome)\"} \(snapshot.storageOutcomes[outcome] ?? 0)\n"
         }
         header("novita_mock_image_cache_bytes", "gauge", "Bytes of encoded images in the cache.")
         out += "novita_mock_image_cache_bytes \(gauges.imageCacheBytes)\n"

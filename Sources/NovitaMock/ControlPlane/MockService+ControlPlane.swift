@@ -35,7 +35,9 @@ extension MockService {
         let headers = request.headers.fields.map { field -> (name: String, value: String) in
             let lower = field.name.lowercased()
             if lower == "authorization" {
-                return (field.name, Authenticator.key(from: request).map { "Bearer " + Logger.redact($0) } ?? "<redacted>")
+                return (
+                    field.name, Authenticator.key(from: request).map { "Bearer " + Logger.redact($0) } ?? "<redacted>"
+                )
             }
             return (field.name, String(field.value.prefix(512)))
         }
@@ -103,7 +105,9 @@ extension MockService {
     func listTasks(_ request: HTTPRequest) -> HTTPReply {
         var snapshots = store.snapshots(tenant: request.queryValue("api_key"))
         if let status = request.queryValue("status") {
-            snapshots = snapshots.filter { $0.status.rawValue == status || $0.status.rawValue == "TASK_STATUS_" + status.uppercased() }
+            snapshots = snapshots.filter {
+                $0.status.rawValue == status || $0.status.rawValue == "TASK_STATUS_" + status.uppercased()
+            }
         }
         let limit = request.queryValue("limit").flatMap(Int.init).map { max(1, min($0, 10_000)) } ?? 1000
         let total = snapshots.count
@@ -112,7 +116,8 @@ extension MockService {
     }
 
     private func taskPath(_ request: HTTPRequest) -> (id: String, action: String?)? {
-        let rest = request.path.dropFirst("/__mock/tasks/".count).split(separator: "/", omittingEmptySubsequences: false)
+        let rest = request.path.dropFirst("/__mock/tasks/".count).split(
+            separator: "/", omittingEmptySubsequences: false)
         guard let id = rest.first, !id.isEmpty, rest.count <= 2 else { return nil }
         return (String(id), rest.count == 2 ? String(rest[1]) : nil)
     }
@@ -176,8 +181,11 @@ extension MockService {
         if let status = request.queryValue("status") {
             guard let code = Int(status) else {
                 return .now(
-                    APIError.violations([Violation(path: "query status", expected: "an HTTP status code", actual: "\"\(status.prefix(40))\"")])
-                        .response)
+                    APIError.violations([
+                        Violation(
+                            path: "query status", expected: "an HTTP status code", actual: "\"\(status.prefix(40))\"")
+                    ])
+                    .response)
             }
             filter.status = code
         }

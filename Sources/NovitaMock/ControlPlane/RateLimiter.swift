@@ -28,12 +28,16 @@ final class RateLimiter: Sendable {
         for part in text.split(separator: ",") {
             let pieces = part.split(separator: "=", maxSplits: 1)
             let rate = pieces.count == 2 ? pieces[1].split(separator: "/", maxSplits: 1) : []
-            let units: [String: Int64] = ["s": 1000, "sec": 1000, "second": 1000, "min": 60_000, "minute": 60_000, "h": 3_600_000, "hour": 3_600_000]
+            let units: [String: Int64] = [
+                "s": 1000, "sec": 1000, "second": 1000, "min": 60_000, "minute": 60_000, "h": 3_600_000,
+                "hour": 3_600_000,
+            ]
             guard pieces.count == 2, routeNames[pieces[0].trimmingSpaces] != nil, rate.count == 2,
                 let count = Int(rate[0].trimmingSpaces), count > 0, let period = units[rate[1].trimmingSpaces]
             else {
                 throw APIError.invalidBody(
-                    "--rate-limit: expected route=N/unit with route in \(routeNames.keys.sorted().joined(separator: ", ")) and unit s, min or h, got \(part)")
+                    "--rate-limit: expected route=N/unit with route in \(routeNames.keys.sorted().joined(separator: ", ")) and unit s, min or h, got \(part)"
+                )
             }
             limits.append(Limit(route: pieces[0].trimmingSpaces, count: count, periodMs: period))
         }

@@ -63,6 +63,7 @@ extension MockService {
     func listWebhookAttempts(_ request: HTTPRequest) -> HTTPReply {
         var attempts = webhooks.attempts(tenant: request.queryValue("api_key"))
         if let taskID = request.queryValue("task_id") { attempts = attempts.filter { $0.taskID == taskID } }
-        return .now(.json(["attempts": .array(attempts.map(\.json)), "pending": .number(JSONNumber(webhooks.pendingCount))]))
+        return .now(
+            .json(["attempts": .array(attempts.map(\.json)), "pending": .number(JSONNumber(webhooks.pendingCount))]))
     }
 }

@@ -42,7 +42,10 @@ extension MockService {
             let given = request.headers["Content-Type"] ?? "no Content-Type"
             throw APIError.invalidBody(
                 "Content-Type must be application/json (only JSON is supported), got \(given.prefix(100))",
-                metadata: [("path", "header Content-Type"), ("expected", "application/json"), ("actual", String(given.prefix(100)))])
+                metadata: [
+                    ("path", "header Content-Type"), ("expected", "application/json"),
+                    ("actual", String(given.prefix(100))),
+                ])
         }
         let strict = configuration.strict || request.headers["X-Mock-Strict"]?.trimmingSpaces.lowercased() == "true"
         let validated = try RequestValidator.validate(
@@ -56,7 +59,8 @@ extension MockService {
 
         var planned = outcome ?? .succeed
         if let testStatus = extra.webhook?.testModeStatus {
-            planned = testStatus == .failed ? .fail(reason: "test mode: the webhook test event reports a failure") : .succeed
+            planned =
+                testStatus == .failed ? .fail(reason: "test mode: the webhook test event reports a failure") : .succeed
         }
         let submission = TaskSubmission(
             tenant: tenant, parameters: parameters, requestedSeed: requestedSeed,
@@ -78,7 +82,8 @@ extension MockService {
                     APIError.violations([
                         Violation(
                             path: "query task_id", expected: "a task id",
-                            actual: request.queryValue("task_id") == nil ? "nothing (the parameter is missing)" : "an empty string")
+                            actual: request.queryValue("task_id") == nil
+                                ? "nothing (the parameter is missing)" : "an empty string")
                     ]).response)
             }
             guard let snapshot = store.snapshot(id: id, tenant: tenant) else {

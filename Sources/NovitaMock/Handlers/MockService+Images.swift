@@ -30,7 +30,8 @@ extension MockService {
             })
         else {
             return .now(
-                Self.s3Error(404, code: "NoSuchKey", message: "The specified key does not exist.", resource: request.path))
+                Self.s3Error(
+                    404, code: "NoSuchKey", message: "The specified key does not exist.", resource: request.path))
         }
         let secondsLeft = max(0, (expiresAt - clock.nowMs()) / 1000)
         let images = self.images
@@ -58,9 +59,11 @@ extension MockService {
             "Accept-Ranges": "bytes",
         ]
         let total = image.bytes.count
-        if let match = request.headers["If-None-Match"], match.split(separator: ",").contains(where: {
-            $0.trimmingSpaces == image.etag || $0.trimmingSpaces == "*"
-        }) {
+        if let match = request.headers["If-None-Match"],
+            match.split(separator: ",").contains(where: {
+                $0.trimmingSpaces == image.etag || $0.trimmingSpaces == "*"
+            })
+        {
             return HTTPResponse(status: 304, headers: headers)
         }
         if let rangeHeader = request.headers["Range"] {

@@ -60,7 +60,8 @@ enum SubmissionReader {
         if let s3 = object["custom_storage"]?.objectValue?["aws_s3"]?.objectValue {
             options.storage = S3Target(
                 region: s3["region"]?.stringValue ?? "", bucket: s3["bucket"]?.stringValue ?? "",
-                path: s3["path"]?.stringValue ?? "", saveToPathDirectly: s3["save_to_path_directly"]?.boolValue ?? false)
+                path: s3["path"]?.stringValue ?? "", saveToPathDirectly: s3["save_to_path_directly"]?.boolValue ?? false
+            )
         }
         options.enterprise = object["enterprise_plan"]?.objectValue?["enabled"]?.boolValue ?? false
         options.nsfwDetection = object["enable_nsfw_detection"]?.boolValue ?? false
@@ -123,7 +124,8 @@ enum SubmissionReader {
         case .string:
             if let image = images[path] {
                 return .string(
-                    "<\(image.header.format.rawValue) \(image.header.width)x\(image.header.height), \(image.bytes.count) bytes elided>")
+                    "<\(image.header.format.rawValue) \(image.header.width)x\(image.header.height), \(image.bytes.count) bytes elided>"
+                )
             }
             return value
         default: return value

@@ -19,7 +19,8 @@ public enum OpenAPIDocument {
                         "description",
                         .string(
                             "The Novita AI v3 async image API as novita-mock emulates it. Request rules are the mock's validator; compat mode (the default) also accepts explicit nulls, SDK defaults for steps/width/height/image_num/guidance_scale/sampler_name, and unknown keys, each reported in X-Mock-Warnings."
-                        )),
+                        )
+                    ),
                 ])
             ),
             ("servers", .list([.map([("url", .string("http://localhost:8080"))])])),
@@ -51,7 +52,9 @@ public enum OpenAPIDocument {
                     (
                         "parameters",
                         .list([
-                            headerParameter("X-Mock-Strict", "true: validate this request strictly (the docs to the letter).", enumeration: ["true", "false"]),
+                            headerParameter(
+                                "X-Mock-Strict", "true: validate this request strictly (the docs to the letter).",
+                                enumeration: ["true", "false"]),
                             headerParameter("X-Mock-Outcome", "Mock control: succeed, fail, or fail:<reason>."),
                             headerParameter("X-Mock-Duration-Ms", "Mock control: milliseconds in PROCESSING."),
                             headerParameter("X-Mock-Queue-Ms", "Mock control: least milliseconds in QUEUED."),
@@ -74,7 +77,10 @@ public enum OpenAPIDocument {
                                             (
                                                 "X-Mock-Warnings",
                                                 .map([
-                                                    ("description", .string("Compat-mode tolerances applied, '; '-joined.")),
+                                                    (
+                                                        "description",
+                                                        .string("Compat-mode tolerances applied, '; '-joined.")
+                                                    ),
                                                     ("schema", .map([("type", .string("string"))])),
                                                 ])
                                             )
@@ -122,7 +128,8 @@ public enum OpenAPIDocument {
                                 "parameters",
                                 .list([
                                     .map([
-                                        ("name", .string("task_id")), ("in", .string("query")), ("required", .bool(true)),
+                                        ("name", .string("task_id")), ("in", .string("query")),
+                                        ("required", .bool(true)),
                                         ("schema", .map([("type", .string("string"))])),
                                     ])
                                 ])
@@ -130,7 +137,13 @@ public enum OpenAPIDocument {
                             (
                                 "responses",
                                 .map([
-                                    ("200", .map([("description", .string("The task.")), ("content", jsonContent(ref("TaskResult")))])),
+                                    (
+                                        "200",
+                                        .map([
+                                            ("description", .string("The task.")),
+                                            ("content", jsonContent(ref("TaskResult"))),
+                                        ])
+                                    ),
                                     ("400", errorResponse("task_id is missing, or the key is missing.")),
                                     ("403", errorResponse("The API key is not valid.")),
                                     ("404", errorResponse("Unknown, foreign or expired task.")),
@@ -158,10 +171,14 @@ public enum OpenAPIDocument {
                                             ("schema", .map([("type", .string("string"))])),
                                         ])
                                     }
-                                        + ["X-Amz-Algorithm", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders", "X-Amz-Signature"].map {
+                                        + [
+                                            "X-Amz-Algorithm", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
+                                            "X-Amz-Signature",
+                                        ].map {
                                             name in
                                             .map([
-                                                ("name", .string(name)), ("in", .string("query")), ("required", .bool(true)),
+                                                ("name", .string(name)), ("in", .string("query")),
+                                                ("required", .bool(true)),
                                                 ("schema", .map([("type", .string("string"))])),
                                             ])
                                         })
@@ -184,7 +201,9 @@ public enum OpenAPIDocument {
     }
 
     private static func imageResponse(_ description: String) -> YAMLNode {
-        let binary = YAMLNode.map([("schema", .map([("type", .string("string")), ("contentMediaType", .string("image/*"))]))])
+        let binary = YAMLNode.map([
+            ("schema", .map([("type", .string("string")), ("contentMediaType", .string("image/*"))]))
+        ])
         return .map([
             ("description", .string(description)),
             ("content", .map([("image/png", binary), ("image/jpeg", binary), ("image/webp", binary)])),
@@ -237,7 +256,9 @@ public enum OpenAPIDocument {
 
     static func schema(_ rule: FieldRule) -> YAMLNode {
         guard case .map(var entries) = schema(rule.kind) else { return schema(rule.kind) }
-        if rule.nullable, let index = entries.firstIndex(where: { $0.0 == "type" }), case .string(let type) = entries[index].1 {
+        if rule.nullable, let index = entries.firstIndex(where: { $0.0 == "type" }),
+            case .string(let type) = entries[index].1
+        {
             entries[index].1 = .list([.string(type), .string("null")])
         }
         var description = rule.summary
@@ -252,7 +273,9 @@ public enum OpenAPIDocument {
     static func schema(_ kind: ValueKind) -> YAMLNode {
         switch kind {
         case .string(let minLength, let maxLength):
-            var entries: [(String, YAMLNode)] = [("type", .string("string")), ("minLength", .integer(Int64(minLength)))]
+            var entries: [(String, YAMLNode)] = [
+                ("type", .string("string")), ("minLength", .integer(Int64(minLength))),
+            ]
             if let maxLength { entries.append(("maxLength", .integer(Int64(maxLength)))) }
             return .map(entries)
         case .enumeration(let values):
@@ -269,7 +292,8 @@ public enum OpenAPIDocument {
         case .boolean:
             return .map([("type", .string("boolean"))])
         case .image(let limits):
-            var text = "Base64 PNG, JPEG or WebP (whitespace ignored, padding optional); at most \(limits.maxBytes) bytes decoded and \(limits.maxPixels) pixels"
+            var text =
+                "Base64 PNG, JPEG or WebP (whitespace ignored, padding optional); at most \(limits.maxBytes) bytes decoded and \(limits.maxPixels) pixels"
             if let side = limits.maxSide { text += ", each side at most \(side)" }
             return .map([
                 ("type", .string("string")), ("contentEncoding", .string("base64")),
@@ -277,14 +301,19 @@ public enum OpenAPIDocument {
                 ("x-max-pixels", .integer(Int64(limits.maxPixels))), ("x-rule", .string(text + ".")),
             ])
         case .httpURL:
-            return .map([("type", .string("string")), ("format", .string("uri")), ("pattern", .string("^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]+"))])
+            return .map([
+                ("type", .string("string")), ("format", .string("uri")),
+                ("pattern", .string("^[Hh][Tt][Tt][Pp][Ss]?://[^/?#]+")),
+            ])
         case .s3BucketName:
             return .map([
                 ("type", .string("string")), ("minLength", .integer(3)), ("maxLength", .integer(63)),
                 ("pattern", .string("^[a-z0-9][a-z0-9.-]*[a-z0-9]$")),
             ])
         case .s3ObjectPath:
-            return .map([("type", .string("string")), ("maxLength", .integer(900)), ("x-rule", .string("No '..' segment."))])
+            return .map([
+                ("type", .string("string")), ("maxLength", .integer(900)), ("x-rule", .string("No '..' segment.")),
+            ])
         case .object(let object):
             return schema(object)
         case .array(let element, let minItems, let maxItems):
@@ -324,7 +353,10 @@ public enum OpenAPIDocument {
             (
                 "properties",
                 .map([
-                    ("code", .map([("type", .string("integer")), ("description", .string("Equals the HTTP status."))])),
+                    (
+                        "code",
+                        .map([("type", .string("integer")), ("description", .string("Equals the HTTP status."))])
+                    ),
                     ("reason", .map([("type", .string("string")), ("pattern", .string("^[A-Z][A-Z0-9_]*$"))])),
                     ("message", stringType),
                     ("metadata", .map([("type", .string("object")), ("additionalProperties", stringType)])),
@@ -358,7 +390,13 @@ public enum OpenAPIDocument {
                             "properties",
                             .map([
                                 ("valid", .map([("type", .string("boolean"))])),
-                                ("confidence", .map([("type", .string("number")), ("minimum", .integer(0)), ("maximum", .integer(100))])),
+                                (
+                                    "confidence",
+                                    .map([
+                                        ("type", .string("number")), ("minimum", .integer(0)),
+                                        ("maximum", .integer(100)),
+                                    ])
+                                ),
                             ])
                         ),
                     ]),
@@ -367,13 +405,22 @@ public enum OpenAPIDocument {
         ])
         let image = YAMLNode.map([
             ("type", .string("object")),
-            ("required", .list(["image_url", "image_url_ttl", "image_type", "nsfw_detection_result"].map(YAMLNode.string))),
+            (
+                "required",
+                .list(["image_url", "image_url_ttl", "image_type", "nsfw_detection_result"].map(YAMLNode.string))
+            ),
             (
                 "properties",
                 .map([
                     ("image_url", .map([("type", .string("string")), ("format", .string("uri"))])),
                     ("image_url_ttl", .map([("type", .string("string")), ("const", .string("3600"))])),
-                    ("image_type", .map([("type", .string("string")), ("enum", .list(RequestRules.responseImageTypes.map(YAMLNode.string)))])),
+                    (
+                        "image_type",
+                        .map([
+                            ("type", .string("string")),
+                            ("enum", .list(RequestRules.responseImageTypes.map(YAMLNode.string))),
+                        ])
+                    ),
                     ("nsfw_detection_result", nsfw),
                 ])
             ),
@@ -402,16 +449,39 @@ public enum OpenAPIDocument {
                         "task",
                         .map([
                             ("type", .string("object")),
-                            ("required", .list(["task_id", "task_type", "status", "reason", "eta", "progress_percent"].map(YAMLNode.string))),
+                            (
+                                "required",
+                                .list(
+                                    ["task_id", "task_type", "status", "reason", "eta", "progress_percent"].map(
+                                        YAMLNode.string))
+                            ),
                             (
                                 "properties",
                                 .map([
                                     ("task_id", stringType),
-                                    ("task_type", .map([("type", .string("string")), ("enum", .list(TaskKind.allCases.map { .string($0.rawValue) }))])),
-                                    ("status", .map([("type", .string("string")), ("enum", .list(TaskStatus.allCases.map { .string($0.rawValue) }))])),
+                                    (
+                                        "task_type",
+                                        .map([
+                                            ("type", .string("string")),
+                                            ("enum", .list(TaskKind.allCases.map { .string($0.rawValue) })),
+                                        ])
+                                    ),
+                                    (
+                                        "status",
+                                        .map([
+                                            ("type", .string("string")),
+                                            ("enum", .list(TaskStatus.allCases.map { .string($0.rawValue) })),
+                                        ])
+                                    ),
                                     ("reason", stringType),
                                     ("eta", .map([("type", .string("integer")), ("minimum", .integer(0))])),
-                                    ("progress_percent", .map([("type", .string("integer")), ("minimum", .integer(0)), ("maximum", .integer(100))])),
+                                    (
+                                        "progress_percent",
+                                        .map([
+                                            ("type", .string("integer")), ("minimum", .integer(0)),
+                                            ("maximum", .integer(100)),
+                                        ])
+                                    ),
                                 ])
                             ),
                         ])

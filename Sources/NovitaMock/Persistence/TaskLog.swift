@@ -39,7 +39,9 @@ final class TaskLog: Sendable {
                 switch event["e"]?.stringValue {
                 case "submit", "finish":
                     serial += 1
-                    guard let json = event["task"], let record = TaskRecord(persisted: json, serial: serial) else { continue }
+                    guard let json = event["task"], let record = TaskRecord(persisted: json, serial: serial) else {
+                        continue
+                    }
                     if records[record.id] == nil { order.append(record.id) }
                     records[record.id] = record
                 case "remove":

@@ -14,7 +14,8 @@ extension TaskRecord {
         ]
         if let webhook = extra.webhook {
             extraObject["webhook"] = [
-                "url": .string(webhook.url), "test_status": webhook.testModeStatus.map { .string($0.rawValue) } ?? .null,
+                "url": .string(webhook.url),
+                "test_status": webhook.testModeStatus.map { .string($0.rawValue) } ?? .null,
                 "echo": webhook.echo,
             ]
         }
@@ -67,7 +68,8 @@ extension TaskRecord {
             kind: kind, modelName: p["model"]?.stringValue ?? "", prompt: p["prompt"]?.stringValue ?? "",
             negativePrompt: p["negative"]?.stringValue ?? "", width: int("width"), height: int("height"),
             imageNum: int("image_num"), steps: int("steps"), guidanceScale: p["cfg"]?.doubleValue ?? 7.5,
-            samplerName: p["sampler"]?.stringValue ?? "", seed: UInt32(truncatingIfNeeded: p["seed"]?.integerValue ?? 0),
+            samplerName: p["sampler"]?.stringValue ?? "",
+            seed: UInt32(truncatingIfNeeded: p["seed"]?.integerValue ?? 0),
             strength: p["strength"]?.doubleValue ?? 0.5, format: format, scaleFactor: p["scale"]?.doubleValue)
         let e = o["extra"]?.objectValue ?? [:]
         var extra = ExtraOptions(

@@ -35,7 +35,9 @@ enum ImageResampler {
         var taps = Taps()
         taps.starts.reserveCapacity(target)
         for i in 0..<target {
-            let (start, raw) = target < source ? areaWeights(i, from: source, to: target)
+            let (start, raw) =
+                target < source
+                ? areaWeights(i, from: source, to: target)
                 : linearWeights(i, from: source, to: target)
             taps.starts.append(start)
             taps.counts.append(raw.count)
@@ -81,7 +83,9 @@ enum ImageResampler {
     /// Runs both passes row by row: each output row combines a few horizontally resized source
     /// rows, kept in a small ring (taps only move forward), so the intermediate image is never
     /// materialised — a 16-megapixel input stays in cache-sized pieces.
-    private static func resample(_ input: PixelBuffer, horizontal: Taps, vertical: Taps, width: Int, height: Int) -> [UInt8] {
+    private static func resample(_ input: PixelBuffer, horizontal: Taps, vertical: Taps, width: Int, height: Int)
+        -> [UInt8]
+    {
         let rowLength = width * 3
         let ringRows = (vertical.counts.max() ?? 1) + 1
         var ring = [UInt16](repeating: 0, count: ringRows * rowLength)
@@ -100,7 +104,8 @@ enum ImageResampler {
                             for k in 0..<vertical.counts[y] {
                                 let row = vertical.starts[y] + k
                                 let slot = row % ringRows
-                                let line = UnsafeMutableBufferPointer(rebasing: ring[(slot * rowLength)..<((slot + 1) * rowLength)])
+                                let line = UnsafeMutableBufferPointer(
+                                    rebasing: ring[(slot * rowLength)..<((slot + 1) * rowLength)])
                                 if ringSource[slot] != row {
                                     resizeRow(source, row: row, rowWidth: input.width, taps: horizontal, into: line)
                                     ringSource[slot] = row

@@ -70,7 +70,8 @@ struct PatternPlasma: Sendable {
                                 let rowB = angle(bentByColumns.fy, v, 0)
                                 var out = y * width * 3
                                 for x in 0..<width {
-                                    let sum = plainColumns[x] &+ plainRow
+                                    let sum =
+                                        plainColumns[x] &+ plainRow
                                         &+ PatternSine.value(at: columnsA[x] &+ rowA, in: sine)
                                         &+ PatternSine.value(at: columnsB[x] &+ rowB, in: sine)
                                     let index = 3 &* ((((sum &* gain) >> 5) &+ offset) & (PatternPalette.size - 1))

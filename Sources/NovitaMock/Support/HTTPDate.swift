@@ -71,13 +71,15 @@ enum HTTPDate {
     /// RFC 9110 IMF-fixdate, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
     static func imfFixdate(_ epochMs: Int64) -> String {
         let (y, m, d, h, mi, s, weekday) = parts(epochMs)
-        return "\(weekdays[weekday]), \(pad(Int64(d), 2)) \(months[m - 1]) \(pad(y, 4)) \(pad(h, 2)):\(pad(mi, 2)):\(pad(s, 2)) GMT"
+        return
+            "\(weekdays[weekday]), \(pad(Int64(d), 2)) \(months[m - 1]) \(pad(y, 4)) \(pad(h, 2)):\(pad(mi, 2)):\(pad(s, 2)) GMT"
     }
 
     /// ISO 8601 with milliseconds, for logs and the control plane.
     static func iso8601(_ epochMs: Int64) -> String {
         let (y, m, d, h, mi, s, _) = parts(epochMs)
         let ms = ((epochMs % 1000) + 1000) % 1000
-        return "\(pad(y, 4))-\(pad(Int64(m), 2))-\(pad(Int64(d), 2))T\(pad(h, 2)):\(pad(mi, 2)):\(pad(s, 2)).\(pad(ms, 3))Z"
+        return
+            "\(pad(y, 4))-\(pad(Int64(m), 2))-\(pad(Int64(d), 2))T\(pad(h, 2)):\(pad(mi, 2)):\(pad(s, 2)).\(pad(ms, 3))Z"
     }
 }

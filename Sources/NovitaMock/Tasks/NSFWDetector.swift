@@ -4,7 +4,8 @@
 enum NSFWDetector {
     /// Terms by the level that first flags them; level n flags the terms of levels 0…n.
     static let termsByLevel: [[String]] = {
-        let levels = (try? JSONParser.parse(Array(BuiltInNSFWTerms.json.utf8)))?.objectValue?["levels"]?.arrayValue ?? []
+        let levels =
+            (try? JSONParser.parse(Array(BuiltInNSFWTerms.json.utf8)))?.objectValue?["levels"]?.arrayValue ?? []
         return levels.map { ($0.arrayValue ?? []).compactMap(\.stringValue) }
     }()
 

@@ -41,7 +41,9 @@ struct TaskResultBody {
                     ? .object([
                         "valid": true,
                         "confidence": .number(
-                            JSONNumber(NSFWDetector.confidence(for: record.parameters, level: record.extra.nsfwLevel, index: index))),
+                            JSONNumber(
+                                NSFWDetector.confidence(
+                                    for: record.parameters, level: record.extra.nsfwLevel, index: index))),
                     ]) : .null
                 images.append(
                     .object([

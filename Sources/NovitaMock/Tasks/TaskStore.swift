@@ -95,7 +95,8 @@ final class TaskStore: Sendable {
                     state.tenants[record.tenant, default: TenantBook()].taskCount += 1
                     state.tenants[record.tenant, default: TenantBook()].unfinished += 1
                     let job = TaskScheduler.Job(
-                        serial: serial, eligibleAt: now, durationMs: record.durationMs, dedicated: record.extra.enterprise)
+                        serial: serial, eligibleAt: now, durationMs: record.durationMs,
+                        dedicated: record.extra.enterprise)
                     var finished: [TaskRecord] = []
                     Self.apply(state.scheduler.submit(job, at: now), to: &state, finished: &finished, log: log)
                 }

@@ -74,7 +74,10 @@ struct RequestValidator {
             let fieldPath = RequestValidator.join(path, key)
             guard let rule = schema.rule(named: key) else {
                 if mode == .strict {
-                    present.append(Violation(path: fieldPath, expected: "absent (not a documented field)", actual: RequestValidator.describe(value)))
+                    present.append(
+                        Violation(
+                            path: fieldPath, expected: "absent (not a documented field)",
+                            actual: RequestValidator.describe(value)))
                 } else {
                     warnings.append("\(fieldPath): unknown field ignored")
                 }
@@ -84,7 +87,8 @@ struct RequestValidator {
                 nulled.insert(key)
                 if rule.nullable { continue }
                 if mode == .strict {
-                    present.append(Violation(path: fieldPath, expected: RequestValidator.expectation(rule.kind), actual: "null"))
+                    present.append(
+                        Violation(path: fieldPath, expected: RequestValidator.expectation(rule.kind), actual: "null"))
                 } else if !rule.isRequired {
                     warnings.append("\(fieldPath): null treated as absent")
                 }
@@ -94,7 +98,8 @@ struct RequestValidator {
                 normalized[key] = checked
             }
         }
-        for rule in schema.fields where normalized[rule.name] == nil && object[rule.name] == nil || nulled.contains(rule.name) {
+        for rule in schema.fields
+        where normalized[rule.name] == nil && object[rule.name] == nil || nulled.contains(rule.name) {
             let fieldPath = RequestValidator.join(path, rule.name)
             let actual = nulled.contains(rule.name) ? "null" : "nothing (the field is missing)"
             switch rule.requirement {
@@ -102,16 +107,21 @@ struct RequestValidator {
                 continue
             case .required:
                 if nulled.contains(rule.name) && mode == .strict { continue }  // reported where it stood
-                missing.append(Violation(path: fieldPath, expected: RequestValidator.expectation(rule.kind), actual: actual))
+                missing.append(
+                    Violation(path: fieldPath, expected: RequestValidator.expectation(rule.kind), actual: actual))
             case .requiredWithSDKDefault(let defaultValue):
                 if mode == .strict {
                     if !nulled.contains(rule.name) {
-                        missing.append(Violation(path: fieldPath, expected: RequestValidator.expectation(rule.kind), actual: actual))
+                        missing.append(
+                            Violation(
+                                path: fieldPath, expected: RequestValidator.expectation(rule.kind), actual: actual))
                     }
                 } else {
                     normalized[rule.name] = defaultValue
                     let shown = JSONWriter.string(defaultValue)
-                    warnings.append("\(fieldPath): \(nulled.contains(rule.name) ? "null" : "missing"), SDK default \(shown) applied")
+                    warnings.append(
+                        "\(fieldPath): \(nulled.contains(rule.name) ? "null" : "missing"), SDK default \(shown) applied"
+                    )
                 }
             }
         }
@@ -136,7 +146,10 @@ struct RequestValidator {
     /// violation.
     private mutating func validateValue(_ value: JSONValue, kind: ValueKind, path: String) -> JSONValue? {
         func fail(_ actual: String? = nil) -> JSONValue? {
-            present.append(Violation(path: path, expected: RequestValidator.expectation(kind), actual: actual ?? RequestValidator.describe(value)))
+            present.append(
+                Violation(
+                    path: path, expected: RequestValidator.expectation(kind),
+                    actual: actual ?? RequestValidator.describe(value)))
             return nil
         }
         switch kind {
@@ -186,7 +199,8 @@ struct RequestValidator {
             for (i, item) in array.enumerated() {
                 let itemPath = "\(path)[\(i)]"
                 if item.isNull {
-                    present.append(Violation(path: itemPath, expected: RequestValidator.expectation(element), actual: "null"))
+                    present.append(
+                        Violation(path: itemPath, expected: RequestValidator.expectation(element), actual: "null"))
                     continue
                 }
                 if let ok = validateValue(item, kind: element, path: itemPath) { checked.append(ok) }
@@ -304,7 +318,8 @@ struct RequestValidator {
         case .string(let s):
             let count = s.unicodeScalars.count
             if count > 40 {
-                return "a string of \(count) characters (\"\(String(String.UnicodeScalarView(s.unicodeScalars.prefix(24))))…\")"
+                return
+                    "a string of \(count) characters (\"\(String(String.UnicodeScalarView(s.unicodeScalars.prefix(24))))…\")"
             }
             if count == 0 { return "an empty string" }
             return "\"\(s)\""

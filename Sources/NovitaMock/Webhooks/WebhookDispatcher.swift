@@ -65,7 +65,10 @@ final class WebhookDispatcher: Sendable {
     /// Called when a retry is scheduled, so the owner's timer loop can wake for it.
     let wakeups: WakeSignal
 
-    init(client: OutboundHTTPClient, clock: MockClock, timeoutMs: Int, metrics: Metrics, logger: Logger, wakeups: WakeSignal) {
+    init(
+        client: OutboundHTTPClient, clock: MockClock, timeoutMs: Int, metrics: Metrics, logger: Logger,
+        wakeups: WakeSignal
+    ) {
         self.client = client
         self.clock = clock
         self.timeoutMs = timeoutMs
@@ -191,7 +194,10 @@ final class WebhookDispatcher: Sendable {
         if !delivered {
             logger.debug(
                 "webhook attempt failed",
-                [("task_id", delivery.taskID), ("attempt", String(delivery.attempt)), ("error", error ?? "status \(status ?? 0)")])
+                [
+                    ("task_id", delivery.taskID), ("attempt", String(delivery.attempt)),
+                    ("error", error ?? "status \(status ?? 0)"),
+                ])
         }
     }
 

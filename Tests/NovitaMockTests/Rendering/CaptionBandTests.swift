@@ -1,5 +1,6 @@
 import ImageCodecs
 import Testing
+
 @testable import NovitaMock
 
 @Suite struct CaptionBandTests {

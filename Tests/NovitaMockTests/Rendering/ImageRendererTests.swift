@@ -1,5 +1,6 @@
 import ImageCodecs
 import Testing
+
 @testable import NovitaMock
 
 @Suite struct ImageRendererTests {
@@ -73,7 +74,9 @@ import Testing
         }
     }
 
-    @Test(arguments: [(200, 150, 2.5, 500, 375), (64, 64, 4, 256, 256), (333, 111, 1.5, 500, 167), (512, 512, 2, 1024, 1024)])
+    @Test(arguments: [
+        (200, 150, 2.5, 500, 375), (64, 64, 4, 256, 256), (333, 111, 1.5, 500, 167), (512, 512, 2, 1024, 1024),
+    ])
     func upscaleHasTheFactorScaledSize(_ c: (Int, Int, Double, Int, Int)) {
         let image = ImageRenderer.upscale(Support.input(width: c.0, height: c.1), factor: c.2, caption: "upscale")
         #expect(image.width == c.3)
@@ -101,7 +104,8 @@ import Testing
                 seed: 4_000_000_000, index: 3, width: 384, height: 640, prompt: "ünïcödé prompt, 漢字",
                 negativePrompt: "ugly", modelName: "sd_xl_base_1.0.safetensors", strength: 0.35),
             input: Support.input(width: 333, height: 222))
-        let upscaled = ImageRenderer.upscale(Support.input(width: 150, height: 100), factor: 2.5, caption: "upscale x2.5")
+        let upscaled = ImageRenderer.upscale(
+            Support.input(width: 150, height: 100), factor: 2.5, caption: "upscale x2.5")
         #expect(RenderHash.fnv1a64(txt2img.rgb) == 0xFBA9_7315_D96C_4D46)
         #expect(RenderHash.fnv1a64(img2img.rgb) == 0xAE0B_265D_3E65_834F)
         #expect(RenderHash.fnv1a64(upscaled.rgb) == 0x27FF_3CAE_00A5_0FED)

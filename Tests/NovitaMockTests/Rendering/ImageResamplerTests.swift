@@ -1,5 +1,6 @@
 import ImageCodecs
 import Testing
+
 @testable import NovitaMock
 
 @Suite struct ImageResamplerTests {
@@ -24,7 +25,8 @@ import Testing
         // every column is still a blend of the same column only, so a flat input row stays flat.
         #expect(taller.width == 50 && taller.height == 80)
         let flat = PixelBuffer(width: 50, height: 1, fill: (9, 99, 199))
-        #expect(ImageResampler.resize(flat, width: 50, height: 5) == PixelBuffer(width: 50, height: 5, fill: (9, 99, 199)))
+        #expect(
+            ImageResampler.resize(flat, width: 50, height: 5) == PixelBuffer(width: 50, height: 5, fill: (9, 99, 199)))
     }
 
     @Test func downscaleAveragesTheArea() {

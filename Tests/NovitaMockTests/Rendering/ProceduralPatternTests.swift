@@ -1,5 +1,6 @@
 import ImageCodecs
 import Testing
+
 @testable import NovitaMock
 
 @Suite struct ProceduralPatternTests {
@@ -31,7 +32,8 @@ import Testing
     }
 
     @Test func patternIsColourfulNotFlat() {
-        let image = ProceduralPattern(seed: 7, prompt: "x", negativePrompt: "", modelName: "").render(width: 128, height: 128)
+        let image = ProceduralPattern(seed: 7, prompt: "x", negativePrompt: "", modelName: "").render(
+            width: 128, height: 128)
         var distinct = Set<UInt32>()
         for i in stride(from: 0, to: image.rgb.count, by: 3) {
             distinct.insert(UInt32(image.rgb[i]) << 16 | UInt32(image.rgb[i + 1]) << 8 | UInt32(image.rgb[i + 2]))
@@ -43,7 +45,8 @@ import Testing
         let pattern = ProceduralPattern(seed: 99, prompt: "same", negativePrompt: "", modelName: "")
         let small = pattern.render(width: 128, height: 128)
         let large = ImageResampler.resize(pattern.render(width: 512, height: 512), width: 128, height: 128)
-        let other = ProceduralPattern(seed: 100, prompt: "same", negativePrompt: "", modelName: "").render(width: 128, height: 128)
+        let other = ProceduralPattern(seed: 100, prompt: "same", negativePrompt: "", modelName: "").render(
+            width: 128, height: 128)
         let sameSeed = RenderingTestSupport.meanAbsoluteDifference(small, large, rows: 128)
         let otherSeed = RenderingTestSupport.meanAbsoluteDifference(small, other, rows: 128)
         #expect(sameSeed < 12)

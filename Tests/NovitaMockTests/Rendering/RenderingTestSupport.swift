@@ -1,4 +1,5 @@
 import ImageCodecs
+
 @testable import NovitaMock
 
 /// Shared helpers for the rendering tests.

@@ -73,7 +73,9 @@ final class LiveServer: @unchecked Sendable {  // immutable after init; HTTPServ
     }
 
     func submit(_ body: Any, key: String = "live-key", headers: [String: String] = [:]) async throws -> Reply {
-        try await send("POST", "/v3/async/img2img", body: try JSONSerialization.data(withJSONObject: body), key: key, headers: headers)
+        try await send(
+            "POST", "/v3/async/img2img", body: try JSONSerialization.data(withJSONObject: body), key: key,
+            headers: headers)
     }
 
     func result(_ id: String, key: String = "live-key") async throws -> Reply {
@@ -85,7 +87,9 @@ final class LiveServer: @unchecked Sendable {  // immutable after init; HTTPServ
     }
 
     /// Polls until the task is finished (bounded), returning the terminal body.
-    func waitFinished(_ id: String, key: String = "live-key", timeout: Duration = .seconds(30)) async throws -> [String: Any] {
+    func waitFinished(_ id: String, key: String = "live-key", timeout: Duration = .seconds(30)) async throws -> [String:
+        Any]
+    {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let body = try #require(try await result(id, key: key).json)

@@ -85,7 +85,8 @@ struct ServiceHarness {
     }
 
     func advance(_ ms: Int) {
-        let reply = request("POST", "/__mock/clock", body: JSONWriter.serialize(["advance_ms": .number(JSONNumber(ms))]))
+        let reply = request(
+            "POST", "/__mock/clock", body: JSONWriter.serialize(["advance_ms": .number(JSONNumber(ms))]))
         precondition(reply.status == 200)
     }
 
@@ -99,7 +100,8 @@ struct ServiceHarness {
         let afterHost = url.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false)
         let pathAndQuery = "/" + (afterHost.count == 4 ? afterHost[3] : "")
         let parts = pathAndQuery.split(separator: "?", maxSplits: 1)
-        let query: [(String, String)] = parts.count > 1
+        let query: [(String, String)] =
+            parts.count > 1
             ? parts[1].split(separator: "&").map {
                 let kv = $0.split(separator: "=", maxSplits: 1)
                 return (String(kv[0]), kv.count > 1 ? String(kv[1]) : "")
