@@ -118,9 +118,11 @@ enum Healthcheck {
         let descriptor = try openConnection(to: target, deadline: deadline)
         defer { close(descriptor) }
 
-        let request = Array(
-            "GET \(target.path) HTTP/1.1\r\nHost: \(target.authority)\r\nUser-Agent: novita-mock-healthcheck\r\nAccept: */*\r\nConnection: close\r\n\r\n"
-                .utf8)
+        let head = [
+            "GET \(target.path) HTTP/1.1", "Host: \(target.authority)", "User-Agent: novita-mock-healthcheck",
+            "Accept: */*", "Connection: close",
+        ]
+        let request = Array((head.joined(separator: "\r\n") + "\r\n\r\n").utf8)
         var sent = 0
         while sent < request.count {
             try wait(for: descriptor, events: POLLOUT, deadline: deadline, doing: "sending to \(target.description)")
