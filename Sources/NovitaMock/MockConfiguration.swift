@@ -44,6 +44,10 @@ public struct MockConfiguration: Sendable {
     public var s3AccessKeyID: String? = nil
     public var s3SecretAccessKey: String? = nil
     public var s3SessionToken: String? = nil
+    /// A catalog file replacing the built-in one (`--models`).
+    public var modelsFile: String? = nil
+    /// Model names must be in the catalog, and base models must agree (`--strict-models`).
+    public var strictModels = false
     /// Persist tasks, their inputs and the URL secret here (`--state-dir`); nil keeps state in memory.
     public var stateDirectory: String? = nil
     /// Bytes of input images kept in memory before the least recently used spill to disk.

@@ -22,9 +22,11 @@ public final class MockService: Sendable {
     let metrics = Metrics()
     let webhooks: WebhookDispatcher
     let objectStore: any ObjectStore
+    /// The model catalog of `GET /v3/model` and the name checks.
+    let catalog: ModelCatalog
     private let router: Router
     private let phase = Mutex(Phase.starting)
-    private let driverRunning = SharedFlag()
+    private let driver: LifecycleDriver
 
     enum Phase: Sendable {
         case starting, ready, draining
@@ -83,7 +85,16 @@ public final class MockService: Sendable {
         } else {
             objectStore = LocalObjectStore(root: configuration.storageDirectory)
         }
+        catalog = try configuration.modelsFile.map { try ModelCatalog(bytes: try FileIO.read($0)) } ?? .builtIn
         router = Self.routes
+        let (store, webhooks) = (self.store, self.webhooks)
+        driver = LifecycleDriver(clock: clock) {
+            store.advanceToNow()
+            webhooks.runDue()
+            try? store.log?.flush()
+            return [store.nextEventTime(), webhooks.nextDueTime()].compactMap { $0 }.min()
+        }
+        store.wakeups.onSignal { [driver] in driver.poke() }
         store.onFinished { [weak self] records in self?.tasksFinished(records) }
         if !restored.isEmpty {
             let count = store.restore(restored)
@@ -114,6 +125,7 @@ public final class MockService: Sendable {
         router.add(.exact("/v3/async/txt2img"), [("POST", { $0.submit(.txt2img, $1) })])
         router.add(.exact("/v3/async/upscale"), [("POST", { $0.submit(.upscale, $1) })])
         router.add(.exact("/v3/async/task-result"), [("GET", { $0.taskResult($1) })])
+        router.add(.exact("/v3/model"), [("GET", { $0.listModels($1) })])
         router.add(
             .prefix(ImageURLSigner.pathPrefix), [("GET", { $0.downloadImage($1) }), ("HEAD", { $0.downloadImage($1) })])
         router.add(.exact("/__mock/health"), [("GET", { _, _ in .now(.json(["status": "ok"])) })])
@@ -273,28 +285,9 @@ public final class MockService: Sendable {
         return items.count
     }
 
-    /// Marks the service ready and starts the background loop that moves tasks on time.
+    /// Marks the service ready and starts moving tasks on time.
     public func start() {
-        let alreadyRunning = driverRunning.withLock { running in
-            defer { running = true }
-            return running
-        }
-        if !alreadyRunning {
-            let store = self.store
-            let clock = self.clock
-            let webhooks = self.webhooks
-            let running = driverRunning
-            DispatchQueue(label: "novita-mock.lifecycle").async {
-                while running.withLock({ $0 }) {
-                    store.advanceToNow()
-                    webhooks.runDue()
-                    try? store.log?.flush()
-                    let next = [store.nextEventTime(), webhooks.nextDueTime()].compactMap { $0 }.min()
-                    let delay = next.flatMap { clock.realDelayMs(until: $0) } ?? 1000
-                    store.wakeups.wait(milliseconds: min(max(delay, 1), 1000))
-                }
-            }
-        }
+        driver.start()
         phase.withLock { $0 = .ready }
     }
 
@@ -306,8 +299,7 @@ public final class MockService: Sendable {
     /// Stops the background loop, giving webhook deliveries in flight up to `graceMs` to end
     /// (waiting retries are recorded as abandoned).
     public func stop(graceMs: Int = 5000) {
-        driverRunning.withLock { $0 = false }
-        store.wakeups.signal()
+        driver.stop()
         webhooks.drain(graceMs: graceMs)
         try? store.log?.flush(until: Int.max)
         inputs.removeSpilledFiles()

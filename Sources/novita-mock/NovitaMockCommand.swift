@@ -65,6 +65,12 @@ struct NovitaMockCommand: ParsableCommand {
             "Persist tasks, their input images and the URL secret here; a restart (even after kill -9) keeps every acknowledged task. Unset: in memory."
     )
     var stateDir: String?
+    @Option(
+        help:
+            "A model catalog JSON file replacing the built-in one ({\"models\": [...]}, as GET /v3/model serves them).")
+    var models: String?
+    @Flag(help: "Model names must be in the catalog (else 400) and base models must agree; default: a warning.")
+    var strictModels = false
     @Option(help: "debug, info, warning or error.") var logLevel = "info"
     @Option(help: "text, or json for one JSON object per line.") var logFormat = "text"
 
@@ -85,12 +91,12 @@ struct NovitaMockCommand: ParsableCommand {
         }
         let arguments = EnvironmentDefaults.merge(
             arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment,
-            flags: ["strict"],
+            flags: ["strict", "strict-models"],
             options: [
                 "host", "port", "api-keys", "max-body-mb", "workers", "speed", "clock", "seed", "task-ttl", "max-tasks",
                 "public-url", "url-secret", "image-cache-mb", "connection-timeout", "threads", "admin-token",
                 "log-level", "log-format", "journal-entries", "faults", "rate-limit", "webhook-timeout-ms",
-                "s3-endpoint", "storage-dir", "state-dir",
+                "s3-endpoint", "storage-dir", "state-dir", "models",
             ])
         do {
             var command = try parseAsRoot(arguments)
@@ -140,6 +146,8 @@ struct NovitaMockCommand: ParsableCommand {
         configuration.s3Endpoint = s3Endpoint
         configuration.storageDirectory = storageDir
         configuration.stateDirectory = stateDir
+        configuration.modelsFile = models
+        configuration.strictModels = strictModels
         let environment = ProcessInfo.processInfo.environment
         configuration.s3AccessKeyID = environment["AWS_ACCESS_KEY_ID"]
         configuration.s3SecretAccessKey = environment["AWS_SECRET_ACCESS_KEY"]

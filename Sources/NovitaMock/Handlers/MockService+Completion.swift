@@ -8,7 +8,7 @@ extension MockService {
     func tasksFinished(_ records: [TaskRecord]) {
         for record in records {
             if record.awaitingStorage {
-                DispatchQueue.global().async { [self] in store(record) }
+                BlockingWorkPool.shared.submit { [self] in store(record) }
             } else if record.status.isFinished {
                 sendWebhook(for: record)
             }

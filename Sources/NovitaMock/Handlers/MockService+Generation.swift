@@ -52,6 +52,13 @@ extension MockService {
             body: request.body, schema: Self.schema(for: kind), mode: strict ? .strict : .compat)
         let (outcome, timing) = try SubmissionReader.controls(request.headers)
         let requestObject = validated.body["request"]?.objectValue ?? JSONObject()
+        var warnings = validated.warnings
+        let nameProblems = ModelNameCheck(catalog: catalog).problems(
+            kind: kind, request: requestObject, checkBaseModels: configuration.strictModels)
+        if !nameProblems.isEmpty {
+            if configuration.strictModels { throw APIError.violations(nameProblems) }
+            warnings += nameProblems.map { "\($0.path): not in the model catalog (\($0.sentence))" }
+        }
         var (parameters, requestedSeed) = SubmissionReader.parameters(
             kind: kind, request: requestObject, input: validated.images["request.image_base64"]?.header)
         let extra = SubmissionReader.extra(validated.body["extra"]?.objectValue)
@@ -71,7 +78,7 @@ extension MockService {
         logger.debug(
             "task accepted",
             [("task_id", record.id), ("tenant", Logger.redact(tenant)), ("type", kind.rawValue)])
-        return (record, validated.warnings)
+        return (record, warnings)
     }
 
     /// `GET /v3/async/task-result?task_id=…` (SPEC §6).

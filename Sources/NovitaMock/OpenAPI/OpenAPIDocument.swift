@@ -153,6 +153,7 @@ public enum OpenAPIDocument {
                     )
                 ])
             ),
+            ("/v3/model", modelOperation),
             (
                 "/faas-output-image/prod/{task_id}/{file}",
                 .map([
@@ -197,6 +198,142 @@ public enum OpenAPIDocument {
                     )
                 ])
             ),
+        ])
+    }
+
+    private static var modelOperation: YAMLNode {
+        func query(_ name: String, _ description: String, _ schema: YAMLNode) -> YAMLNode {
+            .map([
+                ("name", .string(name)), ("in", .string("query")), ("required", .bool(false)),
+                ("description", .string(description)), ("schema", schema),
+            ])
+        }
+        let types = YAMLNode.map([
+            ("type", .string("string")),
+            (
+                "description",
+                .string("checkpoint, lora, vae, controlnet, upscaler or textualinversion; a comma list too")
+            ),
+        ])
+        let boolean = YAMLNode.map([("type", .string("string")), ("pattern", .string("^(?i:true|false|1|0)$"))])
+        let model = YAMLNode.map([
+            ("type", .string("object")),
+            (
+                "required",
+                .list(
+                    [
+                        "id", "name", "sd_name", "sd_name_in_api", "type", "status", "base_model", "is_sdxl",
+                        "visibility",
+                    ]
+                    .map(YAMLNode.string))
+            ),
+            (
+                "properties",
+                .map([
+                    ("id", integerType), ("name", stringType), ("hash_sha256", stringType), ("sd_name", stringType),
+                    ("sd_name_in_api", stringType),
+                    (
+                        "type",
+                        .map([
+                            ("type", .string("object")),
+                            ("properties", .map([("name", stringType), ("display_name", stringType)])),
+                        ])
+                    ),
+                    ("categories", .map([("type", .string("array")), ("items", stringType)])),
+                    ("status", .map([("type", .string("integer")), ("enum", .list([.integer(0), .integer(1)]))])),
+                    ("download_url", stringType), ("download_url_ttl", integerType),
+                    ("tags", .map([("type", .string("array")), ("items", stringType)])),
+                    ("cover_url", stringType), ("source", stringType),
+                    (
+                        "base_model",
+                        .map([("type", .string("string")), ("enum", .list([.string("SD 1.5"), .string("SDXL 1.0")]))])
+                    ),
+                    (
+                        "base_model_type",
+                        .map([
+                            ("type", .string("string")), ("enum", .list([.string("Standard"), .string("Inpainting")])),
+                        ])
+                    ),
+                    ("is_sdxl", .map([("type", .string("boolean"))])), ("visibility", stringType),
+                ])
+            ),
+        ])
+        return .map([
+            (
+                "get",
+                .map([
+                    ("operationId", .string("listModels")),
+                    ("summary", .string("The model catalog, filtered and paged")),
+                    (
+                        "parameters",
+                        .list([
+                            query(
+                                "filter.visibility", "public or private",
+                                .map([
+                                    ("type", .string("string")),
+                                    ("enum", .list([.string("public"), .string("private")])),
+                                ])),
+                            query(
+                                "filter.source", "civitai, training or uploading",
+                                .map([
+                                    ("type", .string("string")),
+                                    ("enum", .list([.string("civitai"), .string("training"), .string("uploading")])),
+                                ])),
+                            query("filter.types", "Model types.", types),
+                            query("filter.type", "The Python SDK's name for filter.types.", types),
+                            query("filter.is_sdxl", "SDXL models only (true) or none (false).", boolean),
+                            query("filter.query", "Substring of sd_name, name or a tag.", stringType),
+                            query(
+                                "filter.is_inpainting",
+                                "Inpainting models (true) or standard ones (false, the default).", boolean),
+                            query(
+                                "pagination.limit", "Page size in (0, 100], default 10.",
+                                .map([("type", .string("string")), ("pattern", .string("^[0-9]+$"))])),
+                            query(
+                                "pagination.cursor", "Empty, or the next_cursor of the previous page (c_<offset>).",
+                                .map([("type", .string("string")), ("pattern", .string("^(c_[0-9]+)?$"))])),
+                        ])
+                    ),
+                    (
+                        "responses",
+                        .map([
+                            (
+                                "200",
+                                .map([
+                                    ("description", .string("One page of models.")),
+                                    (
+                                        "content",
+                                        jsonContent(
+                                            .map([
+                                                ("type", .string("object")),
+                                                ("required", .list([.string("models"), .string("pagination")])),
+                                                (
+                                                    "properties",
+                                                    .map([
+                                                        (
+                                                            "models",
+                                                            .map([("type", .string("array")), ("items", model)])
+                                                        ),
+                                                        (
+                                                            "pagination",
+                                                            .map([
+                                                                ("type", .string("object")),
+                                                                ("required", .list([.string("next_cursor")])),
+                                                                ("properties", .map([("next_cursor", stringType)])),
+                                                            ])
+                                                        ),
+                                                    ])
+                                                ),
+                                            ]))
+                                    ),
+                                ])
+                            ),
+                            ("400", errorResponse("A bad filter or pagination parameter, or the key is missing.")),
+                            ("403", errorResponse("The API key is not valid.")),
+                        ])
+                    ),
+                ])
+            )
         ])
     }
 

@@ -1,16 +1,15 @@
-import Dispatch
+import Synchronization
 
-/// Wakes a sleeping background loop early (a new task, a clock change), or lets it sleep until a
-/// deadline. A counting semaphore, so a signal sent while nobody waits is not lost.
+/// Tells the lifecycle driver that the next event time may have moved (a new task, a clock
+/// change, a retry scheduled). It only forwards to whoever registered; it never blocks.
 final class WakeSignal: Sendable {
-    private let semaphore = DispatchSemaphore(value: 0)
+    private let handler = Mutex<(@Sendable () -> Void)?>(nil)
 
-    func signal() {
-        semaphore.signal()
+    func onSignal(_ body: @escaping @Sendable () -> Void) {
+        handler.withLock { $0 = body }
     }
 
-    /// Sleeps up to `milliseconds` or until signalled.
-    func wait(milliseconds: Int64) {
-        _ = semaphore.wait(timeout: .now() + .milliseconds(Int(min(milliseconds, 3_600_000))))
+    func signal() {
+        handler.withLock { $0 }?()
     }
 }

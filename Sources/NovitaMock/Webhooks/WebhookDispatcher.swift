@@ -143,7 +143,7 @@ final class WebhookDispatcher: Sendable {
         }
         guard accepted else { return }
         idle.enter()
-        DispatchQueue.global().async { [self] in
+        BlockingWorkPool.shared.submit { [self] in
             defer { idle.leave() }
             attempt(delivery)
         }

@@ -1,0 +1,24 @@
+import MicroHTTP
+
+extension MockService {
+    /// `GET /v3/model` (SPEC §11): one page of the catalog models that pass the query's filters,
+    /// each served as its catalog entry, and the cursor of the next page.
+    ///
+    /// The catalog is the same for every tenant: `private` models are listed to every key.
+    func listModels(_ request: HTTPRequest) -> HTTPReply {
+        authenticated(request) { _ in
+            let query: CatalogQuery
+            do throws(CatalogQueryError) {
+                query = try CatalogQuery(parameters: request.query)
+            } catch {
+                return .now(APIError.violations(error.violations).response)
+            }
+            let page = query.page(of: catalog)
+            return .now(
+                .json([
+                    "models": .array(page.models.map { .object($0.json) }),
+                    "pagination": ["next_cursor": .string(page.nextCursor)],
+                ]))
+        }
+    }
+}
