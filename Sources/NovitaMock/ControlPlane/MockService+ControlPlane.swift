@@ -23,7 +23,10 @@ extension MockService {
         metrics.record(route: routeLabel(request.path), method: request.method, status: status, seconds: seconds)
         guard !Self.isControlPlane(request.path) else { return }
         var outcome: JSONValue = .null
-        if response.headers["Content-Type"] == "application/json", response.body.count < 64 * 1024,
+        // Only errors (reason) and submits (task_id) have an outcome: other 2xx bodies, such as
+        // every task-result poll, are not parsed again.
+        if status >= 400 || request.method == "POST",
+            response.headers["Content-Type"] == "application/json", response.body.count < 64 * 1024,
             case .bytes(let bytes) = response.body, let object = (try? JSONParser.parse(bytes))?.objectValue
         {
             if let reason = object["reason"], status >= 400 {

@@ -34,6 +34,13 @@ extension MockService {
                     404, code: "NoSuchKey", message: "The specified key does not exist.", resource: request.path))
         }
         let secondsLeft = max(0, (expiresAt - clock.nowMs()) / 1000)
+        // A cached image is answered on the poll thread; only rendering goes to the background.
+        if let cached = images.cache.cachedImage(for: ImageService.cacheKey(taskID: record.id, index: index)) {
+            return .now(
+                Self.imageResponse(
+                    cached, format: record.parameters.format, lastModifiedMs: record.finishedAt ?? 0,
+                    maxAge: secondsLeft, request: request))
+        }
         let images = self.images
         let respond: @Sendable () -> HTTPResponse = {
             do throws(RenderFailure) {

@@ -85,6 +85,18 @@ final class ImageCache: Sendable {
         }
     }
 
+    /// The image when it is cached (counted as a hit), without rendering anything.
+    func cachedImage(for key: String) -> EncodedImage? {
+        state.withLock { state in
+            guard var entry = state.entries[key] else { return nil }
+            state.tick += 1
+            entry.lastUse = state.tick
+            state.entries[key] = entry
+            state.hits += 1
+            return entry.image
+        }
+    }
+
     private func peek(_ key: String) -> EncodedImage? {
         state.withLock { $0.entries[key]?.image }
     }

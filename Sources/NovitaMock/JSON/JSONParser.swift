@@ -168,6 +168,21 @@ struct JSONParser {
         index += 1
         // Fast path: no escapes. Scan to the closing quote, then validate UTF-8 once.
         var scan = index
+        if let base = bytes.baseAddress {
+            // Eight bytes at a time while none is a quote, a backslash or a control character
+            // (image_base64 strings run to megabytes).
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
+            while scan + 8 <= bytes.count {
+                let word = UnsafeRawPointer(base + scan).loadUnaligned(as: UInt64.self)
+                let quote = word ^ (ones &* 0x22)
+                let backslash = word ^ (ones &* 0x5C)
+                let special =
+                    ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)
+                if special & highs != 0 { break }
+                scan += 8
+            }
+        }
         while scan < bytes.count {
             let byte = bytes[scan]
             if byte == UInt8(ascii: "\"") {

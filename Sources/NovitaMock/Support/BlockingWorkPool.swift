@@ -11,7 +11,13 @@ import Synchronization
 /// uploads). Blocking calls must not run on libdispatch's shared pool: a receiver that hangs
 /// would hold pool threads until the whole process starves. Here it holds at most `threads`.
 final class BlockingWorkPool: Sendable {
-    private let jobs = Mutex(FIFOQueue<@Sendable () -> Void>())
+    /// Jobs in a struct, not bare closures: a closure passed through `Mutex.withLock`'s generic
+    /// `inout` is reabstracted, and one written back grows a chain of thunks.
+    private struct Job: Sendable {
+        let run: @Sendable () -> Void
+    }
+
+    private let jobs = Mutex(FIFOQueue<Job>())
     private let available = DispatchSemaphore(value: 0)
     let threads: Int
 
@@ -26,7 +32,7 @@ final class BlockingWorkPool: Sendable {
 
     /// Queues `job`; it runs on one of the pool's threads, in submission order.
     func submit(_ job: @escaping @Sendable () -> Void) {
-        jobs.withLock { $0.append(job) }
+        jobs.withLock { $0.append(Job(run: job)) }
         available.signal()
     }
 
@@ -35,12 +41,12 @@ final class BlockingWorkPool: Sendable {
     private func runLoop() -> Never {
         while true {
             available.wait()
-            let job = jobs.withLock { queue -> (@Sendable () -> Void)? in
+            let job = jobs.withLock { queue -> Job? in
                 let first = queue.first { _ in true }
                 if first != nil { queue.remove { _ in true } }
                 return first
             }
-            job?()
+            job?.run()
         }
     }
 

@@ -23,7 +23,6 @@ struct TaskStoreSettings: Sendable {
 final class TaskStore: Sendable {
     private struct TenantBook {
         var taskCount = 0
-        var unfinished = 0
         /// Finished task ids, oldest first (ids already removed are skipped lazily).
         var finishedOrder = FIFOQueue<String>()
     }
@@ -43,7 +42,13 @@ final class TaskStore: Sendable {
     private let random: RandomSource
     private let inputs: InputImageStore
     private let state: Mutex<State>
-    private let finishedHandler: Mutex<(@Sendable ([TaskRecord]) -> Void)?> = Mutex(nil)
+    /// The closure sits in a struct: a bare closure in a `Mutex` is reabstracted on every
+    /// `withLock` and written back wrapped in two more thunks, so each notify would make the
+    /// next one slower (a chain as long as the number of tasks ever finished).
+    private struct FinishedHandler: Sendable {
+        let call: @Sendable ([TaskRecord]) -> Void
+    }
+    private let finishedHandler: Mutex<FinishedHandler?> = Mutex(nil)
     /// Wakes the lifecycle driver when the next event time may have moved earlier.
     let wakeups = WakeSignal()
 
@@ -93,7 +98,6 @@ final class TaskStore: Sendable {
                     state.records[record.id] = record
                     state.serialToID[serial] = record.id
                     state.tenants[record.tenant, default: TenantBook()].taskCount += 1
-                    state.tenants[record.tenant, default: TenantBook()].unfinished += 1
                     let job = TaskScheduler.Job(
                         serial: serial, eligibleAt: now, durationMs: record.durationMs,
                         dedicated: record.extra.enterprise)
@@ -109,7 +113,7 @@ final class TaskStore: Sendable {
 
     /// Called, outside the lock, with every task that has just finished.
     func onFinished(_ handler: @escaping @Sendable ([TaskRecord]) -> Void) {
-        finishedHandler.withLock { $0 = handler }
+        finishedHandler.withLock { $0 = FinishedHandler(call: handler) }
     }
 
     // MARK: submit
@@ -142,9 +146,13 @@ final class TaskStore: Sendable {
 
         let result: Result<(TaskRecord, [TaskRecord]), APIError> = state.withLock { state in
             var evicted: [String] = []
-            var book = state.tenants[submission.tenant] ?? TenantBook()
-            if book.taskCount >= settings.maxTasksPerTenant {
-                guard let victim = Self.oldestFinished(&book, records: state.records) else {
+            // Mutated in place: a local copy of the book would share its finishedOrder storage, and
+            // the append in settle() below would then copy the whole queue (O(tasks) per submit).
+            if (state.tenants[submission.tenant]?.taskCount ?? 0) >= settings.maxTasksPerTenant {
+                guard
+                    let victim = Self.oldestFinished(
+                        &state.tenants[submission.tenant, default: TenantBook()], records: state.records)
+                else {
                     return .failure(
                         .rateLimited(
                             "tenant holds \(settings.maxTasksPerTenant) unfinished tasks (--max-tasks); retry when some finish",
@@ -152,7 +160,6 @@ final class TaskStore: Sendable {
                 }
                 evicted.append(victim)
             }
-            state.tenants[submission.tenant] = book
             for victim in evicted { Self.remove(victim, from: &state, inputs: inputs, log: log) }
 
             let serial = state.nextSerial
@@ -163,7 +170,6 @@ final class TaskStore: Sendable {
                 requestSummary: submission.requestSummary, submittedAt: now, durationMs: instant ? 0 : duration,
                 startedAt: nil, finishedAt: nil, status: .queued, failureReason: "")
             state.tenants[submission.tenant, default: TenantBook()].taskCount += 1
-            state.tenants[submission.tenant, default: TenantBook()].unfinished += 1
             state.serialToID[serial] = id
             var finished: [TaskRecord] = []
             if instant {
@@ -312,7 +318,7 @@ final class TaskStore: Sendable {
 
     private func notify(_ finished: [TaskRecord]) {
         guard !finished.isEmpty, let handler = finishedHandler.withLock({ $0 }) else { return }
-        handler(finished)
+        handler.call(finished)
     }
 
     private static func advance(
@@ -374,7 +380,6 @@ final class TaskStore: Sendable {
             record.failureReason = reason
         }
         state.records[id] = record
-        state.tenants[record.tenant]?.unfinished -= 1
         state.tenants[record.tenant]?.finishedOrder.append(id)
         state.expiryOrder.append((time, id))
     }
@@ -405,7 +410,6 @@ final class TaskStore: Sendable {
         log?.append(removalOf: id)
         if state.serialToID.removeValue(forKey: record.serial) != nil {
             state.scheduler.cancel(serial: record.serial)
-            state.tenants[record.tenant]?.unfinished -= 1
         }
         state.tenants[record.tenant]?.taskCount -= 1
         if state.tenants[record.tenant]?.taskCount == 0 { state.tenants[record.tenant] = nil }

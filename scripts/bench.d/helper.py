@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""Small helpers for scripts/bench (standard library only).
+
+  helper.py free-port                          a free TCP port on 127.0.0.1
+  helper.py png OUT W H noise|plain [SEED]     an RGB PNG; noise = random bytes stored at zlib
+                                               level 0 (incompressible, ~3·W·H bytes)
+  helper.py body OUT PNG TYPE W H SEED         an img2img JSON body with the PNG as image_base64
+  helper.py submit PORT KEY BODY               POST it, print the task id (fails loudly otherwise)
+  helper.py result PORT KEY TASK OUT           GET the task-result, save the exact body, print the
+                                               path+query of images[0].image_url
+  helper.py get PORT PATH OUT                  GET a path, save the body, print "seconds status bytes"
+  helper.py metric PORT NAME                   sum of a Prometheus metric over its label sets
+  helper.py rss PID                            VmRSS of a process in KiB
+  helper.py wrk FILE                           parse wrk --latency output into key=value lines
+"""
+import base64
+import http.client
+import json
+import random
+import re
+import socket
+import struct
+import sys
+import time
+import urllib.parse
+import zlib
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def png(path, width, height, mode, seed=1):
+    rng = random.Random(seed)
+    rows = []
+    for y in range(height):
+        if mode == "noise":
+            row = rng.randbytes(width * 3)
+        else:
+            row = bytes(((x * 255 // max(1, width - 1)), (y * 255 // max(1, height - 1)), 128)[c]
+                        for x in range(width) for c in range(3))
+        rows.append(b"\x00" + row)
+    raw = b"".join(rows)
+    level = 0 if mode == "noise" else 6
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    out = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+    out += chunk(b"IDAT", zlib.compress(raw, level)) + chunk(b"IEND", b"")
+    with open(path, "wb") as f:
+        f.write(out)
+
+
+def body(out, png_path, image_type, width, height, seed):
+    with open(png_path, "rb") as f:
+        image = base64.b64encode(f.read()).decode()
+    document = {
+        "extra": {"response_image_type": image_type},
+        "request": {
+            "model_name": "sd_xl_base_1.0.safetensors", "image_base64": image, "prompt": "a lighthouse at dusk",
+            "negative_prompt": "", "width": width, "height": height, "image_num": 1, "steps": 20,
+            "seed": seed, "guidance_scale": 7.5, "sampler_name": "Euler a", "strength": 0.5,
+        },
+    }
+    with open(out, "w") as f:
+        json.dump(document, f, separators=(",", ":"))
+
+
+def request(port, method, path, headers=None, data=None):
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    started = time.perf_counter()
+    connection.request(method, path, body=data, headers=headers or {})
+    response = connection.getresponse()
+    payload = response.read()
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return response.status, payload, elapsed
+
+
+def submit(port, key, body_path):
+    with open(body_path, "rb") as f:
+        data = f.read()
+    status, payload, _ = request(port, "POST", "/v3/async/img2img",
+                                 {"Authorization": "Bearer " + key, "Content-Type": "application/json"}, data)
+    if status != 200:
+        sys.exit(f"submit failed: HTTP {status}: {payload[:300]!r}")
+    print(json.loads(payload)["task_id"])
+
+
+def result(port, key, task, out):
+    status, payload, _ = request(port, "GET", "/v3/async/task-result?task_id=" + task,
+                                 {"Authorization": "Bearer " + key})
+    if status != 200:
+        sys.exit(f"task-result failed: HTTP {status}: {payload[:300]!r}")
+    document = json.loads(payload)
+    if document["task"]["status"] != "TASK_STATUS_SUCCEED":
+        sys.exit(f"task {task} is {document['task']['status']}, expected TASK_STATUS_SUCCEED")
+    with open(out, "wb") as f:
+        f.write(payload)
+    url = urllib.parse.urlsplit(document["images"][0]["image_url"])
+    print(url.path + "?" + url.query)
+
+
+def get(port, path, out):
+    status, payload, elapsed = request(port, "GET", path)
+    if status != 200:
+        sys.exit(f"GET {path[:80]} failed: HTTP {status}: {payload[:300]!r}")
+    with open(out, "wb") as f:
+        f.write(payload)
+    print(f"{elapsed:.6f} {status} {len(payload)}")
+
+
+def metric(port, name):
+    status, payload, _ = request(port, "GET", "/__mock/metrics")
+    if status != 200:
+        sys.exit(f"metrics failed: HTTP {status}")
+    total = 0.0
+    for line in payload.decode().splitlines():
+        if line.startswith(name + "{") or line.startswith(name + " "):
+            total += float(line.rsplit(" ", 1)[1])
+    print(int(total) if total == int(total) else total)
+
+
+def rss(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                print(line.split()[1])
+                return
+    sys.exit("no VmRSS")
+
+
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4}
+BYTES = {"B": 1, "KB": 1024, "MB": 1024 ** 2, "GB": 1024 ** 3}
+
+
+def wrk(path):
+    text = open(path).read()
+    out = {}
+    m = re.search(r"Requests/sec:\s+([\d.]+)", text)
+    out["rps"] = float(m.group(1)) if m else 0.0
+    m = re.search(r"Transfer/sec:\s+([\d.]+)([KMG]?B)", text)
+    out["mbps"] = float(m.group(1)) * BYTES[m.group(2)] / 1024 ** 2 if m else 0.0
+    m = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s|m)\s*$", text, re.M)
+    out["p99_ms"] = float(m.group(1)) * UNITS[m.group(2)] if m else -1.0
+    m = re.search(r"^\s+50%\s+([\d.]+)(us|ms|s|m)\s*$", text, re.M)
+    out["p50_ms"] = float(m.group(1)) * UNITS[m.group(2)] if m else -1.0
+    m = re.search(r"(\d+) requests in", text)
+    out["requests"] = int(m.group(1)) if m else 0
+    m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
+    out["non2xx"] = int(m.group(1)) if m else 0
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    out["errors"] = sum(int(g) for g in m.groups()) if m else 0
+    for key, value in out.items():
+        print(f"{key}={value:.3f}" if isinstance(value, float) else f"{key}={value}")
+
+
+def main(argv):
+    command, args = argv[1], argv[2:]
+    if command == "free-port":
+        print(free_port())
+    elif command == "png":
+        png(args[0], int(args[1]), int(args[2]), args[3], int(args[4]) if len(args) > 4 else 1)
+    elif command == "body":
+        body(args[0], args[1], args[2], int(args[3]), int(args[4]), int(args[5]))
+    elif command == "submit":
+        submit(int(args[0]), args[1], args[2])
+    elif command == "result":
+        result(int(args[0]), args[1], args[2], args[3])
+    elif command == "get":
+        get(int(args[0]), args[1], args[2])
+    elif command == "metric":
+        metric(int(args[0]), args[1])
+    elif command == "rss":
+        rss(args[0])
+    elif command == "wrk":
+        wrk(args[0])
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv)
