@@ -49,6 +49,8 @@ final class TaskStore: Sendable {
         let call: @Sendable ([TaskRecord]) -> Void
     }
     private let finishedHandler: Mutex<FinishedHandler?> = Mutex(nil)
+    private let strings = Interner<String>()
+    private let summaries = Interner<[UInt8]>(capacity: 5_000)
     /// Wakes the lifecycle driver when the next event time may have moved earlier.
     let wakeups = WakeSignal()
 
@@ -124,11 +126,21 @@ final class TaskStore: Sendable {
     func submit(_ submission: TaskSubmission) throws(APIError) -> TaskRecord {
         var parameters = submission.parameters
         if submission.requestedSeed < 0 { parameters.seed = random.seed() }
+        parameters.modelName = strings.intern(parameters.modelName)
+        parameters.negativePrompt = strings.intern(parameters.negativePrompt)
+        parameters.samplerName = strings.intern(parameters.samplerName)
+        let tenant = strings.intern(submission.tenant)
+        let baseURL = strings.intern(submission.imageBaseURL)
+        let summary =
+            submission.requestSummary.count <= 4096
+            ? summaries.intern(submission.requestSummary) : submission.requestSummary
         let id = random.uuid()
         let now = clock.nowMs()
         let inputKey: String?
         do {
-            inputKey = try submission.inputImage.map { bytes throws(FileIO.Failure) in try inputs.put(bytes) }
+            inputKey = try submission.inputImage.map { bytes throws(FileIO.Failure) in
+                strings.intern(try inputs.put(bytes))
+            }
         } catch {
             throw APIError(
                 status: 503, reason: "SERVICE_UNAVAILABLE",
@@ -148,10 +160,10 @@ final class TaskStore: Sendable {
             var evicted: [String] = []
             // Mutated in place: a local copy of the book would share its finishedOrder storage, and
             // the append in settle() below would then copy the whole queue (O(tasks) per submit).
-            if (state.tenants[submission.tenant]?.taskCount ?? 0) >= settings.maxTasksPerTenant {
+            if (state.tenants[tenant]?.taskCount ?? 0) >= settings.maxTasksPerTenant {
                 guard
                     let victim = Self.oldestFinished(
-                        &state.tenants[submission.tenant, default: TenantBook()], records: state.records)
+                        &state.tenants[tenant, default: TenantBook()], records: state.records)
                 else {
                     return .failure(
                         .rateLimited(
@@ -165,11 +177,11 @@ final class TaskStore: Sendable {
             let serial = state.nextSerial
             state.nextSerial += 1
             var record = TaskRecord(
-                id: id, serial: serial, tenant: submission.tenant, parameters: parameters, inputKey: inputKey,
-                extra: submission.extra, outcome: submission.outcome, imageBaseURL: submission.imageBaseURL,
-                requestSummary: submission.requestSummary, submittedAt: now, durationMs: instant ? 0 : duration,
+                id: id, serial: serial, tenant: tenant, parameters: parameters, inputKey: inputKey,
+                extra: submission.extra, outcome: submission.outcome, imageBaseURL: baseURL,
+                requestSummary: summary, submittedAt: now, durationMs: instant ? 0 : duration,
                 startedAt: nil, finishedAt: nil, status: .queued, failureReason: "")
-            state.tenants[submission.tenant, default: TenantBook()].taskCount += 1
+            state.tenants[tenant, default: TenantBook()].taskCount += 1
             state.serialToID[serial] = id
             var finished: [TaskRecord] = []
             if instant {
