@@ -12,7 +12,9 @@ let package = Package(
     name: "novita-mock",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "novita-mock", targets: ["novita-mock"])
+        .executable(name: "novita-mock", targets: ["novita-mock"]),
+        // For packages that drive the domain in-process (Fuzz/, the libFuzzer harnesses).
+        .library(name: "NovitaMockKit", targets: ["NovitaMock", "MicroHTTP", "ImageCodecs"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -20,6 +20,7 @@ public final class MockService: Sendable {
     let faults: FaultInjector
     let rateLimiter: RateLimiter
     let metrics = Metrics()
+    let finishedResults = FinishedResultCache()
     let webhooks: WebhookDispatcher
     let objectStore: any ObjectStore
     /// The model catalog of `GET /v3/model` and the name checks.

@@ -132,4 +132,36 @@ struct ImageServingTests {
                 == "a cute dog\nNegative prompt: blurry\nSteps: 20, Sampler: Euler a, CFG scale: 7.5, Seed: 123, Size: 512x512, Model: sd_xl_base_1.0.safetensors, Denoising strength: 0.5"
         )
     }
+
+    @Test(arguments: [
+        ("bytes=0-9223372036854775807", "full"), ("bytes=0-99999999999999999999999", "full"),
+        ("bytes=-9223372036854775807", "full"), ("bytes=9223372036854775807-", "416"), ("bytes=+1-2", "200"),
+        ("bytes=5-2", "200"), ("bytes=a-b", "200"), ("bytes=0-0", "one"),
+    ])
+    func hostileRangesNeverCrash(range: String, expected: String) throws {
+        let harness = ServiceHarness()
+        let url = try #require(try finishedTask(harness).first)
+        let total = harness.download(url).bodyBytes.count
+        let reply = harness.download(url, headers: [("Range", range)])
+        switch expected {
+        case "full":
+            #expect(reply.status == 206)
+            #expect(reply.header("Content-Range") == "bytes 0-\(total - 1)/\(total)")
+        case "416": #expect(reply.status == 416)
+        case "one": #expect(reply.bodyBytes.count == 1)
+        default: #expect(reply.status == 200 && reply.bodyBytes.count == total)
+        }
+    }
+
+    @Test func anAbsurdExpiryIsRefusedNotOverflowed() throws {
+        let harness = ServiceHarness()
+        let path = ImageURLSigner.path(taskID: "11111111-1111-4111-8111-111111111111", index: 0, format: .png)
+        let date = HTTPDate.amzDate(harness.service.clock.nowMs())
+        let expires: Int64 = .max
+        let signature = harness.service.signer.signature(path: path, amzDate: date, expires: expires)
+        let url = "http://x\(path)?X-Amz-Date=\(date)&X-Amz-Expires=\(expires)&X-Amz-Signature=\(signature)"
+        let reply = harness.download(url)
+        #expect(reply.status == 403)
+        #expect(String(decoding: reply.bodyBytes, as: UTF8.self).contains("AccessDenied"))
+    }
 }

@@ -11,24 +11,27 @@ import Testing
 final class MockProcess {
     let process = Process()
     let port: Int
-    private let errorPipe = Pipe()
+    /// The child's stderr goes to a file, never a pipe: a pipe nobody drains would block it.
+    private let logFile: URL
 
     static var binary: URL {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("novita-mock")
     }
 
     init(_ arguments: [String]) throws {
+        logFile = FileManager.default.temporaryDirectory.appendingPathComponent("novita-mock-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: logFile.path, contents: nil)
+        let log = try FileHandle(forWritingTo: logFile)
         process.executableURL = Self.binary
         process.arguments = ["--host", "127.0.0.1", "--port", "0", "--log-level", "info"] + arguments
-        process.standardError = errorPipe
+        process.standardError = log
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         var text = ""
         let deadline = Date().addingTimeInterval(20)
-        while !text.contains("port=") && Date() < deadline {
-            let chunk = errorPipe.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
+        while !text.contains("port=") && Date() < deadline && process.isRunning {
+            Thread.sleep(forTimeInterval: 0.02)
+            text = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
         }
         guard let range = text.range(of: #"port=(\d+)"#, options: .regularExpression),
             let port = Int(text[range].dropFirst(5))
@@ -38,6 +41,8 @@ final class MockProcess {
         }
         self.port = port
     }
+
+    deinit { try? FileManager.default.removeItem(at: logFile) }
 
     func kill9() {
         kill(process.processIdentifier, SIGKILL)

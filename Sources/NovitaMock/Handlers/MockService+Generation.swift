@@ -96,7 +96,12 @@ extension MockService {
             guard let snapshot = store.snapshot(id: id, tenant: tenant) else {
                 return .now(APIError.taskNotFound(id).response)
             }
-            return .now(.json(TaskResultBody(signer: signer).json(for: snapshot)))
+            if snapshot.status.isFinished, let body = finishedResults.body(for: id) {
+                return .now(HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: body))
+            }
+            let body = JSONWriter.serialize(TaskResultBody(signer: signer).json(for: snapshot))
+            if snapshot.status.isFinished { finishedResults.store(body, for: id) }
+            return .now(HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: body))
         }
     }
 

@@ -133,14 +133,22 @@ enum ByteRange: Equatable {
         let first = parts[0].trimmingSpaces
         let last = parts[1].trimmingSpaces
         if first.isEmpty {
-            guard let suffix = Int(last), suffix >= 0 else { return .none }
+            guard let suffix = position(last) else { return .none }
             guard suffix > 0, length > 0 else { return .unsatisfiable }
-            return .range(max(0, length - suffix)..<length)
+            return .range((suffix >= length ? 0 : length - suffix)..<length)
         }
-        guard let start = Int(first), start >= 0 else { return .none }
+        guard let start = position(first) else { return .none }
         guard start < length else { return .unsatisfiable }
         if last.isEmpty { return .range(start..<length) }
-        guard let end = Int(last), end >= start else { return .none }
-        return .range(start..<min(end + 1, length))
+        guard let end = position(last), end >= start else { return .none }
+        // `end` may be anything up to Int.max (clients send huge ones): clamp before adding.
+        return .range(start..<(end >= length - 1 ? length : end + 1))
+    }
+
+    /// A byte position: digits only; a number too large for `Int` counts as `Int.max` (it only
+    /// ever means "to the end").
+    private static func position(_ text: String) -> Int? {
+        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        return Int(text) ?? .max
     }
 }

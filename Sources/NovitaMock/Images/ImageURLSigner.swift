@@ -55,6 +55,8 @@ struct ImageURLSigner: Sendable {
         let expected = signature(path: path, amzDate: date, expires: expires)
         guard Self.constantTimeEqual(Array(given.lowercased().utf8), Array(expected.utf8)) else { return .badSignature }
         guard let issued = HTTPDate.parseAmzDate(date) else { return .badSignature }
+        // S3 accepts 1 s to 7 days; anything else (and an overflowing sum) is not a live URL.
+        guard (1...604_800).contains(expires) else { return .expired }
         let expiresAt = issued + expires * 1000
         guard nowMs < expiresAt else { return .expired }
         let rest = path.dropFirst(Self.pathPrefix.count).split(separator: "/", omittingEmptySubsequences: false)
