@@ -59,7 +59,7 @@ final class Metrics: Sendable {
         func header(_ name: String, _ type: String, _ help: String) {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
         }
-        func label(_ value: String) -> String { value.escaping(.prometheusLabelEscapes) }
+        func label(_ value: String) -> String { value.escaping(String.prometheusLabelEscapes) }
         func number(_ value: Double) -> String {
             value.rounded() == value && abs(value) < 1e15 ? String(Int64(value)) : String(value)
         }

@@ -98,7 +98,7 @@ extension MockService {
     }
 
     static func s3ErrorBody(code: String, message: String, resource: String) -> [UInt8] {
-        func escape(_ text: String) -> String { text.escaping(.xmlEscapes) }
+        func escape(_ text: String) -> String { text.escaping(String.xmlEscapes) }
         let xml =
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>\(code)</Code><Message>\(escape(message))</Message><Resource>\(escape(String(resource.prefix(300))))</Resource><RequestId>novita-mock</RequestId></Error>"
         return Array(xml.utf8)
