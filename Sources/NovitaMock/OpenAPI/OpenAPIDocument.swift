@@ -147,6 +147,7 @@ public enum OpenAPIDocument {
                                     ("400", errorResponse("task_id is missing, or the key is missing.")),
                                     ("403", errorResponse("The API key is not valid.")),
                                     ("404", errorResponse("Unknown, foreign or expired task.")),
+                                    ("429", errorResponse("Rate limited (--rate-limit) or an injected fault.")),
                                 ])
                             ),
                         ])
@@ -156,46 +157,53 @@ public enum OpenAPIDocument {
             ("/v3/model", modelOperation),
             (
                 "/faas-output-image/prod/{task_id}/{file}",
+                .map([("get", download("downloadImage")), ("head", download("headImage"))])
+            ),
+        ])
+    }
+
+    /// The image download (GET, or HEAD for the headers alone).
+    private static func download(_ operationID: String) -> YAMLNode {
+        func parameter(_ name: String, in location: String, required: Bool) -> YAMLNode {
+            .map([
+                ("name", .string(name)), ("in", .string(location)), ("required", .bool(required)),
+                ("schema", .map([("type", .string("string"))])),
+            ])
+        }
+        let signing = ["X-Amz-Algorithm", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders", "X-Amz-Signature"]
+        let string = YAMLNode.map([("schema", .map([("type", .string("string"))]))])
+        let cacheHeaders = YAMLNode.map([
+            ("ETag", string), ("Last-Modified", string), ("Cache-Control", string), ("Accept-Ranges", string),
+        ])
+        func image(_ description: String, extraHeaders: [(String, YAMLNode)] = []) -> YAMLNode {
+            guard case .map(var entries) = imageResponse(description) else { return imageResponse(description) }
+            guard case .map(let headers) = cacheHeaders else { return .map(entries) }
+            entries.append(("headers", .map(headers + extraHeaders)))
+            return .map(entries)
+        }
+        return .map([
+            ("operationId", .string(operationID)),
+            ("summary", .string("A generated image, at the signed URL task-result gave")),
+            ("security", .list([])),
+            (
+                "parameters",
+                .list(
+                    ["task_id", "file"].map { parameter($0, in: "path", required: true) }
+                        + signing.map { parameter($0, in: "query", required: true) }
+                        + ["Range", "If-None-Match"].map { parameter($0, in: "header", required: false) })
+            ),
+            (
+                "responses",
                 .map([
-                    (
-                        "get",
-                        .map([
-                            ("operationId", .string("downloadImage")),
-                            ("summary", .string("A generated image, at the signed URL task-result gave")),
-                            ("security", .list([])),
-                            (
-                                "parameters",
-                                .list(
-                                    ["task_id", "file"].map { name in
-                                        .map([
-                                            ("name", .string(name)), ("in", .string("path")), ("required", .bool(true)),
-                                            ("schema", .map([("type", .string("string"))])),
-                                        ])
-                                    }
-                                        + [
-                                            "X-Amz-Algorithm", "X-Amz-Date", "X-Amz-Expires", "X-Amz-SignedHeaders",
-                                            "X-Amz-Signature",
-                                        ].map {
-                                            name in
-                                            .map([
-                                                ("name", .string(name)), ("in", .string("query")),
-                                                ("required", .bool(true)),
-                                                ("schema", .map([("type", .string("string"))])),
-                                            ])
-                                        })
-                            ),
-                            (
-                                "responses",
-                                .map([
-                                    ("200", imageResponse("The image bytes.")),
-                                    ("206", imageResponse("A single byte range.")),
-                                    ("403", xmlResponse("SignatureDoesNotMatch, or AccessDenied (expired).")),
-                                    ("404", xmlResponse("NoSuchKey.")),
-                                    ("416", xmlResponse("InvalidRange.")),
-                                ])
-                            ),
-                        ])
-                    )
+                    ("200", image("The image bytes.")),
+                    ("206", image("A single byte range.", extraHeaders: [("Content-Range", string)])),
+                    ("304", .map([("description", .string("Not modified (If-None-Match matched the ETag)."))])),
+                    ("403", xmlResponse("SignatureDoesNotMatch, or AccessDenied (expired).")),
+                    ("404", xmlResponse("NoSuchKey.")),
+                    ("416", xmlResponse("InvalidRange.")),
+                    ("429", errorResponse("An injected fault (control plane).")),
+                    ("500", errorResponse("An injected fault (control plane).")),
+                    ("503", errorResponse("An injected fault (control plane).")),
                 ])
             ),
         ])
