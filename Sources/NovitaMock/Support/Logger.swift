@@ -47,17 +47,8 @@ public struct Logger: Sendable {
             line = JSONWriter.string(.object(object))
         }
         line += "\n"
-        lock.mutex.withLock { _ in
-            var bytes = Array(line.utf8)
-            bytes.withUnsafeMutableBytes { buffer in
-                var offset = 0
-                while offset < buffer.count {
-                    let written = StandardError.write(buffer.baseAddress! + offset, buffer.count - offset)
-                    if written <= 0 { break }
-                    offset += written
-                }
-            }
-        }
+        // Unbuffered writes to fd 2, so lines survive a crash; a failed write has nowhere to go.
+        lock.mutex.withLock { _ in try? FileIO.writeAll(2, Array(line.utf8), path: "standard error") }
     }
 
     public func info(_ message: String, _ fields: [(String, String)] = []) { log(.info, message, fields) }
