@@ -131,18 +131,12 @@ final class RequestJournal: Sendable {
     /// text preview.
     static func summarizeBody(_ body: [UInt8]) -> JSONValue {
         guard !body.isEmpty else { return .null }
-        if let json = try? JSONParser.parse(body) { return elide(json) }
+        if let json = try? JSONParser.parse(body) {
+            return json.replacingStrings { _, string in
+                string.utf8.count > 256 ? "<\(string.utf8.count) bytes elided>" : nil
+            }
+        }
         let preview = String(decoding: body.prefix(512), as: UTF8.self)
         return .string(body.count > 512 ? preview + "… (\(body.count) bytes)" : preview)
-    }
-
-    private static func elide(_ value: JSONValue) -> JSONValue {
-        switch value {
-        case .string(let s) where s.utf8.count > 256:
-            return .string("<\(s.utf8.count) bytes elided>")
-        case .array(let items): return .array(items.map(elide))
-        case .object(let object): return .object(JSONObject(object.entries.map { ($0.key, elide($0.value)) }))
-        default: return value
-        }
     }
 }

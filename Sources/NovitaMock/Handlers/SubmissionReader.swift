@@ -104,32 +104,12 @@ enum SubmissionReader {
 
     /// The body as kept for inspection: image data replaced by a short description.
     static func summary(of body: JSONObject, images: [String: InputImage]) -> [UInt8] {
-        JSONWriter.serialize(.object(elide(body, path: "", images: images)))
-    }
-
-    private static func elide(_ object: JSONObject, path: String, images: [String: InputImage]) -> JSONObject {
-        var out = JSONObject()
-        for (key, value) in object.entries {
-            let childPath = path.isEmpty ? key : "\(path).\(key)"
-            out[key] = elide(value, path: childPath, images: images)
-        }
-        return out
-    }
-
-    private static func elide(_ value: JSONValue, path: String, images: [String: InputImage]) -> JSONValue {
-        switch value {
-        case .object(let object): return .object(elide(object, path: path, images: images))
-        case .array(let array):
-            return .array(array.enumerated().map { elide($0.element, path: "\(path)[\($0.offset)]", images: images) })
-        case .string:
-            if let image = images[path] {
-                return .string(
-                    "<\(image.header.format.rawValue) \(image.header.width)x\(image.header.height), \(image.bytes.count) bytes elided>"
-                )
+        let elided = JSONValue.object(body).replacingStrings { path, _ in
+            images[path].map {
+                "<\($0.header.format.rawValue) \($0.header.width)x\($0.header.height), \($0.bytes.count) bytes elided>"
             }
-            return value
-        default: return value
         }
+        return JSONWriter.serialize(elided)
     }
 }
 
