@@ -35,11 +35,12 @@ extension MockService {
                 outcome = ["task_id": id]
             }
         }
+        let key = Authenticator.key(from: request)
         let headers = request.headers.fields.map { field -> (name: String, value: String) in
             let lower = field.name.lowercased()
             if lower == "authorization" {
                 return (
-                    field.name, Authenticator.key(from: request).map { "Bearer " + Logger.redact($0) } ?? "<redacted>"
+                    field.name, key.map { "Bearer " + Logger.redact($0) } ?? "<redacted>"
                 )
             }
             return (field.name, String(field.value.prefix(512)))
@@ -47,7 +48,7 @@ extension MockService {
         journal.append(
             JournalEntry(
                 sequence: journal.nextSequence(), timeMs: clock.nowMs(), method: request.method, path: request.path,
-                query: request.query, apiKey: Authenticator.key(from: request), testID: request.headers["X-Test-Id"],
+                query: request.query, apiKey: key, testID: request.headers["X-Test-Id"],
                 status: status, latencyMs: seconds * 1000, headers: headers,
                 body: RequestJournal.summarizeBody(request.body), outcome: outcome))
     }
