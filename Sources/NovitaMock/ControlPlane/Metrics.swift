@@ -59,6 +59,10 @@ final class Metrics: Sendable {
         func header(_ name: String, _ type: String, _ help: String) {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
         }
+        func gauge(_ name: String, _ help: String, _ value: Int) {
+            header(name, "gauge", help)
+            out += "\(name) \(value)\n"
+        }
         func label(_ value: String) -> String { value.escaping(String.prometheusLabelEscapes) }
         func number(_ value: Double) -> String {
             value.rounded() == value && abs(value) < 1e15 ? String(Int64(value)) : String(value)
@@ -88,32 +92,24 @@ final class Metrics: Sendable {
         for status in TaskStatus.allCases {
             out += "novita_mock_tasks{status=\"\(status.rawValue)\"} \(gauges.tasksByStatus[status] ?? 0)\n"
         }
-        header("novita_mock_queue_depth", "gauge", "Tasks waiting for a simulated GPU slot.")
-        out += "novita_mock_queue_depth \(gauges.queueDepth)\n"
-        header("novita_mock_tasks_running", "gauge", "Tasks holding a simulated GPU slot.")
-        out += "novita_mock_tasks_running \(gauges.running)\n"
+        gauge("novita_mock_queue_depth", "Tasks waiting for a simulated GPU slot.", gauges.queueDepth)
+        gauge("novita_mock_tasks_running", "Tasks holding a simulated GPU slot.", gauges.running)
         header("novita_mock_webhook_deliveries_total", "counter", "Webhook delivery attempts, by outcome.")
         for outcome in ["delivered", "failed", "abandoned"] {
             out +=
                 "novita_mock_webhook_deliveries_total{outcome=\"\(outcome)\"} \(snapshot.webhookOutcomes[outcome] ?? 0)\n"
         }
-        header("novita_mock_webhook_pending", "gauge", "Webhook deliveries waiting for a retry.")
-        out += "novita_mock_webhook_pending \(gauges.webhookPending)\n"
+        gauge("novita_mock_webhook_pending", "Webhook deliveries waiting for a retry.", gauges.webhookPending)
         header("novita_mock_storage_uploads_total", "counter", "Custom-storage uploads, by outcome.")
         for outcome in ["stored", "failed"] {
             out +=
                 "novita_mock_storage_uploads_total{outcome=\"\(outcome)\"} \(snapshot.storageOutcomes[outcome] ?? 0)\n"
         }
-        header("novita_mock_image_cache_bytes", "gauge", "Bytes of encoded images in the cache.")
-        out += "novita_mock_image_cache_bytes \(gauges.imageCacheBytes)\n"
-        header("novita_mock_input_image_bytes", "gauge", "Bytes of input images kept for rendering.")
-        out += "novita_mock_input_image_bytes \(gauges.inputImageBytes)\n"
-        header("novita_mock_journal_entries", "gauge", "Requests held by the journal.")
-        out += "novita_mock_journal_entries \(gauges.journalEntries)\n"
-        header("novita_mock_journal_bytes", "gauge", "Approximate bytes held by the journal.")
-        out += "novita_mock_journal_bytes \(gauges.journalBytes)\n"
-        header("novita_mock_fault_rules", "gauge", "Fault rules in force.")
-        out += "novita_mock_fault_rules \(gauges.faultRules)\n"
+        gauge("novita_mock_image_cache_bytes", "Bytes of encoded images in the cache.", gauges.imageCacheBytes)
+        gauge("novita_mock_input_image_bytes", "Bytes of input images kept for rendering.", gauges.inputImageBytes)
+        gauge("novita_mock_journal_entries", "Requests held by the journal.", gauges.journalEntries)
+        gauge("novita_mock_journal_bytes", "Approximate bytes held by the journal.", gauges.journalBytes)
+        gauge("novita_mock_fault_rules", "Fault rules in force.", gauges.faultRules)
         return out
     }
 }
