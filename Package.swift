@@ -31,6 +31,7 @@ let package = Package(
         .systemLibrary(
             name: "CLibWebP", pkgConfig: "libwebpmux", providers: [.apt(["libwebp-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CGnuTLS", pkgConfig: "gnutls", providers: [.apt(["libgnutls28-dev"])]),
         // The C that must be C: libpng's setjmp error handling.
         .target(name: "CImageShims", dependencies: ["CLibPNG"]),
 
