@@ -37,6 +37,7 @@ let package = Package(
 
         .target(name: "MicroHTTP", dependencies: ["CMicroHTTPD"], swiftSettings: swiftSettings),
         .target(name: "OutboundHTTP", dependencies: ["CCurl"], swiftSettings: swiftSettings),
+        .target(name: "Digests", dependencies: ["CGnuTLS"], swiftSettings: swiftSettings),
         .target(
             name: "ImageCodecs", dependencies: ["CImageShims", "CLibPNG", "CTurboJPEG", "CLibWebP"],
             swiftSettings: swiftSettings),
@@ -58,6 +59,7 @@ let package = Package(
         .testTarget(name: "MicroHTTPTests", dependencies: ["MicroHTTP"], swiftSettings: swiftSettings),
         .testTarget(name: "OutboundHTTPTests", dependencies: ["OutboundHTTP"], swiftSettings: swiftSettings),
         .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs"], swiftSettings: swiftSettings),
+        .testTarget(name: "DigestsTests", dependencies: ["Digests"], swiftSettings: swiftSettings),
         .testTarget(
             name: "NovitaMockTests", dependencies: ["NovitaMock", "MicroHTTP", "ImageCodecs", "OutboundHTTP"],
             resources: [.copy("Resources")],
