@@ -16,10 +16,7 @@ let package = Package(
         // For packages that drive the domain in-process (Fuzz/, the libFuzzer harnesses).
         .library(name: "NovitaMockKit", targets: ["NovitaMock", "MicroHTTP", "ImageCodecs"]),
     ],
-    dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
-    ],
+    dependencies: [.package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")],
     targets: [
         // System libraries: C lives only in C* targets.
         .systemLibrary(
@@ -43,10 +40,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "NovitaMock",
-            dependencies: [
-                "MicroHTTP", "ImageCodecs", "OutboundHTTP",
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
+            dependencies: ["MicroHTTP", "ImageCodecs", "OutboundHTTP", "Digests"],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "novita-mock",
@@ -61,7 +55,8 @@ let package = Package(
         .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs"], swiftSettings: swiftSettings),
         .testTarget(name: "DigestsTests", dependencies: ["Digests"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "NovitaMockTests", dependencies: ["NovitaMock", "MicroHTTP", "ImageCodecs", "OutboundHTTP"],
+            name: "NovitaMockTests",
+            dependencies: ["NovitaMock", "MicroHTTP", "ImageCodecs", "OutboundHTTP", "Digests"],
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings),
     ]

@@ -1,4 +1,4 @@
-import Crypto
+import Digests
 import Foundation
 import ImageCodecs
 import Testing
@@ -62,7 +62,7 @@ struct GoldenImageTests {
     }
 
     static func digest(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(bytes).map { String(format: "%02x", $0) }.joined()
     }
 
     @Test func renderedBytesMatchTheGoldenHashes() throws {

@@ -1,4 +1,4 @@
-import Crypto
+import Digests
 import ImageCodecs
 
 /// Makes and checks the image URLs (SPEC §7): shaped like S3 presigned URLs, signed with
@@ -16,7 +16,7 @@ struct ImageURLSigner: Sendable {
     /// The file name stem of image `index` of a task: 32 hex characters derived from the task
     /// id, so it is stable, unguessable without the id, and needs no storage.
     static func fileID(taskID: String, index: Int) -> String {
-        let digest = SHA256.hash(data: Array("\(taskID)/\(index)".utf8))
+        let digest = SHA256.hash("\(taskID)/\(index)".utf8)
         return UUIDFormat.hexString(digest.prefix(16))
     }
 
@@ -25,8 +25,8 @@ struct ImageURLSigner: Sendable {
     }
 
     func signature(path: String, amzDate: String, expires: Int64) -> String {
-        let message = Array("\(path)\n\(amzDate)\n\(expires)".utf8)
-        return UUIDFormat.hexString(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: secret)))
+        let message = "\(path)\n\(amzDate)\n\(expires)".utf8
+        return UUIDFormat.hexString(HMACSHA256.authenticationCode(key: secret, message: message))
     }
 
     /// The full signed URL of one image, issued at `issuedAtMs` (the task's completion).

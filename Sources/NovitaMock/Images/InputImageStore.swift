@@ -1,4 +1,4 @@
-import Crypto
+import Digests
 import Synchronization
 
 /// The input images tasks keep for (re-)rendering, stored once per distinct content (a test suite
@@ -42,7 +42,7 @@ final class InputImageStore: Sendable {
 
     /// Stores `bytes` (or adds a reference to an identical copy) and returns its key.
     func put(_ bytes: [UInt8]) throws(FileIO.Failure) -> String {
-        let key = UUIDFormat.hexString(SHA256.hash(data: bytes))
+        let key = UUIDFormat.hexString(SHA256.hash(bytes))
         let result: Result<Void, FileIO.Failure> = state.withLock { state in
             state.tick += 1
             if var entry = state.entries[key] {

@@ -1,4 +1,4 @@
-import Crypto
+import Digests
 
 /// AWS Signature Version 4 for S3 requests, header form
 /// (https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html).
@@ -73,14 +73,14 @@ enum AWSSignatureV4 {
             payloadSHA256Hex,
         ].joined(separator: "\n")
         let scope = "\(dateStamp)/\(region)/\(service)/aws4_request"
-        let stringToSign = [algorithm, amzDate, scope, sha256Hex(Array(canonicalRequest.utf8))]
+        let stringToSign = [algorithm, amzDate, scope, sha256Hex(canonicalRequest.utf8)]
             .joined(separator: "\n")
 
-        var key = SymmetricKey(data: Array("AWS4\(credentials.secretAccessKey)".utf8))
+        var key = Array("AWS4\(credentials.secretAccessKey)".utf8)
         for step in [dateStamp, region, service, "aws4_request"] {
-            key = SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array(step.utf8), using: key)))
+            key = HMACSHA256.authenticationCode(key: key, message: step.utf8)
         }
-        let signature = hex(HMAC<SHA256>.authenticationCode(for: Array(stringToSign.utf8), using: key))
+        let signature = hex(HMACSHA256.authenticationCode(key: key, message: stringToSign.utf8))
         let authorization =
             "\(algorithm) Credential=\(credentials.accessKeyID)/\(scope), SignedHeaders=\(signedHeaders), Signature=\(signature)"
         return Signature(
@@ -89,8 +89,8 @@ enum AWSSignatureV4 {
     }
 
     /// Lowercase hex SHA-256, the form of `x-amz-content-sha256`.
-    static func sha256Hex(_ bytes: [UInt8]) -> String {
-        hex(SHA256.hash(data: bytes))
+    static func sha256Hex(_ bytes: some Collection<UInt8>) -> String {
+        hex(SHA256.hash(bytes))
     }
 
     /// SigV4's URI encoding: every byte of the UTF-8 form except `A-Z a-z 0-9 - . _ ~` becomes
