@@ -14,7 +14,7 @@ let package = Package(
     products: [
         .executable(name: "novita-mock", targets: ["novita-mock"]),
         // For packages that drive the domain in-process (Fuzz/, the libFuzzer harnesses).
-        .library(name: "NovitaMockKit", targets: ["NovitaMock", "MicroHTTP", "ImageCodecs"]),
+        .library(name: "NovitaMockKit", targets: ["NovitaMock", "MicroHTTP", "ImageCodecs", "Digests"]),
     ],
     dependencies: [.package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")],
     targets: [

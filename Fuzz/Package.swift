@@ -11,17 +11,11 @@ let harnessSettings: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
 let package = Package(
     name: "novita-mock-fuzz",
     platforms: [.macOS(.v15)],
-    dependencies: [
-        .package(name: "novita-mock", path: ".."),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
-    ],
+    dependencies: [.package(name: "novita-mock", path: "..")],
     targets: [
         .target(
             name: "FuzzSupport",
-            dependencies: [
-                .product(name: "NovitaMockKit", package: "novita-mock"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ]),
+            dependencies: [.product(name: "NovitaMockKit", package: "novita-mock")]),
         .executableTarget(name: "fuzz-api", dependencies: ["FuzzSupport"], swiftSettings: harnessSettings),
         .executableTarget(name: "fuzz-query", dependencies: ["FuzzSupport"], swiftSettings: harnessSettings),
         .executableTarget(name: "fuzz-control", dependencies: ["FuzzSupport"], swiftSettings: harnessSettings),

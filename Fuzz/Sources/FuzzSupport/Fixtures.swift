@@ -23,7 +23,7 @@ extension Fuzz {
         for (name, value) in extraHeaders { headers.set(name, value) }
         let response = send(service, "POST", "/v3/async/img2img", headers: headers, body: body ?? img2imgBody())
         let text = bodyText(response)
-        guard response.status == 200, let range = text.range(of: "\"task_id\":\"") else {
+        guard response.status == 200, let range = text.firstRange(of: "\"task_id\":\"") else {
             fail("setup submit answered \(response.status): \(text)")
         }
         return String(text[range.upperBound...].prefix(36))
@@ -44,7 +44,7 @@ extension Fuzz {
         let text = bodyText(response, limit: 1 << 20)
         var urls: [String] = []
         var rest = Substring(text)
-        while let start = rest.range(of: "\"image_url\":\"") {
+        while let start = rest.firstRange(of: "\"image_url\":\"") {
             let after = rest[start.upperBound...]
             guard let end = after.firstIndex(of: "\"") else { break }
             urls.append(String(after[..<end]).split(separator: "\\", omittingEmptySubsequences: false).joined())
@@ -56,7 +56,7 @@ extension Fuzz {
     /// A URL split into path and query pairs (no percent-decoding: the signer's values need none).
     public static func split(url: String) -> (path: String, query: [(name: String, value: String)]) {
         var text = Substring(url)
-        if let scheme = text.range(of: "://") {
+        if let scheme = text.firstRange(of: "://") {
             text = text[scheme.upperBound...]
             text = text[(text.firstIndex(of: "/") ?? text.endIndex)...]
         }

@@ -1,4 +1,4 @@
-import Crypto
+import Digests
 @_exported import ImageCodecs
 @_exported import MicroHTTP
 @_exported import NovitaMock
@@ -122,8 +122,7 @@ public enum Fuzz {
     /// Signs an image path the way the service does (SPEC §7), so a harness can reach the code
     /// behind the signature check.
     public static func sign(path: String, amzDate: String, expires: Int64) -> String {
-        let message = Array("\(path)\n\(amzDate)\n\(expires)".utf8)
-        let code = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: Array(urlSecret.utf8)))
+        let code = HMACSHA256.authenticationCode(key: urlSecret.utf8, message: "\(path)\n\(amzDate)\n\(expires)".utf8)
         return code.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
     }
 
