@@ -27,13 +27,12 @@ let package = Package(
             name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(
             name: "CLibWebP", pkgConfig: "libwebpmux", providers: [.apt(["libwebp-dev"])]),
-        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CGnuTLS", pkgConfig: "gnutls", providers: [.apt(["libgnutls28-dev"])]),
         // The C that must be C: libpng's setjmp error handling.
         .target(name: "CImageShims", dependencies: ["CLibPNG"]),
 
         .target(name: "MicroHTTP", dependencies: ["CMicroHTTPD"], swiftSettings: swiftSettings),
-        .target(name: "OutboundHTTP", dependencies: ["CCurl"], swiftSettings: swiftSettings),
+        .target(name: "OutboundHTTP", dependencies: ["CGnuTLS"], swiftSettings: swiftSettings),
         .target(name: "Digests", dependencies: ["CGnuTLS"], swiftSettings: swiftSettings),
         .target(
             name: "ImageCodecs", dependencies: ["CImageShims", "CLibPNG", "CTurboJPEG", "CLibWebP"],

@@ -1,12 +1,13 @@
 /// Why a request got no HTTP response.
 public enum OutboundError: Error, Sendable, Equatable {
-    /// The URL as given: not an absolute `http`/`https` URL libcurl accepts.
+    /// The URL as given: not an absolute `http`/`https` URL with a host (see `OutboundURL`).
     case invalidURL(String)
     /// The whole transfer took longer than the request's `timeoutMs` (the value carried here).
     case timedOut(afterMs: Int)
-    /// The host did not resolve or refused the connection; libcurl's message.
+    /// The host did not resolve or no address accepted the connection; what went wrong, per address.
     case connectionFailed(String)
-    /// Anything else (reset mid-response, TLS failure, bad request headers); libcurl's message.
+    /// Anything else: a reset or close mid-response, a TLS failure, a malformed response, bad
+    /// request headers.
     case failed(String)
 }
 

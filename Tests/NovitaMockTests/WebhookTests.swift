@@ -116,20 +116,32 @@ struct WebhookTests {
             $0.clockMode = .virtual
             $0.speed = 0
         }
+        // The mock schedules a retry once it has read the receiver's answer, which lands a moment
+        // after the receiver saw the request: wait for the attempt's record before moving the clock.
+        func recordedAttempts(_ count: Int) async throws -> [[String: Any]] {
+            let deadline = ContinuousClock.now + .seconds(10)
+            while true {
+                let attempts =
+                    try await live.send("GET", "/__mock/webhooks", key: nil).json?["attempts"] as? [[String: Any]] ?? []
+                if attempts.count >= count || ContinuousClock.now > deadline { return attempts }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+        }
         _ = try await live.submit(LiveFixtures.body(extra: ["webhook": ["url": receiver.url]]))
         try await receiver.waitFor(count: 1)
+        _ = try await recordedAttempts(1)
         #expect(receiver.received.count == 1)
         try await Task.sleep(for: .milliseconds(200))
         #expect(receiver.received.count == 1, "no retry before the mock clock moves")
         _ = try await live.control("POST", "/__mock/clock", ["advance_ms": 1000])
         try await receiver.waitFor(count: 2)
+        _ = try await recordedAttempts(2)
         _ = try await live.control("POST", "/__mock/clock", ["advance_ms": 1999])
         try await Task.sleep(for: .milliseconds(200))
         #expect(receiver.received.count == 2, "the second retry waits 2 s")
         _ = try await live.control("POST", "/__mock/clock", ["advance_ms": 1])
         try await receiver.waitFor(count: 3)
-        let attempts = try #require(
-            try await live.send("GET", "/__mock/webhooks", key: nil).json?["attempts"] as? [[String: Any]])
+        let attempts = try await recordedAttempts(3)
         #expect(attempts.map { $0["outcome"] as? String } == ["retry_scheduled", "retry_scheduled", "delivered"])
         #expect(attempts.map { $0["status_code"] as? Int } == [500, 500, 200])
     }

@@ -30,6 +30,8 @@ indirect enum ServerReply: Sendable {
     case delay(ms: Int, then: ServerReply)
     /// Promises 1000 bytes, sends 10, closes.
     case closeMidResponse
+    /// Sends these bytes as they are (any framing, or none), then closes.
+    case raw([UInt8])
 }
 
 /// A tiny HTTP/1.1 server on an ephemeral loopback port: one thread accepts, one thread per
@@ -140,6 +142,8 @@ final class LoopbackHTTPServer: Sendable {
             if !waitForWake(ms: ms) { perform(then, for: request, on: fd) }
         case .closeMidResponse:
             sendAll(fd, Array("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789".utf8))
+        case .raw(let bytes):
+            sendAll(fd, bytes)
         }
     }
 

@@ -37,7 +37,7 @@ struct OutboundHTTPClientTests {
     @Test func putSendsBinaryBodyByteExact() throws {
         let server = try LoopbackHTTPServer { _ in .respond(status: 200) }
         defer { server.stop() }
-        // Every byte value, NULs included, and large enough that libcurl would ask for 100-continue.
+        // Every byte value, NULs included, and large enough that many clients would ask for 100-continue.
         let body = (0..<(1_500_000)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 8) }
         let response = try client.send(
             OutboundRequest(

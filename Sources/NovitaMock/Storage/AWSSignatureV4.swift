@@ -10,7 +10,7 @@ enum AWSSignatureV4 {
     /// The headers to add to a request so S3 accepts it: `Authorization`, `x-amz-date`,
     /// `x-amz-content-sha256` and, for temporary credentials, `x-amz-security-token`.
     ///
-    /// `Host` is signed but not returned: it is derived from `url` exactly as libcurl derives the
+    /// `Host` is signed but not returned: it is derived from `url` exactly as OutboundHTTPClient derives the
     /// header it sends (lowercased, default port dropped).
     ///
     /// - Parameters:
@@ -185,7 +185,7 @@ extension AWSSignatureV4 {
     /// the path keeps the exact encoding that goes on the wire.
     struct URLParts {
         var scheme: String
-        /// `host[:port]` as libcurl sends it in `Host`: lowercased, default port dropped.
+        /// `host[:port]` as OutboundHTTPClient sends it in `Host`: lowercased, default port dropped.
         var host: String
         var path: Substring
         var query: Substring

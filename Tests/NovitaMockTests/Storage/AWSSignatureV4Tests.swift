@@ -85,7 +85,7 @@ struct AWSSignatureV4Tests {
         ("https://example.com:8443", "example.com:8443", "", ""),
         ("http://user:pw@[::1]:9000/b?acl#frag", "[::1]:9000", "/b", "acl"),
     ])
-    func urlPartsMatchWhatLibcurlSends(url: String, host: String, path: String, query: String) {
+    func urlPartsMatchWhatTheClientSends(url: String, host: String, path: String, query: String) {
         let parts = AWSSignatureV4.URLParts(url)
         #expect(parts.host == host)
         #expect(parts.path == path)
