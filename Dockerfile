@@ -7,7 +7,7 @@
 #
 # Two stages: the official Swift image builds a release binary with the Swift runtime linked in
 # statically; a slim Debian image runs it with only the C libraries it links (libmicrohttpd,
-# libpng, libjpeg-turbo, libwebp, libcurl). See docs/docker.md.
+# libpng, libjpeg-turbo, libwebp; GnuTLS comes with libmicrohttpd). See docs/docker.md.
 
 # The base images, as build arguments only so that a machine without registry access can
 # substitute local copies (scripts/container-test does); normal builds leave them alone.
@@ -20,7 +20,7 @@ FROM ${SWIFT_IMAGE} AS build
 RUN export DEBIAN_FRONTEND=noninteractive \
     && apt-get update \
     && apt-get install -y --no-install-recommends \
-        libmicrohttpd-dev libpng-dev libturbojpeg0-dev libwebp-dev libcurl4-openssl-dev pkg-config \
+        libmicrohttpd-dev libgnutls28-dev libpng-dev libturbojpeg0-dev libwebp-dev pkg-config \
         ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 
@@ -54,7 +54,7 @@ LABEL org.opencontainers.image.title="novita-mock" \
 RUN export DEBIAN_FRONTEND=noninteractive \
     && apt-get update \
     && apt-get install -y --no-install-recommends \
-        libmicrohttpd12 libpng16-16 libturbojpeg0 libwebp7 libwebpmux3 libwebpdemux2 libcurl4 \
+        libmicrohttpd12 libpng16-16 libturbojpeg0 libwebp7 libwebpmux3 libwebpdemux2 \
     && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb /var/cache/debconf/*-old /var/lib/dpkg/*-old \
         /var/log/apt /var/log/dpkg.log \
     && groupadd --system --gid 10001 novita \
@@ -62,8 +62,9 @@ RUN export DEBIAN_FRONTEND=noninteractive \
         --shell /usr/sbin/nologin novita \
     && install -d -o novita -g novita -m 0755 /var/lib/novita-mock
 
-# The CA bundle libcurl reads (webhooks and S3 uploads to https endpoints), taken from the
-# builder rather than installing ca-certificates, which would pull in the openssl tool (~3 MB).
+# The CA bundle outbound https trusts (webhooks and S3 uploads to https endpoints; GnuTLS reads
+# it), taken from the builder rather than installing ca-certificates, which would pull in the
+# openssl tool (~3 MB). SSL_CERT_FILE names another bundle.
 COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 COPY --from=build /staging/novita-mock /usr/local/bin/novita-mock
 
