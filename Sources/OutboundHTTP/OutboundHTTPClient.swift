@@ -12,6 +12,9 @@ public final class OutboundHTTPClient: Sendable {
     /// 1 MiB: far more than any webhook receiver's or S3 error's answer.
     public static let defaultMaxResponseBodyBytes = 1 << 20
 
+    /// Bodies up to this size are copied behind the head and sent in one write.
+    private static let bodyBytesJoinedToHead = 64 * 1024
+
     /// Response bodies are cut to this many bytes.
     public let maxResponseBodyBytes: Int
     /// Nil: the process-wide default trust (`SSL_CERT_FILE`, else the system store).
@@ -53,22 +56,26 @@ public final class OutboundHTTPClient: Sendable {
     private func exchange(_ request: OutboundRequest, url: OutboundURL, deadline: Deadline)
         throws(TransportFailure) -> OutboundResponse
     {
-        let trust = self.trust ?? TLSTrust.system
-        if url.usesTLS, let problem = trust.problem { throw .failed("TLS: \(problem)") }
+        // The trust store loads on the first https request, not before: plain http never pays for it.
+        let trust = url.usesTLS ? self.trust ?? TLSTrust.system : nil
+        if let problem = trust?.problem { throw .failed("TLS: \(problem)") }
         let socket = try SocketStream.connect(host: url.host, port: url.port, before: deadline)
         let stream: any ByteStream =
-            url.usesTLS
-            ? try TLSStream(
-                over: socket, host: url.host, sendServerName: !url.hostIsAddress, trust: trust, before: deadline)
-            : socket
+            if let trust {
+                try TLSStream(
+                    over: socket, host: url.host, sendServerName: !url.hostIsAddress, trust: trust, before: deadline)
+            } else {
+                socket
+            }
 
-        var head = Self.head(of: request, url: url)
-        if request.body.count <= 64 * 1024 { head += request.body }  // one write, one segment
+        // A small body goes out with the head in one write (one segment for a webhook event).
+        let bodyJoinsHead = request.body.count <= Self.bodyBytesJoinedToHead
+        let head = Self.head(of: request, url: url) + (bodyJoinsHead ? request.body : [])
         // A receiver may answer (413, 401 …) and close before taking the whole body: its answer
         // says more than the broken pipe, so look for it before reporting the send failure.
         let sendFailure =
             Self.write(head, to: stream, before: deadline)
-            ?? (request.body.count > 64 * 1024 ? Self.write(request.body, to: stream, before: deadline) : nil)
+            ?? (bodyJoinsHead ? nil : Self.write(request.body, to: stream, before: deadline))
         if sendFailure == .timedOut { throw .timedOut }
         var reader = ResponseReader(stream: stream, deadline: deadline, maxBodyBytes: maxResponseBodyBytes)
         do {
