@@ -138,7 +138,9 @@ final class TLSStream: ByteStream {
             let data = printed.data
         else { return "certificate verification failed" }
         defer { free(data) }  // gnutls_free is free() unless an application swaps allocators
-        return String(cString: data)
+        var text = Substring(String(cString: data))
+        while text.last == " " { text.removeLast() }  // GnuTLS ends each sentence with a space
+        return String(text)
     }
 
     private static func text(_ code: Int32) -> String { String(cString: gnutls_strerror(code)) }
