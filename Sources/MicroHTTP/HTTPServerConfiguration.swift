@@ -15,7 +15,8 @@ public struct HTTPServerConfiguration: Sendable {
     /// Seconds of inactivity after which libmicrohttpd closes a connection (0: never).
     /// Suspended connections (waiting for `.later` work or `.after` timers) do not time out.
     public var connectionTimeoutSeconds: Int = 30
-    /// The most simultaneous connections; further clients are refused.
+    /// The most simultaneous connections; further clients wait in the kernel's listen backlog
+    /// (and are refused once it is full) until one closes.
     public var connectionLimit: Int = 4096
 
     public init() {}

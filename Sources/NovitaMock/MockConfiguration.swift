@@ -28,6 +28,8 @@ public struct MockConfiguration: Sendable {
     public var pollThreads = 0
     /// Seconds an idle connection is kept.
     public var connectionTimeoutSeconds = 30
+    /// Most simultaneous connections (each is a file descriptor: keep it under `ulimit -n`).
+    public var connectionLimit = 4096
     public var adminToken: String? = nil
     /// Entries the request journal keeps.
     public var journalEntries = 1000

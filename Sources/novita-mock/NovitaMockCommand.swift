@@ -43,6 +43,8 @@ struct NovitaMockCommand: ParsableCommand {
     @Option(help: "Encoded-image cache size in MiB.") var imageCacheMb = 256
     @Flag(help: "Strict validation (the docs to the letter) for every request.") var strict = false
     @Option(help: "Seconds an idle connection is kept open.") var connectionTimeout = 30
+    @Option(help: "Most simultaneous connections; more wait in the listen backlog until one closes.")
+    var connectionLimit = 4096
     @Option(help: "HTTP poll threads; 0 = one per core.") var threads = 0
     @Option(help: "Protects /__mock (except health and ready) with 'Authorization: Bearer <token>'.")
     var adminToken: String?
@@ -94,7 +96,8 @@ struct NovitaMockCommand: ParsableCommand {
             flags: ["strict", "strict-models"],
             options: [
                 "host", "port", "api-keys", "max-body-mb", "workers", "speed", "clock", "seed", "task-ttl", "max-tasks",
-                "public-url", "url-secret", "image-cache-mb", "connection-timeout", "threads", "admin-token",
+                "public-url", "url-secret", "image-cache-mb", "connection-timeout", "connection-limit", "threads",
+                "admin-token",
                 "log-level", "log-format", "journal-entries", "faults", "rate-limit", "webhook-timeout-ms",
                 "s3-endpoint", "storage-dir", "state-dir", "models",
             ])
@@ -133,6 +136,10 @@ struct NovitaMockCommand: ParsableCommand {
         configuration.imageCacheBytes = imageCacheMb * 1024 * 1024
         configuration.strict = strict
         configuration.connectionTimeoutSeconds = max(1, connectionTimeout)
+        guard connectionLimit > 0 else {
+            throw ValidationError("--connection-limit must be at least 1, got \(connectionLimit)")
+        }
+        configuration.connectionLimit = connectionLimit
         configuration.pollThreads = max(0, threads)
         configuration.adminToken = adminToken
         guard journalEntries >= 0 else { throw ValidationError("--journal-entries must be ≥ 0, got \(journalEntries)") }
@@ -197,6 +204,7 @@ struct NovitaMockCommand: ParsableCommand {
             ? configuration.pollThreads : max(1, ProcessInfo.processInfo.activeProcessorCount)
         serverConfiguration.maxBodyBytes = configuration.maxBodyBytes
         serverConfiguration.connectionTimeoutSeconds = configuration.connectionTimeoutSeconds
+        serverConfiguration.connectionLimit = configuration.connectionLimit
         let server: HTTPServer
         do {
             server = try HTTPServer(configuration: serverConfiguration, handler: service.handle)

@@ -18,12 +18,14 @@ final class MockProcess {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("novita-mock")
     }
 
-    init(_ arguments: [String]) throws {
+    /// - Parameter environment: added to this process's environment (`NOVITA_MOCK_*` settings).
+    init(_ arguments: [String], environment: [String: String] = [:]) throws {
         logFile = FileManager.default.temporaryDirectory.appendingPathComponent("novita-mock-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: logFile.path, contents: nil)
         let log = try FileHandle(forWritingTo: logFile)
         process.executableURL = Self.binary
         process.arguments = ["--host", "127.0.0.1", "--port", "0", "--log-level", "info"] + arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardError = log
         process.standardOutput = FileHandle.nullDevice
         try process.run()
