@@ -12,14 +12,12 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
 
     /// The first value of the field `name` (any case), or nil.
     public subscript(name: String) -> String? {
-        let key = name.lowercased()
-        return fields.first { $0.name.lowercased() == key }?.value
+        fields.first { Self.namesMatch($0.name, name) }?.value
     }
 
     /// Every value of the field `name` (any case), in order.
     public func values(for name: String) -> [String] {
-        let key = name.lowercased()
-        return fields.filter { $0.name.lowercased() == key }.map(\.value)
+        fields.filter { Self.namesMatch($0.name, name) }.map(\.value)
     }
 
     /// Appends a field, keeping any earlier field of the same name.
@@ -34,8 +32,18 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
     }
 
     public mutating func remove(_ name: String) {
-        let key = name.lowercased()
-        fields.removeAll { $0.name.lowercased() == key }
+        fields.removeAll { Self.namesMatch($0.name, name) }
+    }
+
+    /// Field names compared ASCII case-insensitively, byte by byte: names are tokens, and a
+    /// lookup runs several times per request, so it must not allocate lowercased copies.
+    static func namesMatch(_ left: String, _ right: String) -> Bool {
+        left.utf8.count == right.utf8.count
+            && left.utf8.elementsEqual(right.utf8) { Self.lowercaseASCII($0) == Self.lowercaseASCII($1) }
+    }
+
+    private static func lowercaseASCII(_ byte: UInt8) -> UInt8 {
+        byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
     }
 
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {

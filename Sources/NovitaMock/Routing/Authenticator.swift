@@ -13,14 +13,23 @@ struct Authenticator: Sendable {
     /// JS SDK sends it).
     static func key(from request: HTTPRequest) -> String? {
         guard let header = request.headers["Authorization"] else { return nil }
-        var value = Substring(header).drop { $0 == " " || $0 == "\t" }
-        if value.lowercased().hasPrefix("bearer ") {
-            value = value.dropFirst(7).drop { $0 == " " || $0 == "\t" }
-        } else if value.lowercased() == "bearer" {
-            return nil
+        // Bytes, not Characters: this runs on every request.
+        func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+        var value = Substring(header).utf8[...]
+        while let first = value.first, isBlank(first) { value.removeFirst() }
+        while let last = value.last, isBlank(last) { value.removeLast() }
+        let scheme = "bearer".utf8
+        if value.count >= scheme.count,
+            value.prefix(scheme.count).elementsEqual(scheme, by: { $0 | 0x20 == $1 })
+        {
+            let rest = value.dropFirst(scheme.count)
+            if rest.isEmpty { return nil }  // "Bearer" and nothing else
+            if rest.first == 0x20 {
+                value = rest
+                while let first = value.first, isBlank(first) { value.removeFirst() }
+            }
         }
-        let key = String(value.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
-        return key.isEmpty ? nil : key
+        return value.isEmpty ? nil : String(Substring(value))
     }
 
     /// The tenant of a request.
