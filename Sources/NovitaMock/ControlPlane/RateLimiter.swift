@@ -51,11 +51,9 @@ final class RateLimiter: Sendable {
         let key = "\(limit.route)\u{0}\(tenant)"
         return windows.withLock { windows in
             var window = windows[key] ?? FIFOQueue()
-            while let oldest = window.first(where: { _ in true }), oldest <= now - limit.periodMs {
-                window.remove { _ in true }
-            }
+            while let oldest = window.first, oldest <= now - limit.periodMs { _ = window.popFirst() }
             if window.count >= limit.count {
-                let oldest = window.first { _ in true } ?? now
+                let oldest = window.first ?? now
                 windows[key] = window
                 return Int(max(1, (oldest + limit.periodMs - now + 999) / 1000))
             }

@@ -83,8 +83,7 @@ final class RequestJournal: Sendable {
             state.entries.append(entry)
             state.bytes += size
             while state.entries.count > maxEntries || (state.bytes > maxBytes && state.entries.count > 1) {
-                guard let oldest = state.entries.first(where: { _ in true }) else { break }
-                state.entries.remove { _ in true }
+                guard let oldest = state.entries.popFirst() else { break }
                 state.bytes -= oldest.approximateBytes
                 state.dropped += 1
             }

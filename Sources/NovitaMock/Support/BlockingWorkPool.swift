@@ -41,11 +41,7 @@ final class BlockingWorkPool: Sendable {
     private func runLoop() -> Never {
         while true {
             available.wait()
-            let job = jobs.withLock { queue -> Job? in
-                let first = queue.first { _ in true }
-                if first != nil { queue.remove { _ in true } }
-                return first
-            }
+            let job = jobs.withLock { $0.popFirst() }
             job?.run()
         }
     }

@@ -25,8 +25,7 @@ final class FinishedResultCache: Sendable {
         state.withLock { state in
             guard state.bodies.updateValue(body, forKey: id) == nil else { return }
             state.order.append(id)
-            while state.order.count > capacity, let oldest = state.order.first(where: { _ in true }) {
-                state.order.remove { _ in true }
+            while state.order.count > capacity, let oldest = state.order.popFirst() {
                 state.bodies[oldest] = nil
             }
         }

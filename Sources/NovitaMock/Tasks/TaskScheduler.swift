@@ -202,16 +202,27 @@ struct FIFOQueue<Element: Sendable>: Sendable, Sequence {
         storage.append(element)
     }
 
+    /// The oldest element, left in place.
+    var first: Element? { head < storage.count ? storage[head] : nil }
+
+    /// Removes and returns the oldest element.
+    mutating func popFirst() -> Element? {
+        guard head < storage.count else { return nil }
+        let element = storage[head]
+        head += 1
+        if head > 1024 && head * 2 > storage.count {
+            storage.removeFirst(head)
+            head = 0
+        }
+        return element
+    }
+
     /// Removes the first element matching; returns whether one was removed.
     @discardableResult
     mutating func remove(where predicate: (Element) -> Bool) -> Bool {
         guard let index = storage[head...].firstIndex(where: predicate) else { return false }
         if index == head {
-            head += 1
-            if head > 1024 && head * 2 > storage.count {
-                storage.removeFirst(head)
-                head = 0
-            }
+            _ = popFirst()
         } else {
             storage.remove(at: index)
         }

@@ -278,7 +278,7 @@ final class TaskStore: Sendable {
     /// The next mock instant at which something changes by itself (a start, a finish, an expiry).
     func nextEventTime() -> Int64? {
         state.withLock { state in
-            let expiry = state.expiryOrder.first { _ in true }.map { $0.0 + settings.taskTTLMs }
+            let expiry = state.expiryOrder.first.map { $0.0 + settings.taskTTLMs }
             return [state.scheduler.nextEventTime(), expiry].compactMap { $0 }.min()
         }
     }
@@ -340,8 +340,8 @@ final class TaskStore: Sendable {
         let actions = state.scheduler.advance(to: now)
         apply(actions, to: &state, finished: &finished, log: log)
         // Expire finished tasks whose time is up (finishing order is time order).
-        while let (finishedAt, id) = state.expiryOrder.first(where: { _ in true }), finishedAt + ttl <= now {
-            state.expiryOrder.remove { _ in true }
+        while let (finishedAt, id) = state.expiryOrder.first, finishedAt + ttl <= now {
+            _ = state.expiryOrder.popFirst()
             if let record = state.records[id], record.finishedAt == finishedAt {
                 remove(id, from: &state, inputs: inputs, log: log)
             }
@@ -410,8 +410,7 @@ final class TaskStore: Sendable {
     }
 
     private static func oldestFinished(_ book: inout TenantBook, records: [String: TaskRecord]) -> String? {
-        while let id = book.finishedOrder.first(where: { _ in true }) {
-            book.finishedOrder.remove { _ in true }
+        while let id = book.finishedOrder.popFirst() {
             if let record = records[id], record.status.isFinished { return id }
         }
         return nil

@@ -204,7 +204,7 @@ final class WebhookDispatcher: Sendable {
     private func append(_ attempt: WebhookAttempt) {
         state.withLock { state in
             state.log.append(attempt)
-            if state.log.count > Self.maxLogEntries { state.log.remove { _ in true } }
+            if state.log.count > Self.maxLogEntries { _ = state.log.popFirst() }
         }
     }
 
