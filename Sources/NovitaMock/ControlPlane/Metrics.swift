@@ -1,6 +1,11 @@
+import Glibc
 import Synchronization
 
 /// Request counters and latency histograms for `GET /__mock/metrics` (Prometheus text format).
+///
+/// Every request records here, from every poll thread at once, so the counts are kept in a few
+/// shards picked by the recording thread and summed only when scraped: one shared lock was the
+/// most contended lock of a task-result poll.
 final class Metrics: Sendable {
     static let latencyBuckets: [Double] = [
         0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
@@ -10,6 +15,18 @@ final class Metrics: Sendable {
         var buckets = [Int](repeating: 0, count: Metrics.latencyBuckets.count)
         var count = 0
         var sum = 0.0
+
+        mutating func record(_ seconds: Double, bucket: Int?) {
+            count += 1
+            sum += seconds
+            if let bucket { buckets[bucket] += 1 }
+        }
+
+        mutating func add(_ other: Histogram) {
+            count += other.count
+            sum += other.sum
+            for index in buckets.indices { buckets[index] += other.buckets[index] }
+        }
     }
 
     private struct State {
@@ -17,27 +34,45 @@ final class Metrics: Sendable {
         var latency: [String: Histogram] = [:]  // by route
         var webhookOutcomes: [String: Int] = [:]
         var storageOutcomes: [String: Int] = [:]
+
+        mutating func add(_ other: State) {
+            requests.merge(other.requests, uniquingKeysWith: +)
+            for (route, histogram) in other.latency { latency[route, default: Histogram()].add(histogram) }
+            webhookOutcomes.merge(other.webhookOutcomes, uniquingKeysWith: +)
+            storageOutcomes.merge(other.storageOutcomes, uniquingKeysWith: +)
+        }
     }
 
-    private let state = Mutex(State())
+    private final class Shard: Sendable {
+        let state = Mutex(State())
+    }
+
+    /// A power of two, more than the poll threads of a typical machine.
+    private static let shardCount = 8
+    private let shards = (0..<Metrics.shardCount).map { _ in Shard() }
+
+    /// The calling thread's shard: threads spread by a multiplicative hash of their id.
+    private var shard: Shard {
+        let mixed = UInt64(pthread_self()) &* 0x9E37_79B9_7F4A_7C15
+        return shards[Int(truncatingIfNeeded: mixed >> 61) & (Self.shardCount - 1)]
+    }
 
     func record(route: String, method: String, status: Int, seconds: Double) {
-        state.withLock { state in
-            state.requests["\(route)\u{0}\(method)\u{0}\(status)", default: 0] += 1
-            var histogram = state.latency[route] ?? Histogram()
-            histogram.count += 1
-            histogram.sum += seconds
-            if let index = Metrics.latencyBuckets.firstIndex(where: { seconds <= $0 }) { histogram.buckets[index] += 1 }
-            state.latency[route] = histogram
+        // Key and bucket outside the lock; the histogram is updated in place (no array copy).
+        let key = "\(route)\u{0}\(method)\u{0}\(status)"
+        let bucket = Metrics.latencyBuckets.firstIndex { seconds <= $0 }
+        shard.state.withLock { state in
+            state.requests[key, default: 0] += 1
+            state.latency[route, default: Histogram()].record(seconds, bucket: bucket)
         }
     }
 
     func recordWebhook(outcome: String) {
-        state.withLock { $0.webhookOutcomes[outcome, default: 0] += 1 }
+        shard.state.withLock { $0.webhookOutcomes[outcome, default: 0] += 1 }
     }
 
     func recordStorage(outcome: String) {
-        state.withLock { $0.storageOutcomes[outcome, default: 0] += 1 }
+        shard.state.withLock { $0.storageOutcomes[outcome, default: 0] += 1 }
     }
 
     /// The gauges the owner knows at scrape time.
@@ -54,7 +89,8 @@ final class Metrics: Sendable {
     }
 
     func render(_ gauges: Gauges) -> String {
-        let snapshot = state.withLock { $0 }
+        var snapshot = State()
+        for shard in shards { snapshot.add(shard.state.withLock { $0 }) }
         var out = ""
         func header(_ name: String, _ type: String, _ help: String) {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
