@@ -47,7 +47,7 @@ extension MockService {
         }
         journal.append(
             JournalEntry(
-                sequence: journal.nextSequence(), timeMs: clock.nowMs(), method: request.method, path: request.path,
+                timeMs: clock.nowMs(), method: request.method, path: request.path,
                 query: request.query, apiKey: key, testID: request.headers["X-Test-Id"],
                 status: status, latencyMs: seconds * 1000, headers: headers,
                 body: RequestJournal.summarizeBody(request.body), outcome: outcome))

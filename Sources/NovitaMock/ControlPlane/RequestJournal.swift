@@ -2,7 +2,8 @@ import Synchronization
 
 /// One request as the journal keeps it: enough for a test to assert what its client sent.
 struct JournalEntry: Sendable {
-    let sequence: Int
+    /// Given by the journal as the entry is appended (0 until then).
+    var sequence = 0
     let timeMs: Int64
     let method: String
     let path: String
@@ -54,7 +55,8 @@ final class RequestJournal: Sendable {
     }
 
     private struct State {
-        var entries = FIFOQueue<JournalEntry>()
+        /// Each entry with its `approximateBytes`, measured once (it serialises the body).
+        var entries = FIFOQueue<(entry: JournalEntry, bytes: Int)>()
         var bytes = 0
         var nextSequence = 1
         var dropped = 0
@@ -69,22 +71,19 @@ final class RequestJournal: Sendable {
         self.maxBytes = maxBytes
     }
 
-    func nextSequence() -> Int {
-        state.withLock { state in
-            defer { state.nextSequence += 1 }
-            return state.nextSequence
-        }
-    }
-
+    /// Numbers the entry (sequences count every appended entry, kept or not) and keeps it.
     func append(_ entry: JournalEntry) {
         guard maxEntries > 0 else { return }
         let size = entry.approximateBytes
+        var entry = entry
         state.withLock { state in
-            state.entries.append(entry)
+            entry.sequence = state.nextSequence
+            state.nextSequence += 1
+            state.entries.append((entry, size))
             state.bytes += size
             while state.entries.count > maxEntries || (state.bytes > maxBytes && state.entries.count > 1) {
                 guard let oldest = state.entries.popFirst() else { break }
-                state.bytes -= oldest.approximateBytes
+                state.bytes -= oldest.bytes
                 state.dropped += 1
             }
         }
@@ -92,7 +91,7 @@ final class RequestJournal: Sendable {
 
     func entries(matching filter: Filter) -> (entries: [JournalEntry], dropped: Int) {
         state.withLock { state in
-            let matching = state.entries.filter { entry in
+            let matching = state.entries.lazy.map(\.entry).filter { entry in
                 (filter.apiKey == nil || entry.apiKey == filter.apiKey)
                     && (filter.path == nil || Self.pathMatches(entry.path, filter.path!))
                     && (filter.status == nil || entry.status == filter.status)
@@ -113,11 +112,11 @@ final class RequestJournal: Sendable {
                 state.bytes = 0
                 return
             }
-            var kept = FIFOQueue<JournalEntry>()
+            var kept = FIFOQueue<(entry: JournalEntry, bytes: Int)>()
             var bytes = 0
-            for entry in state.entries where entry.apiKey != apiKey {
-                kept.append(entry)
-                bytes += entry.approximateBytes
+            for stored in state.entries where stored.entry.apiKey != apiKey {
+                kept.append(stored)
+                bytes += stored.bytes
             }
             state.entries = kept
             state.bytes = bytes
