@@ -15,20 +15,19 @@ enum AccessHandler {
 
         guard let existing = requestPointer.pointee else {
             let head = RequestHead(connection: connection, url: url, method: method)
-            let request = RequestContext(connection: connection, head: head, maxBodyBytes: server.maxBodyBytes)
+            let request = RequestContext(connection: connection, head: head, server: server)
             requestPointer.pointee = Unmanaged.passRetained(request).toOpaque()
             server.register(request)
-            // Too large by its own account: answer before reading a byte of the body. MHD then
-            // refuses the upload and closes the connection after the response.
-            return request.declaredTooLarge ? advance(request, server: server, connection: connection) : .YES
+            // Too large by its own account, or more than the budget left: answer before reading a
+            // byte of the body. MHD then refuses the upload and closes the connection after the response.
+            return request.declaredRefused ? advance(request, server: server, connection: connection) : .YES
         }
         let request = Unmanaged<RequestContext>.fromOpaque(existing).takeUnretainedValue()
 
         if uploadDataSize.pointee > 0 {
             if let uploadData {
                 request.append(
-                    UnsafeRawBufferPointer(start: uploadData, count: uploadDataSize.pointee),
-                    limit: server.maxBodyBytes)
+                    UnsafeRawBufferPointer(start: uploadData, count: uploadDataSize.pointee), server: server)
             }
             uploadDataSize.pointee = 0
             return .YES
@@ -43,7 +42,7 @@ enum AccessHandler {
         requestPointer.pointee = nil
         let server = Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue()
         let request = Unmanaged<RequestContext>.fromOpaque(existing).takeRetainedValue()
-        request.complete()
+        server.releaseBodyBytes(request.complete())
         server.unregister(request)
     }
 
@@ -71,7 +70,7 @@ enum AccessHandler {
         switch reply {
         case .now(let response):
             // An unread body or a draining server leaves the connection unusable for another request.
-            let forceClose = request.declaredTooLarge || server.isDraining.load(ordering: .relaxed)
+            let forceClose = request.declaredRefused || server.isDraining.load(ordering: .relaxed)
             return MHDResponse.queue(response, on: connection, request: request, forceClose: forceClose)
         case .later(let work):
             guard request.suspendForWork() else { return .NO }

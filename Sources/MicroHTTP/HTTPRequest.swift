@@ -11,12 +11,15 @@ public struct HTTPRequest: Sendable {
     /// True when the body was larger than the server's limit: `body` is then empty and the
     /// handler is expected to answer 413. The rest of the body is never read.
     public var bodyTooLarge: Bool
+    /// True when the server already held `maxBufferedBodyBytes` of other requests' bodies: `body`
+    /// is then empty and the handler is expected to ask the client to retry shortly.
+    public var bodyOverBudget: Bool
     /// The client's address, e.g. `127.0.0.1`, or empty when unknown.
     public var remoteAddress: String
 
     public init(
         method: String, path: String, query: [(name: String, value: String)] = [], headers: HTTPHeaders = [:],
-        body: [UInt8] = [], bodyTooLarge: Bool = false, remoteAddress: String = ""
+        body: [UInt8] = [], bodyTooLarge: Bool = false, bodyOverBudget: Bool = false, remoteAddress: String = ""
     ) {
         self.method = method
         self.path = path
@@ -24,6 +27,7 @@ public struct HTTPRequest: Sendable {
         self.headers = headers
         self.body = body
         self.bodyTooLarge = bodyTooLarge
+        self.bodyOverBudget = bodyOverBudget
         self.remoteAddress = remoteAddress
     }
 

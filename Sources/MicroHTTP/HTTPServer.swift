@@ -33,7 +33,9 @@ public final class HTTPServer: Sendable {
             throw .startFailed("port \(configuration.port) is out of range")
         }
         let host = configuration.host == "localhost" ? "127.0.0.1" : configuration.host
-        let context = ServerContext(handler: handler, maxBodyBytes: configuration.maxBodyBytes)
+        let context = ServerContext(
+            handler: handler, maxBodyBytes: configuration.maxBodyBytes,
+            maxBufferedBodyBytes: max(configuration.maxBufferedBodyBytes, 0))
         let retained = Unmanaged.passRetained(context)
         var result: Int32 = 0
         let daemon = cmhd_start_daemon(
@@ -61,6 +63,10 @@ public final class HTTPServer: Sendable {
     deinit {
         shutdown(graceSeconds: 0)
     }
+
+    /// Request body bytes the server holds right now (uploads in progress and requests not yet
+    /// completed), counted against `maxBufferedBodyBytes`.
+    public var bufferedBodyBytes: Int { context.bufferedBodyBytes.load(ordering: .relaxed) }
 
     /// Stops the server gracefully: stops accepting (the port is free when this returns), lets
     /// requests in flight finish for up to `graceSeconds`, then closes every connection.

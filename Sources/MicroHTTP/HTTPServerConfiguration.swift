@@ -12,6 +12,12 @@ public struct HTTPServerConfiguration: Sendable {
     /// once without reading the body; a larger chunked body is discarded as it arrives. Either
     /// way the handler sees `HTTPRequest.bodyTooLarge`.
     public var maxBodyBytes: Int = 64 << 20
+    /// The most body bytes held at once across every request still uploading or being answered,
+    /// so many concurrent uploads cannot exhaust memory. A request whose declared
+    /// `Content-Length` does not fit what is left is answered at once without reading its body;
+    /// one that outgrows it while uploading is read to its end and discarded. Either way the
+    /// handler sees `HTTPRequest.bodyOverBudget`.
+    public var maxBufferedBodyBytes: Int = 1 << 30
     /// Seconds of inactivity after which libmicrohttpd closes a connection (0: never).
     /// Suspended connections (waiting for `.later` work or `.after` timers) do not time out.
     public var connectionTimeoutSeconds: Int = 30

@@ -29,37 +29,51 @@ final class RequestContext: Sendable {
         var isAbandoned = false
         var body: [UInt8] = []
         var bodyTooLarge: Bool
+        var bodyOverBudget: Bool
+        /// Bytes of the server's body budget this request holds (released at completion).
+        var reservedBytes = 0
     }
 
     let head: RequestHead
-    /// True when `Content-Length` alone exceeded the limit: the body is never read.
-    let declaredTooLarge: Bool
+    /// True when `Content-Length` alone exceeded the limit or the budget left: the body is never
+    /// read, the request is answered at once and the connection closed.
+    let declaredRefused: Bool
     private let state: Mutex<State>
 
-    init(connection: OpaquePointer, head: RequestHead, maxBodyBytes: Int) {
+    init(connection: OpaquePointer, head: RequestHead, server: ServerContext) {
         self.head = head
-        let declared = head.contentLength.map { $0 > UInt64(max(maxBodyBytes, 0)) } ?? false
-        self.declaredTooLarge = declared
+        let tooLarge = head.contentLength.map { $0 > UInt64(max(server.maxBodyBytes, 0)) } ?? false
+        let overBudget = !tooLarge && head.contentLength.map { !server.budgetFits($0) } ?? false
+        self.declaredRefused = tooLarge || overBudget
         var body: [UInt8] = []
-        if !declared, let length = head.contentLength {
+        if !declaredRefused, let length = head.contentLength {
             // Trust a declared length only so far: a client could claim the limit and send nothing.
             body.reserveCapacity(Int(min(length, 1 << 20)))
         }
-        self.state = Mutex(State(connection: Connection(connection), body: body, bodyTooLarge: declared))
+        self.state = Mutex(
+            State(
+                connection: Connection(connection), body: body, bodyTooLarge: tooLarge, bodyOverBudget: overBudget))
     }
 
     // MARK: Body
 
-    /// Keeps an uploaded chunk, or drops it once the body is over `limit` (never storing more).
-    func append(_ chunk: UnsafeRawBufferPointer, limit: Int) {
+    /// Keeps an uploaded chunk, or drops the body once it is over the server's per-request limit
+    /// or its shared budget (never storing more, and giving back what it held).
+    func append(_ chunk: UnsafeRawBufferPointer, server: ServerContext) {
         state.withLock { state in
-            guard case .receiving = state.phase, !state.bodyTooLarge else { return }
-            if state.body.count + chunk.count > limit {
+            guard case .receiving = state.phase, !state.bodyTooLarge, !state.bodyOverBudget else { return }
+            if state.body.count + chunk.count > server.maxBodyBytes {
                 state.bodyTooLarge = true
-                state.body = []
+            } else if !server.reserveBodyBytes(chunk.count) {
+                state.bodyOverBudget = true
             } else {
+                state.reservedBytes += chunk.count
                 state.body.append(contentsOf: chunk)
+                return
             }
+            state.body = []
+            server.releaseBodyBytes(state.reservedBytes)
+            state.reservedBytes = 0
         }
     }
 
@@ -84,7 +98,8 @@ final class RequestContext: Sendable {
                 return .runHandler(
                     HTTPRequest(
                         method: head.method, path: head.path, query: head.query, headers: head.headers,
-                        body: body, bodyTooLarge: state.bodyTooLarge, remoteAddress: head.remoteAddress))
+                        body: body, bodyTooLarge: state.bodyTooLarge, bodyOverBudget: state.bodyOverBudget,
+                        remoteAddress: head.remoteAddress))
             case .ready(let reply):
                 state.phase = .responded
                 return .process(reply)
@@ -152,11 +167,14 @@ final class RequestContext: Sendable {
     }
 
     /// MHD is done with the connection's request; late work and timers must leave it alone.
-    func complete() {
+    /// Returns the body budget it held, for the server to take back.
+    func complete() -> Int {
         state.withLock { state in
             state.connection = nil
             state.isSuspended = false
             state.body = []
+            defer { state.reservedBytes = 0 }
+            return state.reservedBytes
         }
     }
 }

@@ -5,13 +5,34 @@ import Synchronization
 final class ServerContext: Sendable {
     let handler: @Sendable (HTTPRequest) -> HTTPReply
     let maxBodyBytes: Int
+    let maxBufferedBodyBytes: Int
+    /// Body bytes held right now by requests not yet completed (see `reserveBodyBytes`).
+    let bufferedBodyBytes = Atomic<Int>(0)
     /// Set once shutdown begins, so responses tell clients not to reuse their connection.
     let isDraining = Atomic<Bool>(false)
     private let inFlight = Mutex<[ObjectIdentifier: RequestContext]>([:])
 
-    init(handler: @escaping @Sendable (HTTPRequest) -> HTTPReply, maxBodyBytes: Int) {
+    init(handler: @escaping @Sendable (HTTPRequest) -> HTTPReply, maxBodyBytes: Int, maxBufferedBodyBytes: Int) {
         self.handler = handler
         self.maxBodyBytes = maxBodyBytes
+        self.maxBufferedBodyBytes = maxBufferedBodyBytes
+    }
+
+    /// Takes `count` bytes of the shared body budget; false (taking nothing) when they do not fit.
+    func reserveBodyBytes(_ count: Int) -> Bool {
+        let after = bufferedBodyBytes.add(count, ordering: .relaxed).newValue
+        if after <= maxBufferedBodyBytes { return true }
+        bufferedBodyBytes.subtract(count, ordering: .relaxed)
+        return false
+    }
+
+    func releaseBodyBytes(_ count: Int) {
+        if count > 0 { bufferedBodyBytes.subtract(count, ordering: .relaxed) }
+    }
+
+    /// Whether a body of `length` bytes would fit the budget left right now.
+    func budgetFits(_ length: UInt64) -> Bool {
+        length <= UInt64(max(0, maxBufferedBodyBytes - bufferedBodyBytes.load(ordering: .relaxed)))
     }
 
     func register(_ request: RequestContext) {

@@ -8,6 +8,8 @@ public struct MockConfiguration: Sendable {
     /// Valid API keys; nil accepts every non-empty key.
     public var apiKeys: [String]? = nil
     public var maxBodyBytes = 64 * 1024 * 1024
+    /// Request body bytes held at once across all requests; more are answered 429 (retry).
+    public var maxBufferedBodyBytes = 1024 * 1024 * 1024
     /// Simulated GPU slots.
     public var workers = 4
     /// Divides every modelled duration; 0 is instant.

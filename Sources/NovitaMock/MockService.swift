@@ -158,6 +158,9 @@ public final class MockService: Sendable {
         if request.bodyTooLarge {
             return .now(APIError.bodyTooLarge(limitBytes: configuration.maxBodyBytes).response)
         }
+        if request.bodyOverBudget {
+            return .now(APIError.uploadsOverBudget(budgetBytes: configuration.maxBufferedBodyBytes).response)
+        }
         let handler: RouteHandler
         switch router.resolve(method: request.method, path: request.path) {
         case .success(let resolved): handler = resolved

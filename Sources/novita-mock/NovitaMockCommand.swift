@@ -31,6 +31,8 @@ struct NovitaMockCommand: ParsableCommand {
     @Option(help: "Valid API keys: a comma list, or @file with one key per line. Unset: any non-empty key.")
     var apiKeys: String?
     @Option(help: "Request body limit in MiB.") var maxBodyMb = 64
+    @Option(help: "MiB of request bodies held at once across all uploads; past it, 429 with Retry-After.")
+    var maxBufferedBodyMb = 1024
     @Option(help: "Simulated GPU slots.") var workers = 4
     @Option(help: "Divides modelled durations (2 = twice as fast); 0 = instant.") var speed = 1.0
     @Option(help: "real or virtual (virtual: time moves only through POST /__mock/clock).") var clock = "real"
@@ -95,7 +97,8 @@ struct NovitaMockCommand: ParsableCommand {
             arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment,
             flags: ["strict", "strict-models"],
             options: [
-                "host", "port", "api-keys", "max-body-mb", "workers", "speed", "clock", "seed", "task-ttl", "max-tasks",
+                "host", "port", "api-keys", "max-body-mb", "max-buffered-body-mb", "workers", "speed", "clock", "seed",
+                "task-ttl", "max-tasks",
                 "public-url", "url-secret", "image-cache-mb", "connection-timeout", "connection-limit", "threads",
                 "admin-token",
                 "log-level", "log-format", "journal-entries", "faults", "rate-limit", "webhook-timeout-ms",
@@ -117,6 +120,11 @@ struct NovitaMockCommand: ParsableCommand {
         if let apiKeys { configuration.apiKeys = try Self.readKeys(apiKeys) }
         guard maxBodyMb > 0 else { throw ValidationError("--max-body-mb must be positive, got \(maxBodyMb)") }
         configuration.maxBodyBytes = maxBodyMb * 1024 * 1024
+        guard maxBufferedBodyMb >= maxBodyMb else {
+            throw ValidationError(
+                "--max-buffered-body-mb must be at least --max-body-mb (\(maxBodyMb)), got \(maxBufferedBodyMb)")
+        }
+        configuration.maxBufferedBodyBytes = maxBufferedBodyMb * 1024 * 1024
         guard workers > 0 else { throw ValidationError("--workers must be at least 1, got \(workers)") }
         configuration.workers = workers
         guard speed >= 0, speed.isFinite else { throw ValidationError("--speed must be ≥ 0, got \(speed)") }
@@ -203,6 +211,7 @@ struct NovitaMockCommand: ParsableCommand {
             configuration.pollThreads > 0
             ? configuration.pollThreads : max(1, ProcessInfo.processInfo.activeProcessorCount)
         serverConfiguration.maxBodyBytes = configuration.maxBodyBytes
+        serverConfiguration.maxBufferedBodyBytes = configuration.maxBufferedBodyBytes
         serverConfiguration.connectionTimeoutSeconds = configuration.connectionTimeoutSeconds
         serverConfiguration.connectionLimit = configuration.connectionLimit
         let server: HTTPServer

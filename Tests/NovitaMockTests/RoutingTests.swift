@@ -61,6 +61,15 @@ struct RoutingTests {
         #expect(reply.reason == "REQUEST_ENTITY_TOO_LARGE")
     }
 
+    @Test func bodyPastTheSharedBudgetIs429WithRetryAfter() {
+        let harness = ServiceHarness()
+        let reply = harness.send(.init(method: "POST", path: "/v3/async/img2img", bodyOverBudget: true))
+        #expect(reply.status == 429)
+        #expect(reply.reason == "RATE_LIMIT_EXCEEDED")
+        #expect(reply.header("Retry-After") == "1")
+        #expect(reply.message?.contains("--max-buffered-body-mb") == true)
+    }
+
     @Test func healthAndReady() {
         let harness = ServiceHarness()
         #expect(harness.request("GET", "/__mock/health", authorized: false).object?["status"] == "ok")

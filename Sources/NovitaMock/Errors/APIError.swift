@@ -75,6 +75,15 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         return error
     }
 
+    /// The server already holds its budget of request bodies (`--max-buffered-body-mb`): a
+    /// mock-side protection, answered like a rate limit so clients back off and retry.
+    static func uploadsOverBudget(budgetBytes: Int) -> APIError {
+        rateLimited(
+            "the mock is already holding its limit of \(budgetBytes / (1024 * 1024)) MiB of request bodies in flight "
+                + "(--max-buffered-body-mb); retry shortly",
+            retryAfterSeconds: 1)
+    }
+
     static func rateLimited(_ message: String, retryAfterSeconds: Int) -> APIError {
         var error = APIError(
             status: 429, reason: "RATE_LIMIT_EXCEEDED", message: message,

@@ -92,7 +92,11 @@ public enum OpenAPIDocument {
                             ("400", errorResponse("A rule was broken, the JSON is malformed, or the key is missing.")),
                             ("403", errorResponse("The API key is not valid.")),
                             ("413", errorResponse("The body is larger than --max-body-mb.")),
-                            ("429", errorResponse("Rate limited, or too many unfinished tasks.")),
+                            (
+                                "429",
+                                errorResponse(
+                                    "Rate limited, too many unfinished tasks, or the mock holds its budget of bodies.")
+                            ),
                         ])
                     ),
                 ])
