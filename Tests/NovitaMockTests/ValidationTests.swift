@@ -204,6 +204,48 @@ struct ImageFieldTests {
         #expect(reply.metadata["path"] == "request.image_base64")
     }
 
+    /// A valid PNG whose IHDR is rewritten to claim another size (CRC fixed): every chunk is
+    /// sound, but the pixel data does not fill the claimed rows.
+    func pngClaiming(width: UInt32, height: UInt32, actually size: Int) -> [UInt8] {
+        var png = Fixtures.pngImage(width: size, height: size)
+        let sizes =
+            withUnsafeBytes(of: width.bigEndian) { Array($0) } + withUnsafeBytes(of: height.bigEndian) { Array($0) }
+        png.replaceSubrange(16..<24, with: sizes)
+        let crc = CRC32.checksum(Array(png[12..<29]))
+        png.replaceSubrange(29..<33, with: withUnsafeBytes(of: crc.bigEndian) { Array($0) })
+        return png
+    }
+
+    @Test(arguments: [(UInt32(1024), UInt32(1024), 8), (100, 100, 64)])
+    func refusesAPNGWhosePixelsDoNotFillItsHeader(width: UInt32, height: UInt32, actual: Int) {
+        let png = pngClaiming(width: width, height: height, actually: actual)
+        let reply = harness.submit(Fixtures.body(["image_base64": .string(Base64.encode(png))]))
+        #expect(reply.status == 400)
+        #expect(reply.metadata["path"] == "request.image_base64")
+        #expect(reply.message?.contains("a corrupt file") == true, "\(reply.message ?? "")")
+    }
+
+    @Test func refusesAWebPWithAGarbledBitstream() throws {
+        var webp = try ImageEncoder.encode(
+            Fixtures.pngDecodedPixels(), as: .webp, parameters: "")
+        // Sizes and chunk layout stay intact; only the compressed data in the middle changes.
+        for index in (webp.count / 3)..<(webp.count * 2 / 3) { webp[index] = 0xFF }
+        let reply = harness.submit(Fixtures.body(["image_base64": .string(Base64.encode(webp))]))
+        #expect(reply.status == 400)
+        #expect(reply.metadata["path"] == "request.image_base64")
+    }
+
+    @Test func refusesACorruptControlNetImageToo() {
+        let png = pngClaiming(width: 512, height: 512, actually: 16)
+        let unit: JSONValue = [
+            "model_name": "control_v11p_sd15_canny", "image_base64": .string(Base64.encode(png)), "strength": 1,
+            "preprocessor": "canny", "guidance_start": 0, "guidance_end": 1,
+        ]
+        let reply = harness.submit(Fixtures.body(["controlnet": ["units": [unit]]]))
+        #expect(reply.status == 400)
+        #expect(reply.metadata["path"] == "request.controlnet.units[0].image_base64", "\(reply.message ?? "")")
+    }
+
     @Test func toleratesWhitespaceAndMissingPadding() {
         var text = Fixtures.pngBase64
         while text.hasSuffix("=") { text.removeLast() }

@@ -11,14 +11,19 @@ extension MockService {
         }
     }
 
-    /// `POST /v3/async/<kind>`: validate, store, answer `{"task_id": …}` (SPEC §4). With a state
-    /// directory the task is fsync'ed before the answer, so that work runs off the poll threads.
+    /// `POST /v3/async/<kind>`: validate, store, answer `{"task_id": …}` (SPEC §4). Work that
+    /// can take long runs off the poll threads: decoding submitted images (validation decodes
+    /// every one; a 16-megapixel JPEG takes most of a second), and with a state directory the
+    /// fsync before the answer.
     func submit(_ kind: TaskKind, _ request: HTTPRequest) -> HTTPReply {
-        guard store.log == nil else {
+        guard store.log == nil && request.body.count < Self.inlineSubmitBodyBytes else {
             return .later { [self] in Self.resolveNow(acceptAndAnswer(kind, request)) }
         }
         return acceptAndAnswer(kind, request)
     }
+
+    /// Smaller submits (a txt2img body, a tiny image) are answered on the poll thread.
+    static let inlineSubmitBodyBytes = 16 * 1024
 
     private func acceptAndAnswer(_ kind: TaskKind, _ request: HTTPRequest) -> HTTPReply {
         authenticated(request) { tenant in

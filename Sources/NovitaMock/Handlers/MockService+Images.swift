@@ -49,7 +49,11 @@ extension MockService {
                     image, format: record.parameters.format, lastModifiedMs: record.finishedAt ?? 0,
                     maxAge: secondsLeft, request: request)
             } catch {
-                return APIError(status: 500, reason: "INTERNAL_ERROR", message: error.message).response
+                // Should not happen (validation decodes every input); if it does, answer as S3
+                // would, in XML like every other error of an image URL.
+                return Self.s3Error(
+                    500, code: "InternalError", message: "We encountered an internal error: \(error.message)",
+                    resource: request.path)
             }
         }
         return .later(respond)

@@ -251,6 +251,10 @@ struct RequestValidator {
                 return violate(
                     "an image of at most \(side)x\(side) pixels", "\(header.width)x\(header.height) pixels")
             }
+            // A sound structure can still hold pixel data that does not decode (a header claiming
+            // more rows than the data has, a bad filter byte, a garbled bitstream): decode it all
+            // once so such a file is refused here, not by its task's download later (SPEC §4.3).
+            _ = try ImageDecoder.decode(bytes, maxPixels: limits.maxPixels)
             images[path] = InputImage(bytes: bytes, header: header)
             return true
         } catch {

@@ -129,6 +129,11 @@ enum Fixtures {
 
     static let pngBase64 = Base64.encode(pngImage())
 
+    /// The pixels of `pngImage()`, for encoding in other formats.
+    static func pngDecodedPixels() -> PixelBuffer {
+        (try? ImageDecoder.decode(pngImage(), maxPixels: 1 << 24)) ?? PixelBuffer(width: 1, height: 1)
+    }
+
     /// A minimal valid img2img body; `request` fields in `overrides` replace or add (nil removes).
     static func body(_ overrides: [String: JSONValue?] = [:], extra: JSONValue? = nil) -> JSONValue {
         var request: JSONObject = [
