@@ -93,6 +93,8 @@ struct NovitaMockCommand: ParsableCommand {
         default:
             break
         }
+        // The server: hold SIGINT/SIGTERM before any thread starts (see SignalWaiter).
+        SignalWaiter.holdTerminationSignals()
         let arguments = EnvironmentDefaults.merge(
             arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment,
             flags: ["strict", "strict-models"],
@@ -251,19 +253,29 @@ struct NovitaMockCommand: ParsableCommand {
     }
 }
 
-/// Blocks until SIGINT or SIGTERM arrives.
+/// SIGINT and SIGTERM, held from the start and taken synchronously once the server runs.
+///
+/// They are blocked before any thread exists, so every thread inherits the block and a signal
+/// that arrives early (even right after `/__mock/ready` turned 200) stays pending until
+/// `waitForTermination` takes it: none is lost, none kills the process without its drain.
 enum SignalWaiter {
+    static func holdTerminationSignals() {
+        var signals = terminationSignals()
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+    }
+
+    /// Blocks until SIGINT or SIGTERM is pending, and takes it.
     static func waitForTermination() {
-        let done = DispatchSemaphore(value: 0)
-        var sources: [any DispatchSourceSignal] = []
-        for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { done.signal() }
-            source.resume()
-            sources.append(source)
-        }
-        done.wait()
-        for source in sources { source.cancel() }
+        var signals = terminationSignals()
+        var received: Int32 = 0
+        while sigwait(&signals, &received) != 0 {}
+    }
+
+    private static func terminationSignals() -> sigset_t {
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        return signals
     }
 }
