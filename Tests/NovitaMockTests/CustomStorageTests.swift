@@ -104,4 +104,23 @@ struct LocalStorageEndToEndTests {
         let stored = try Data(contentsOf: root.appendingPathComponent("local-bucket/a/b/\(id)/\(file)"))
         #expect(stored == (try await live.send("GET", url, key: nil).body))
     }
+
+    @Test func anInstantTaskIsFinishedAndStoredWhenTheSubmitAnswers() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("novita-storage-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let live = try LiveServer {
+            $0.speed = 0
+            $0.storageDirectory = root.path
+        }
+        let extra: [String: Any] = [
+            "custom_storage": ["aws_s3": ["region": "eu-west-1", "bucket": "instant", "path": "out"]]
+        ]
+        // SPEC §5: at speed 0 the task is finished when the submit answers — upload included.
+        let id = try #require(try await live.submit(LiveFixtures.body(extra: extra)).json?["task_id"] as? String)
+        let result = try #require(try await live.result(id).json)
+        #expect((result["task"] as? [String: Any])?["status"] as? String == "TASK_STATUS_SUCCEED")
+        let url = try #require((result["images"] as? [[String: Any]])?.first?["image_url"] as? String)
+        let file = try #require(URL(string: url)?.lastPathComponent)
+        #expect(FileManager.default.fileExists(atPath: root.appendingPathComponent("instant/out/\(id)/\(file)").path))
+    }
 }

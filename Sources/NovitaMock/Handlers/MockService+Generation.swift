@@ -25,6 +25,9 @@ extension MockService {
     /// Smaller submits (a txt2img body, a tiny image) are answered on the poll thread.
     static let inlineSubmitBodyBytes = 16 * 1024
 
+    /// How long an instant submit waits for its upload: the S3 request timeout and some margin.
+    static let instantStorageWaitMs = 35_000
+
     private func acceptAndAnswer(_ kind: TaskKind, _ request: HTTPRequest) -> HTTPReply {
         authenticated(request) { tenant in
             do throws(APIError) {
@@ -32,6 +35,15 @@ extension MockService {
                 var response = HTTPResponse.json(["task_id": .string(record.id)])
                 if !warnings.isEmpty {
                     response.headers.set("X-Mock-Warnings", Self.headerSafe(warnings.joined(separator: "; ")))
+                }
+                if configuration.speed == 0, store.record(id: record.id)?.awaitingStorage == true {
+                    // Instant means finished when the submit answers (SPEC §5), custom-storage
+                    // upload included: answer once it has settled (off the poll threads).
+                    let (store, id, answer) = (self.store, record.id, response)
+                    return .later {
+                        store.waitForStorage(id: id, timeoutMs: Self.instantStorageWaitMs)
+                        return answer
+                    }
                 }
                 return .now(response)
             } catch {

@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 
 /// The state of one task at one moment, as task-result reports it.
@@ -35,6 +36,8 @@ final class TaskStore: Sendable {
         var nextSerial = 1
         /// (finishedAt, id) in finishing order, for the TTL sweep.
         var expiryOrder = FIFOQueue<(Int64, String)>()
+        /// Threads waiting for a task's custom-storage upload to settle (`waitForStorage`).
+        var storageWaiters: [String: [DispatchSemaphore]] = [:]
     }
 
     let settings: TaskStoreSettings
@@ -369,8 +372,10 @@ final class TaskStore: Sendable {
         guard let id = state.serialToID.removeValue(forKey: serial), var record = state.records[id] else { return }
         if record.startedAt == nil { record.startedAt = time }
         if record.outcome == .succeed && record.extra.storage != nil {
-            // Held in PROCESSING until the owner's upload settles it.
+            // Held in PROCESSING until the owner's upload settles it (an instant task never
+            // passed through `started`, so it is moved there now).
             record.awaitingStorage = true
+            record.status = .processing
             state.records[id] = record
             finished.append(record)
             return
@@ -399,14 +404,35 @@ final class TaskStore: Sendable {
     /// Ends a task held for its custom-storage upload: SUCCEED, or FAILED with `failure`.
     func settleStorage(id: String, failure: String?) {
         let now = clock.nowMs()
-        let settled: TaskRecord? = state.withLock { state in
-            guard var record = state.records[id], record.awaitingStorage else { return nil }
+        let (settled, waiters): (TaskRecord?, [DispatchSemaphore]) = state.withLock { state in
+            let waiters = state.storageWaiters.removeValue(forKey: id) ?? []
+            guard var record = state.records[id], record.awaitingStorage else { return (nil, waiters) }
             if let failure { record.outcome = .fail(reason: failure) }
             Self.settle(&record, at: now, state: &state)
             log?.append(finishOf: record)
-            return record
+            return (record, waiters)
         }
         if let settled { notify([settled]) }
+        for waiter in waiters { waiter.signal() }
+    }
+
+    /// Blocks the calling background thread until task `id` is no longer waiting for its
+    /// custom-storage upload, or `timeoutMs` passed. Lets an instant (`--speed 0`) submit answer
+    /// only once its task has really finished.
+    func waitForStorage(id: String, timeoutMs: Int) {
+        let waiter = DispatchSemaphore(value: 0)
+        let waiting = state.withLock { state -> Bool in
+            guard state.records[id]?.awaitingStorage == true else { return false }
+            state.storageWaiters[id, default: []].append(waiter)
+            return true
+        }
+        guard waiting else { return }
+        if waiter.wait(timeout: .now() + .milliseconds(timeoutMs)) == .timedOut {
+            state.withLock { state in
+                state.storageWaiters[id]?.removeAll { $0 === waiter }
+                if state.storageWaiters[id]?.isEmpty == true { state.storageWaiters[id] = nil }
+            }
+        }
     }
 
     private static func oldestFinished(_ book: inout TenantBook, records: [String: TaskRecord]) -> String? {
