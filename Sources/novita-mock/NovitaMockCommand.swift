@@ -54,7 +54,9 @@ struct NovitaMockCommand: ParsableCommand {
     @Option(help: "A JSON file with an array of fault rules to load at start (as POST /__mock/faults takes them).")
     var faults: String?
     @Option(
-        help: "Per-tenant limits, e.g. img2img=10/min,task-result=20/s (routes: img2img, task-result). Unset: none.")
+        help:
+            "Per-tenant limits, e.g. img2img=10/min,task-result=20/s (routes: img2img, txt2img, upscale, task-result, model). Unset: none."
+    )
     var rateLimit: String?
     @Option(help: "Milliseconds one webhook delivery attempt may take.") var webhookTimeoutMs = 5000
     @Option(
@@ -73,7 +75,10 @@ struct NovitaMockCommand: ParsableCommand {
         help:
             "A model catalog JSON file replacing the built-in one ({\"models\": [...]}, as GET /v3/model serves them).")
     var models: String?
-    @Flag(help: "Model names must be in the catalog (else 400) and base models must agree; default: a warning.")
+    @Flag(
+        help:
+            "Model names must be in the catalog and base models agree, else 400. Default: an unknown name is a warning (X-Mock-Warnings); base models are not compared."
+    )
     var strictModels = false
     @Option(help: "debug, info, warning or error.") var logLevel = "info"
     @Option(help: "text, or json for one JSON object per line.") var logFormat = "text"

@@ -279,3 +279,43 @@ enum CRC32 {
         return ~crc
     }
 }
+
+@Suite("Error details an audit asked for")
+struct ErrorDetailTests {
+    let harness = ServiceHarness()
+
+    @Test func compatToleranceWarningsAreListedOnA400Too() {
+        let reply = harness.submit(Fixtures.body(["width": 64, "unknown_knob": 1]))
+        #expect(reply.status == 400)
+        #expect(reply.metadata["path"] == "request.width")
+        #expect(reply.header("X-Mock-Warnings")?.contains("request.unknown_knob: unknown field ignored") == true)
+    }
+
+    @Test func malformedJSONCarriesTheSameMetadataKeysAsAViolation() {
+        let reply = harness.request("POST", "/v3/async/img2img", body: Array(#"{"request":"#.utf8))
+        #expect(reply.status == 400)
+        for key in ["path", "expected", "actual", "violation_count", "violations", "offset"] {
+            #expect(reply.metadata[key] != nil, "metadata lacks \(key)")
+        }
+        #expect(reply.metadata["violation_count"] == "1")
+        #expect(reply.metadata["offset"] == "11")
+    }
+
+    @Test func aNonImageSaysWhatItStartsWith() {
+        let reply = harness.submit(Fixtures.body(["image_base64": .string(Base64.encode(Array("<html>".utf8)))]))
+        #expect(reply.status == 400)
+        #expect(
+            reply.message
+                == "request.image_base64: must be a PNG, JPEG or WebP image, got data in none of those formats (first bytes 3C 68 74 6D)"
+        )
+    }
+
+    @Test func aLimitOfOneItemIsSingular() {
+        let adapter: JSONValue = [
+            "model_name": "ip-adapter_sdxl.bin", "image_base64": .string(Fixtures.pngBase64), "strength": 1,
+        ]
+        let reply = harness.submit(Fixtures.body(["ip_adapters": [adapter, adapter]]))
+        #expect(reply.status == 400)
+        #expect(reply.message?.contains("an array of at most 1 item,") == true, "\(reply.message ?? "")")
+    }
+}

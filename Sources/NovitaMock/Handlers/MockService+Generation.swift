@@ -34,7 +34,7 @@ extension MockService {
                 let (record, warnings) = try accept(kind, request, tenant: tenant)
                 var response = HTTPResponse.json(["task_id": .string(record.id)])
                 if !warnings.isEmpty {
-                    response.headers.set("X-Mock-Warnings", Self.headerSafe(warnings.joined(separator: "; ")))
+                    response.headers.set(MockWarnings.header, MockWarnings.headerValue(warnings))
                 }
                 if configuration.speed == 0, store.record(id: record.id)?.awaitingStorage == true {
                     // Instant means finished when the submit answers (SPEC §5), custom-storage
@@ -57,11 +57,12 @@ extension MockService {
     ) {
         guard Self.isJSON(request) else {
             let given = request.headers["Content-Type"] ?? "no Content-Type"
+            let sentence = "Content-Type must be application/json (only JSON is supported), got \(given.prefix(100))"
             throw APIError.invalidBody(
-                "Content-Type must be application/json (only JSON is supported), got \(given.prefix(100))",
+                sentence,
                 metadata: [
                     ("path", "header Content-Type"), ("expected", "application/json"),
-                    ("actual", String(given.prefix(100))),
+                    ("actual", String(given.prefix(100))), ("violation_count", "1"), ("violations", sentence),
                 ])
         }
         let strict = configuration.strict || request.headers["X-Mock-Strict"]?.trimmingSpaces.lowercased() == "true"
@@ -120,11 +121,5 @@ extension MockService {
             if snapshot.status.isFinished { finishedResults.store(body, for: id) }
             return .now(HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: body))
         }
-    }
-
-    /// Header values must stay on one line of visible ASCII.
-    static func headerSafe(_ text: String) -> String {
-        String(
-            text.unicodeScalars.map { $0.value >= 0x20 && $0.value < 0x7F ? Character($0) : "?" }.prefix(4000))
     }
 }

@@ -1,4 +1,5 @@
 import ImageCodecs
+import MicroHTTP
 
 /// How literally the docs are read (SPEC §4.4).
 enum ValidationMode: Sendable, Equatable {
@@ -45,9 +46,15 @@ struct RequestValidator {
         do {
             json = try JSONParser.parse(body)
         } catch {
+            // The same metadata keys as a rule violation, plus where the parse stopped.
+            let sentence = "request body is not valid JSON: \(error.description)"
             throw APIError.invalidBody(
-                "request body is not valid JSON: \(error.description)",
-                metadata: [("path", "$"), ("offset", String(error.offset)), ("reason", error.reason)])
+                sentence,
+                metadata: [
+                    ("path", "$"), ("expected", "a valid JSON document"), ("actual", error.description),
+                    ("violation_count", "1"), ("violations", sentence), ("offset", String(error.offset)),
+                    ("reason", error.reason),
+                ])
         }
         guard case .object(let object) = json else {
             throw APIError.violations([
@@ -57,7 +64,14 @@ struct RequestValidator {
         var validator = RequestValidator(mode: mode)
         let normalized = validator.validateObject(object, schema: schema, path: "")
         let violations = validator.present + validator.missing
-        if !violations.isEmpty { throw APIError.violations(violations) }
+        if !violations.isEmpty {
+            var error = APIError.violations(violations)
+            // Tolerances applied before the refusal are reported too (SPEC §4.4: every one is listed).
+            if !validator.warnings.isEmpty {
+                error.headers.set(MockWarnings.header, MockWarnings.headerValue(validator.warnings))
+            }
+            throw error
+        }
         return ValidatedBody(body: normalized, images: validator.images, warnings: validator.warnings)
     }
 
@@ -260,7 +274,8 @@ struct RequestValidator {
         } catch {
             switch error {
             case .unrecognizedFormat:
-                return violate("a PNG, JPEG or WebP image", "not a PNG, JPEG or WebP image")
+                let start = bytes.prefix(4).map { String($0, radix: 16, uppercase: true) }.joined(separator: " ")
+                return violate("a PNG, JPEG or WebP image", "data in none of those formats (first bytes \(start))")
             case .tooManyPixels(let width, let height, let limit):
                 return violate(
                     "an image of at most \(limit) pixels (16 megapixels)",
@@ -301,7 +316,7 @@ struct RequestValidator {
         case .object: return "an object"
         case .array(_, let minItems, let maxItems):
             switch (minItems, maxItems) {
-            case (0, let max?): return "an array of at most \(max) items"
+            case (0, let max?): return "an array of at most \(max) item\(max == 1 ? "" : "s")"
             case (let min, nil): return "an array of at least \(min) item\(min == 1 ? "" : "s")"
             case (let min, let max?): return "an array of \(min) to \(max) items"
             }

@@ -24,3 +24,15 @@ extension APIError {
             ])
     }
 }
+
+/// `X-Mock-Warnings`: the compat-mode tolerances a request was given (SPEC §4.4).
+enum MockWarnings {
+    static let header = "X-Mock-Warnings"
+
+    /// The warnings as one header value: printable ASCII only (anything else becomes `?`), capped.
+    static func headerValue(_ warnings: [String]) -> String {
+        String(
+            warnings.joined(separator: "; ").unicodeScalars
+                .map { $0.value >= 0x20 && $0.value < 0x7F ? Character($0) : "?" }.prefix(4000))
+    }
+}
