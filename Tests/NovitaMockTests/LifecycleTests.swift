@@ -308,3 +308,19 @@ struct TaskResultShapeTests {
         #expect(unknown.reason == "TASK_NOT_FOUND")
     }
 }
+
+@Suite("Bookkeeping stays bounded under steady load")
+struct BookkeepingBoundTests {
+    @Test func evictedTasksLeaveNoGrowingOrders() throws {
+        let harness = ServiceHarness {
+            $0.speed = 0
+            $0.maxTasksPerTenant = 50
+        }
+        // 5,000 instant tasks through a cap of 50: 4,950 evictions, none expired by TTL.
+        for seed in 0..<5_000 { _ = try harness.submitOK(Fixtures.body(["seed": .number(JSONNumber(seed))])) }
+        let sizes = harness.service.store.bookkeepingSizes
+        #expect(sizes.tasks == 50)
+        #expect(sizes.expiryOrder <= 2 * 50 + 1024, "expiry order holds \(sizes.expiryOrder) entries for 50 tasks")
+        #expect(sizes.finishedOrders <= 2 * 50 + 1024, "finished orders hold \(sizes.finishedOrders) for 50 tasks")
+    }
+}

@@ -202,6 +202,12 @@ struct FIFOQueue<Element: Sendable>: Sendable, Sequence {
         storage.append(element)
     }
 
+    /// Drops every element `keep` refuses, in one pass, keeping the order.
+    mutating func retain(where keep: (Element) -> Bool) {
+        storage = storage[head...].filter(keep)
+        head = 0
+    }
+
     /// The oldest element, left in place.
     var first: Element? { head < storage.count ? storage[head] : nil }
 

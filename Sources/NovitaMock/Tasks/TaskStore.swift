@@ -416,6 +416,16 @@ final class TaskStore: Sendable {
         for waiter in waiters { waiter.signal() }
     }
 
+    /// Entries of the bookkeeping queues, next to the tasks they track (for tests of their bounds).
+    var bookkeepingSizes: (tasks: Int, expiryOrder: Int, finishedOrders: Int) {
+        state.withLock { state in
+            (
+                state.records.count, state.expiryOrder.count,
+                state.tenants.values.reduce(0) { $0 + $1.finishedOrder.count }
+            )
+        }
+    }
+
     /// Blocks the calling background thread until task `id` is no longer waiting for its
     /// custom-storage upload, or `timeoutMs` passed. Lets an instant (`--speed 0`) submit answer
     /// only once its task has really finished.
@@ -451,6 +461,23 @@ final class TaskStore: Sendable {
         state.tenants[record.tenant]?.taskCount -= 1
         if state.tenants[record.tenant]?.taskCount == 0 { state.tenants[record.tenant] = nil }
         if let key = record.inputKey { inputs.release(key) }
+        compactOrders(of: record.tenant, in: &state)
+    }
+
+    /// The finishing orders keep the ids of removed tasks until they reach the front (TTL
+    /// sweep, eviction), which under steady load may be never: a 10-minute soak grew ~100 MiB
+    /// that way. Once stale entries outnumber live ones, they are filtered out in one pass, so
+    /// each order stays within twice its live size (amortised O(1) per removal).
+    private static func compactOrders(of tenant: String, in state: inout State) {
+        let slack = 1024
+        if state.expiryOrder.count > 2 * state.records.count + slack {
+            let records = state.records
+            state.expiryOrder.retain { records[$0.1]?.finishedAt == $0.0 }
+        }
+        if let book = state.tenants[tenant], book.finishedOrder.count > 2 * book.taskCount + slack {
+            let records = state.records
+            state.tenants[tenant]?.finishedOrder.retain { records[$0]?.status.isFinished == true }
+        }
     }
 
     private static func describe(_ record: TaskRecord, now: Int64, scheduler: inout TaskScheduler) -> TaskSnapshot {
