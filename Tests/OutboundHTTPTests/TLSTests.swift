@@ -3,7 +3,8 @@ import OutboundHTTP
 import Testing
 
 /// https against a real TLS server that is not GnuTLS (Python's `ssl`, OpenSSL underneath), with
-/// a test CA whose leaf certificate names only 127.0.0.1 (`TLS/`, valid until 2126).
+/// a test CA whose leaf certificate names only 127.0.0.1, and an unrelated CA (`TLS/`, valid
+/// until 2126).
 @Suite("OutboundHTTPClient over TLS", .serialized)
 struct TLSTests {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("TLS")
@@ -30,8 +31,10 @@ struct TLSTests {
     @Test func untrustedCertificateIsRefused() throws {
         let server = try TLSEchoServer()
         defer { server.stop() }
-        // The default trust (system store) does not know the test CA.
-        let result = OutboundHTTPClient().send(
+        // Trusting only an unrelated CA (not the machine's store, which varies between machines).
+        let client = OutboundHTTPClient(
+            trustedCertificatesFile: Self.directory.appendingPathComponent("other-ca.pem").path)
+        let result = client.send(
             OutboundRequest(method: "POST", url: "https://127.0.0.1:\(server.port)/hook", timeoutMs: 10_000))
         guard case .failed(let message) = result.failure else {
             Issue.record("expected failed, got \(result)")
