@@ -125,13 +125,10 @@ struct NovitaMockCommand: ParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0…65535, got \(port)") }
         configuration.port = port
         if let apiKeys { configuration.apiKeys = try Self.readKeys(apiKeys) }
-        guard maxBodyMb > 0 else { throw ValidationError("--max-body-mb must be positive, got \(maxBodyMb)") }
-        configuration.maxBodyBytes = maxBodyMb * 1024 * 1024
-        guard maxBufferedBodyMb >= maxBodyMb else {
-            throw ValidationError(
-                "--max-buffered-body-mb must be at least --max-body-mb (\(maxBodyMb)), got \(maxBufferedBodyMb)")
-        }
-        configuration.maxBufferedBodyBytes = maxBufferedBodyMb * 1024 * 1024
+        configuration.maxBodyBytes = try Self.bytes(mebibytes: maxBodyMb, option: "--max-body-mb", minimum: 1)
+        configuration.maxBufferedBodyBytes = try Self.bytes(
+            mebibytes: maxBufferedBodyMb, option: "--max-buffered-body-mb", minimum: maxBodyMb,
+            minimumMeaning: "--max-body-mb")
         guard workers > 0 else { throw ValidationError("--workers must be at least 1, got \(workers)") }
         configuration.workers = workers
         guard speed >= 0, speed.isFinite else { throw ValidationError("--speed must be ≥ 0, got \(speed)") }
@@ -141,14 +138,17 @@ struct NovitaMockCommand: ParsableCommand {
         }
         configuration.clockMode = mode
         configuration.seed = seed
-        guard taskTtl > 0 else { throw ValidationError("--task-ttl must be positive, got \(taskTtl)") }
+        guard (1...Self.maxTaskTTLSeconds).contains(taskTtl) else {
+            throw ValidationError(
+                "--task-ttl must be in 1…\(Self.maxTaskTTLSeconds) seconds (ten years), got \(taskTtl)")
+        }
         configuration.taskTTLSeconds = taskTtl
         guard maxTasks > 0 else { throw ValidationError("--max-tasks must be positive, got \(maxTasks)") }
         configuration.maxTasksPerTenant = maxTasks
         configuration.publicURL = publicUrl
         configuration.urlSecret = urlSecret
-        guard imageCacheMb >= 0 else { throw ValidationError("--image-cache-mb must be ≥ 0, got \(imageCacheMb)") }
-        configuration.imageCacheBytes = imageCacheMb * 1024 * 1024
+        configuration.imageCacheBytes = try Self.bytes(
+            mebibytes: imageCacheMb, option: "--image-cache-mb", minimum: 0)
         configuration.strict = strict
         configuration.connectionTimeoutSeconds = max(1, connectionTimeout)
         guard connectionLimit > 0 else {
@@ -183,6 +183,20 @@ struct NovitaMockCommand: ParsableCommand {
         }
         configuration.logFormat = format
         return configuration
+    }
+
+    /// Ten years: longer TTLs are refused rather than overflow the millisecond arithmetic.
+    static let maxTaskTTLSeconds = 315_360_000
+    /// 1 TiB: larger sizes are refused rather than overflow when turned into bytes.
+    static let maxMebibytes = 1 << 20
+
+    /// A size option in MiB as bytes, checked against `minimum` and `maxMebibytes`.
+    static func bytes(mebibytes: Int, option: String, minimum: Int, minimumMeaning: String? = nil) throws -> Int {
+        guard mebibytes >= minimum, mebibytes <= maxMebibytes else {
+            let lower = minimumMeaning.map { "\($0) (\(minimum))" } ?? String(minimum)
+            throw ValidationError("\(option) must be in \(lower)…\(maxMebibytes) MiB, got \(mebibytes)")
+        }
+        return mebibytes * 1024 * 1024
     }
 
     static func readKeys(_ value: String) throws -> [String] {
