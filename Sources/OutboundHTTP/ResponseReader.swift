@@ -46,16 +46,19 @@ struct ResponseReader {
         if let coding = field("transfer-encoding"), coding.lowercased().hasSuffix("chunked") {
             try readChunked(into: &body)
         } else if let lengthText = field("content-length") {
-            guard let length = Int(lengthText), length >= 0,
+            guard lengthText.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let length = Int(lengthText),
                 headers.allSatisfy({ $0.name.lowercased() != "content-length" || $0.value == lengthText })
             else { throw .failed("the response has an invalid Content-Length \"\(lengthText)\"") }
             try readBytes(length, into: &body) { received in
                 "the connection closed after \(received) of \(length) body bytes"
             }
         } else {
-            while try fill() {}
-            keep(buffer[position...], in: &body)
-            position = buffer.count
+            // To the close, keeping only what fits under the cap as it arrives (never buffering
+            // the rest: a receiver may stream until the deadline).
+            repeat {
+                keep(buffer[position...], in: &body)
+                position = buffer.count
+            } while try fill()
         }
         return OutboundResponse(status: status, headers: headers, body: body)
     }
@@ -90,7 +93,9 @@ struct ResponseReader {
             }
             let sizeText = sizeLine.prefix { $0 != UInt8(ascii: ";") }
             let digits = String(decoding: sizeText, as: UTF8.self).trimmingCharacters(of: " \t")
-            guard !digits.isEmpty, digits.count <= 15, let size = Int(digits, radix: 16) else {
+            guard !digits.isEmpty, digits.count <= 15, digits.utf8.allSatisfy({ Self.isHexDigit($0) }),
+                let size = Int(digits, radix: 16)
+            else {
                 throw .failed("the response has a malformed chunk size \"\(digits)\"")
             }
             if size == 0 {
@@ -177,6 +182,10 @@ struct ResponseReader {
             throw .failed("the response does not start with an HTTP/1.x status line")
         }
         return status
+    }
+
+    private static func isHexDigit(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x66)
     }
 
     private static func trimmed(_ bytes: ArraySlice<UInt8>) -> String {

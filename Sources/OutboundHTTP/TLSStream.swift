@@ -58,7 +58,11 @@ final class TLSStream: ByteStream {
     {
         if let problem = trust.problem { throw .failed("TLS: \(problem)") }
         var session: gnutls_session_t? = nil
-        guard gnutls_init(&session, UInt32(GNUTLS_CLIENT)) == GNUTLS_E_SUCCESS, let session else {
+        // GNUTLS_NO_SIGNAL: GnuTLS then sends with MSG_NOSIGNAL, so a receiver that closes while
+        // a body is still going out is an EPIPE error here, not a SIGPIPE that kills the mock.
+        guard gnutls_init(&session, UInt32(GNUTLS_CLIENT) | UInt32(GNUTLS_NO_SIGNAL)) == GNUTLS_E_SUCCESS,
+            let session
+        else {
             throw .failed("TLS: GnuTLS could not create a session")
         }
         self.socket = socket
@@ -83,7 +87,10 @@ final class TLSStream: ByteStream {
                 try waitForSocket(socket.fd, events: waitEvents(), before: deadline)
                 continue
             }
-            if gnutls_error_is_fatal(result) == 0 { continue }  // a warning alert: keep going
+            if gnutls_error_is_fatal(result) == 0 {  // a warning alert: keep going, within the deadline
+                guard deadline.remainingMs > 0 else { throw .timedOut }
+                continue
+            }
             if result == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR {
                 throw .failed("TLS handshake with \(host): \(verificationProblem())")
             }

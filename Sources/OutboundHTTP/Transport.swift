@@ -12,8 +12,11 @@ enum TransportFailure: Error, Equatable {
 struct Deadline {
     private let endNanoseconds: Int64
 
+    /// A day at most: longer limits are clamped rather than overflow the nanosecond arithmetic.
+    static let maxMilliseconds = 86_400_000
+
     init(afterMs milliseconds: Int) {
-        endNanoseconds = Self.now() + Int64(milliseconds) * 1_000_000
+        endNanoseconds = Self.now() + Int64(min(max(milliseconds, 0), Self.maxMilliseconds)) * 1_000_000
     }
 
     /// Milliseconds left, rounded up so that a positive remainder never polls for 0 ms.

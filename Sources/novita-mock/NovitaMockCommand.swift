@@ -98,8 +98,10 @@ struct NovitaMockCommand: ParsableCommand {
         default:
             break
         }
-        // The server: hold SIGINT/SIGTERM before any thread starts (see SignalWaiter).
+        // The server: hold SIGINT/SIGTERM before any thread starts (see SignalWaiter). A peer
+        // that closes mid-write must cost an EPIPE, never the process: SIGPIPE is ignored.
         SignalWaiter.holdTerminationSignals()
+        signal(SIGPIPE, SIG_IGN)
         let arguments = EnvironmentDefaults.merge(
             arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment,
             flags: ["strict", "strict-models"],
@@ -163,7 +165,9 @@ struct NovitaMockCommand: ParsableCommand {
             if let problem = MockConfiguration.rateLimitProblem(rateLimit) { throw ValidationError(problem) }
             configuration.rateLimit = rateLimit
         }
-        guard webhookTimeoutMs > 0 else { throw ValidationError("--webhook-timeout-ms must be positive") }
+        guard (1...600_000).contains(webhookTimeoutMs) else {
+            throw ValidationError("--webhook-timeout-ms must be in 1…600000 (ten minutes), got \(webhookTimeoutMs)")
+        }
         configuration.webhookTimeoutMs = webhookTimeoutMs
         configuration.s3Endpoint = s3Endpoint
         configuration.storageDirectory = storageDir

@@ -79,6 +79,7 @@ struct OutOfRangeOptionTests {
         (["--max-buffered-body-mb", "99999999999999999"], "--max-buffered-body-mb must be in --max-body-mb (64)"),
         (["--max-body-mb", "64", "--max-buffered-body-mb", "10"], "--max-buffered-body-mb must be in --max-body-mb"),
         (["--image-cache-mb", "99999999999999999"], "--image-cache-mb must be in 0…1048576 MiB"),
+        (["--webhook-timeout-ms", "10000000000000"], "--webhook-timeout-ms must be in 1…600000"),
     ])
     func refusedWithAUsageError(arguments: [String], message: String) throws {
         let process = Process()

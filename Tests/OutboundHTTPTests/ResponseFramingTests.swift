@@ -74,6 +74,8 @@ struct ResponseFramingTests {
         ("SSH-2.0-OpenSSH_9.2\r\n", "status line"),
         ("HTTP/1.1 200 OK\r\nContent-Length: nope\r\n\r\n", "Content-Length"),
         ("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", "Content-Length"),
+        ("HTTP/1.1 200 OK\r\nContent-Length: +5\r\n\r\nhello", "Content-Length"),
+        ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\n", "chunk size"),
         ("HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", "header line"),
         ("HTTP/1.1 200 OK\r\nX-A: 1\r\n", "inside its header"),
     ])
@@ -101,6 +103,14 @@ struct ResponseFramingTests {
         #expect(response.status == 200)
         #expect(response.header("Content-Length") == "1234")
         #expect(response.body.isEmpty)
+    }
+
+    @Test func anEnormousTimeoutIsClampedNotOverflowed() {
+        let result = client.send(OutboundRequest(method: "GET", url: "http://127.0.0.1:1/", timeoutMs: .max))
+        guard case .connectionFailed = result.failure else {
+            Issue.record("expected connectionFailed, got \(result)")
+            return
+        }
     }
 
     @Test func ipv6LiteralIsParsedAndDialled() throws {

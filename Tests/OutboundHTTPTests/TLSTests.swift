@@ -28,6 +28,24 @@ struct TLSTests {
         #expect(["TLSv1.2", "TLSv1.3"].contains(response.header("X-TLS-Version") ?? ""))
     }
 
+    @Test func aReceiverThatClosesMidUploadIsAnAnswerOrAnErrorNeverASignal() throws {
+        // Before GNUTLS_NO_SIGNAL, the EPIPE of the next record write raised SIGPIPE and killed
+        // the whole process (this test runner with it).
+        let server = try TLSEchoServer(refusing: true)
+        defer { server.stop() }
+        let body = [UInt8](repeating: 7, count: 20 << 20)
+        let result = OutboundHTTPClient(trustedCertificatesFile: Self.caFile).send(
+            OutboundRequest(method: "PUT", url: "https://127.0.0.1:\(server.port)/big", body: body, timeoutMs: 10_000))
+        switch result {
+        case .success(let response): #expect(response.status == 413)
+        case .failure(let error):
+            guard case .failed = error else {
+                Issue.record("expected the 413 or a send failure, got \(error)")
+                return
+            }
+        }
+    }
+
     @Test func untrustedCertificateIsRefused() throws {
         let server = try TLSEchoServer()
         defer { server.stop() }
@@ -75,14 +93,16 @@ final class TLSEchoServer {
     private let process = Process()
     private let input = Pipe()
 
-    init() throws {
+    /// - Parameter refusing: answer 413 at once and close without reading any body.
+    init(refusing: Bool = false) throws {
         let output = Pipe()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", TLSTests.directory.appendingPathComponent("echo_server.py").path,
-            TLSTests.directory.appendingPathComponent("server.pem").path,
-            TLSTests.directory.appendingPathComponent("server.key").path,
-        ]
+        process.arguments =
+            [
+                "python3", TLSTests.directory.appendingPathComponent("echo_server.py").path,
+                TLSTests.directory.appendingPathComponent("server.pem").path,
+                TLSTests.directory.appendingPathComponent("server.key").path,
+            ] + (refusing ? ["refuse"] : [])
         process.standardInput = input
         process.standardOutput = output
         try process.run()

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """An HTTPS echo server for the OutboundHTTP tests: a real TLS stack that is not GnuTLS.
 
-Usage: echo_server.py CERT KEY. Listens on 127.0.0.1 at an ephemeral port, prints the port on
+Usage: echo_server.py CERT KEY [refuse]. Listens on 127.0.0.1 at an ephemeral port, prints the port on
 its first line, and answers every request with 200, the request body, and the method, target
 and negotiated TLS version in X-Echo-Method / X-Echo-Target / X-TLS-Version. It exits when its
-stdin closes, so it never outlives the test process that started it.
+stdin closes, so it never outlives the test process that started it. With "refuse", every
+request is answered 413 at once and the connection closed without reading the body.
 """
 import http.server
 import os
@@ -13,10 +14,20 @@ import sys
 import threading
 
 
+REFUSE = len(sys.argv) > 3 and sys.argv[3] == "refuse"
+
+
 class Echo(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def _echo(self):
+        if REFUSE:
+            self.send_response(413)
+            self.send_header("Content-Length", "0")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            return
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         self.send_response(200)
