@@ -58,6 +58,7 @@ public final class OutboundHTTPClient: Sendable {
     {
         // The trust store loads on the first https request, not before: plain http never pays for it.
         let trust = url.usesTLS ? self.trust ?? TLSTrust.system : nil
+        // Checked before connecting: a trust store that failed to load is the one TLS error to report.
         if let problem = trust?.problem { throw .failed("TLS: \(problem)") }
         let socket = try SocketStream.connect(host: url.host, port: url.port, before: deadline)
         let stream: any ByteStream =

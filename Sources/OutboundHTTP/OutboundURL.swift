@@ -43,7 +43,7 @@ struct OutboundURL: Equatable {
                 guard afterClose.first == UInt8(ascii: ":") else { return nil }
                 portBytes = afterClose.dropFirst()
             }
-            guard hostBytes.allSatisfy({ Self.isHexDigit($0) || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") })
+            guard hostBytes.allSatisfy({ $0.isASCIIHexDigit || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") })
             else { return nil }
         } else if let colon = authorityBytes.lastIndex(of: UInt8(ascii: ":")) {
             hostBytes = authorityBytes[..<colon]
@@ -54,7 +54,7 @@ struct OutboundURL: Equatable {
         guard !hostBytes.isEmpty, !hostBytes.contains(where: { $0 == UInt8(ascii: "[") || $0 == UInt8(ascii: "]") })
         else { return nil }
         if let portBytes {
-            guard !portBytes.isEmpty, portBytes.count <= 5, portBytes.allSatisfy(Self.isDigit),
+            guard !portBytes.isEmpty, portBytes.count <= 5, portBytes.allSatisfy(\.isASCIIDigit),
                 let number = Int(String(decoding: portBytes, as: UTF8.self)), (1...65535).contains(number)
             else { return nil }
             port = UInt16(number)
@@ -72,11 +72,6 @@ struct OutboundURL: Equatable {
 
     /// A literal address (IPv4 dotted or IPv6) rather than a name: no SNI is sent for it.
     var hostIsAddress: Bool {
-        host.contains(":") || (!host.isEmpty && host.utf8.allSatisfy { Self.isDigit($0) || $0 == UInt8(ascii: ".") })
-    }
-
-    private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
-    private static func isHexDigit(_ byte: UInt8) -> Bool {
-        isDigit(byte) || (byte | 0x20 >= UInt8(ascii: "a") && byte | 0x20 <= UInt8(ascii: "f"))
+        host.contains(":") || (!host.isEmpty && host.utf8.allSatisfy { $0.isASCIIDigit || $0 == UInt8(ascii: ".") })
     }
 }

@@ -46,7 +46,7 @@ struct ResponseReader {
         if let coding = field("transfer-encoding"), coding.lowercased().hasSuffix("chunked") {
             try readChunked(into: &body)
         } else if let lengthText = field("content-length") {
-            guard lengthText.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let length = Int(lengthText),
+            guard lengthText.utf8.allSatisfy(\.isASCIIDigit), let length = Int(lengthText),
                 headers.allSatisfy({ $0.name.lowercased() != "content-length" || $0.value == lengthText })
             else { throw .failed("the response has an invalid Content-Length \"\(lengthText)\"") }
             try readBytes(length, into: &body) { received in
@@ -93,7 +93,7 @@ struct ResponseReader {
             }
             let sizeText = sizeLine.prefix { $0 != UInt8(ascii: ";") }
             let digits = String(decoding: sizeText, as: UTF8.self).trimmingCharacters(of: " \t")
-            guard !digits.isEmpty, digits.count <= 15, digits.utf8.allSatisfy({ Self.isHexDigit($0) }),
+            guard !digits.isEmpty, digits.count <= 15, digits.utf8.allSatisfy(\.isASCIIHexDigit),
                 let size = Int(digits, radix: 16)
             else {
                 throw .failed("the response has a malformed chunk size \"\(digits)\"")
@@ -182,10 +182,6 @@ struct ResponseReader {
             throw .failed("the response does not start with an HTTP/1.x status line")
         }
         return status
-    }
-
-    private static func isHexDigit(_ byte: UInt8) -> Bool {
-        (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x66)
     }
 
     private static func trimmed(_ bytes: ArraySlice<UInt8>) -> String {
