@@ -18,12 +18,17 @@ struct BodyBudgetTests {
         }
     }
 
-    /// Waits (up to 5 s) until the server holds at least `bytes` of bodies.
-    static func waitUntilHolding(_ server: HTTPServer, atLeast bytes: Int) async throws {
+    /// Waits (up to 5 s) until the bytes of bodies the server holds satisfy `condition`.
+    static func waitUntil(_ server: HTTPServer, holds condition: (Int) -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(5)
-        while server.bufferedBodyBytes < bytes && ContinuousClock.now < deadline {
+        while !condition(server.bufferedBodyBytes) && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(5))
         }
+    }
+
+    /// Waits (up to 5 s) until the server holds at least `bytes` of bodies.
+    static func waitUntilHolding(_ server: HTTPServer, atLeast bytes: Int) async throws {
+        try await waitUntil(server) { $0 >= bytes }
         try #require(server.bufferedBodyBytes >= bytes)
     }
 
@@ -52,10 +57,7 @@ struct BodyBudgetTests {
         let finished = try uploader.readResponse()
         #expect(finished.status == 200 && finished.body == Array("900000".utf8))
         // Every byte is given back once the requests complete; B's size now fits.
-        let deadline = ContinuousClock.now + .seconds(5)
-        while server.bufferedBodyBytes > 0 && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(5))
-        }
+        try await Self.waitUntil(server) { $0 == 0 }
         #expect(server.bufferedBodyBytes == 0)
         let retried = try RawClient(port: server.port)
         try retried.send("POST /b HTTP/1.1\r\nHost: t\r\nContent-Length: 500000\r\n\r\n")
