@@ -78,6 +78,10 @@ enum AccessHandler {
                 request.deliver(.now(work()))
             }
             return .YES
+        case .deferred(let start):
+            guard request.suspendForWork() else { return .NO }
+            start { reply in request.deliver(reply) }
+            return .YES
         case .after(let milliseconds, let next):
             guard request.suspendForWork() else { return .NO }
             let delay = DispatchTimeInterval.milliseconds(min(max(milliseconds, 0), maxDelayMilliseconds))

@@ -94,4 +94,7 @@ public enum HTTPReply: Sendable {
     case later(@Sendable () -> HTTPResponse)
     /// Wait `milliseconds` without holding any thread, then go on with `next`.
     indirect case after(milliseconds: Int, HTTPReply)
+    /// The handler runs the work itself (on its own bounded pool) and calls `deliver` once with
+    /// the reply; the connection is suspended until then and no thread is held meanwhile.
+    case deferred(@Sendable (_ deliver: @escaping @Sendable (HTTPReply) -> Void) -> Void)
 }

@@ -48,6 +48,8 @@ public struct MockConfiguration: Sendable {
     public var s3AccessKeyID: String? = nil
     public var s3SecretAccessKey: String? = nil
     public var s3SessionToken: String? = nil
+    /// Endpoint definition files laid over the built-in ones (`--endpoints DIR`, docs/endpoints.md).
+    public var endpointsDirectory: String? = nil
     /// A catalog file replacing the built-in one (`--models`).
     public var modelsFile: String? = nil
     /// Model names must be in the catalog, and base models must agree (`--strict-models`).

@@ -24,6 +24,8 @@ public final class MockService: Sendable {
     let objectStore: any ObjectStore
     /// The model catalog of `GET /v3/model` and the name checks.
     let catalog: ModelCatalog
+    /// The endpoints served from definitions (built-in and `--endpoints`).
+    let endpoints: EndpointCatalog
     private let router: Router
     private let phase = Mutex(Phase.starting)
     private let driver: LifecycleDriver
@@ -86,7 +88,8 @@ public final class MockService: Sendable {
             objectStore = LocalObjectStore(root: configuration.storageDirectory)
         }
         catalog = try configuration.modelsFile.map { try ModelCatalog(bytes: try FileIO.read($0)) } ?? .builtIn
-        router = Self.routes
+        endpoints = try configuration.endpointsDirectory.map { try EndpointCatalog.loading(directory: $0) } ?? .builtIn
+        router = Self.router(for: endpoints)
         let (store, webhooks) = (self.store, self.webhooks)
         driver = LifecycleDriver(clock: clock) {
             store.advanceToNow()
@@ -119,13 +122,10 @@ public final class MockService: Sendable {
         return secret
     }
 
-    private static let routes: Router = {
+    /// The endpoint definitions' routes, then the mock's own: image downloads and the control plane.
+    private static func router(for endpoints: EndpointCatalog) -> Router {
         var router = Router()
-        router.add(.exact("/v3/async/img2img"), [("POST", { $0.submit(.img2img, $1) })])
-        router.add(.exact("/v3/async/txt2img"), [("POST", { $0.submit(.txt2img, $1) })])
-        router.add(.exact("/v3/async/upscale"), [("POST", { $0.submit(.upscale, $1) })])
-        router.add(.exact("/v3/async/task-result"), [("GET", { $0.taskResult($1) })])
-        router.add(.exact("/v3/model"), [("GET", { $0.listModels($1) })])
+        for (pattern, handlers) in routes(for: endpoints) { router.add(pattern, handlers) }
         router.add(
             .prefix(ImageURLSigner.pathPrefix), [("GET", { $0.downloadImage($1) }), ("HEAD", { $0.downloadImage($1) })])
         router.add(.exact("/__mock/health"), [("GET", { _, _ in .now(.json(["status": "ok"])) })])
@@ -142,8 +142,10 @@ public final class MockService: Sendable {
             [("GET", { $0.listFaults($1) }), ("POST", { $0.addFault($1) }), ("DELETE", { $0.deleteFaults($1) })])
         router.add(.prefix("/__mock/faults/"), [("DELETE", { $0.deleteFault($1) })])
         router.add(.exact("/__mock/webhooks"), [("GET", { $0.listWebhookAttempts($1) })])
+        router.add(.exact("/__mock/endpoints"), [("GET", { $0.listEndpoints($1) })])
+        router.add(.exact("/__mock/openapi.yaml"), [("GET", { $0.openAPIDocument($1) })])
         return router
-    }()
+    }
 
     /// Answers one request. Never throws, never answers 5xx by accident.
     public func handle(_ request: HTTPRequest) -> HTTPReply {
@@ -230,44 +232,23 @@ public final class MockService: Sendable {
     }
 
     private static func slowing(_ reply: HTTPReply, to rate: Int) -> HTTPReply {
-        switch reply {
-        case .now(var response):
-            response.bodyBytesPerSecond = rate
-            return .now(response)
-        case .later(let work):
-            return .later {
-                var response = work()
-                response.bodyBytesPerSecond = rate
-                return response
-            }
-        case .after(let ms, let next):
-            return .after(milliseconds: ms, slowing(next, to: rate))
+        reply.mapResponse { response in
+            var slowed = response
+            slowed.bodyBytesPerSecond = rate
+            return slowed
         }
     }
 
     /// Runs a handler's reply to completion on the current (background) thread.
     static func resolveNow(_ reply: HTTPReply) -> HTTPResponse {
-        switch reply {
-        case .now(let response): return response
-        case .later(let work): return work()
-        case .after(_, let next): return resolveNow(next)
-        }
+        reply.waitForResponse()
     }
 
     /// Wraps a reply so that, when its response is known, it is counted and journaled.
     private func instrument(_ reply: HTTPReply, request: HTTPRequest, started: ContinuousClock.Instant) -> HTTPReply {
-        switch reply {
-        case .now(let response):
+        reply.mapResponse { [self] response in
             record(request, response, started: started)
-            return reply
-        case .later(let work):
-            return .later { [self] in
-                let response = work()
-                record(request, response, started: started)
-                return response
-            }
-        case .after(let ms, let next):
-            return .after(milliseconds: ms, instrument(next, request: request, started: started))
+            return response
         }
     }
 

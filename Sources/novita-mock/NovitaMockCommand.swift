@@ -22,7 +22,8 @@ struct NovitaMockCommand: ParsableCommand {
             e.g. --max-body-mb ↔ NOVITA_MOCK_MAX_BODY_MB; a flag on the command line wins.
 
             Other commands:
-              novita-mock openapi       print the OpenAPI 3.1 document (the same rules the server enforces)
+              novita-mock openapi [--endpoints DIR]   print the OpenAPI 3.1 document (the rules the server enforces)
+              novita-mock endpoints     print the README's table of the built-in endpoint definitions
               novita-mock healthcheck   exit 0 when the local server answers /__mock/ready (for HEALTHCHECK)
             """)
 
@@ -80,6 +81,11 @@ struct NovitaMockCommand: ParsableCommand {
             "Model names must be in the catalog and base models agree, else 400. Default: an unknown name is a warning (X-Mock-Warnings); base models are not compared."
     )
     var strictModels = false
+    @Option(
+        help:
+            "A directory of endpoint definition files (*.json) laid over the built-in ones: a new method and path adds an endpoint, an existing one is replaced (docs/endpoints.md)."
+    )
+    var endpoints: String?
     @Option(help: "debug, info, warning or error.") var logLevel = "info"
     @Option(help: "text, or json for one JSON object per line.") var logFormat = "text"
 
@@ -91,7 +97,23 @@ struct NovitaMockCommand: ParsableCommand {
         for variable in ["TJ_OPTIMIZE", "TJ_ARITHMETIC", "TJ_RESTART", "TJ_PROGRESSIVE"] { unsetenv(variable) }
         switch CommandLine.arguments.dropFirst().first {
         case "openapi":
-            print(OpenAPIDocument.yaml(), terminator: "")
+            // `openapi [--endpoints DIR]`: the document of what a server with those options serves.
+            let rest = Array(CommandLine.arguments.dropFirst(2))
+            let directory =
+                rest.first == "--endpoints" && rest.count == 2
+                ? rest[1] : ProcessInfo.processInfo.environment["NOVITA_MOCK_ENDPOINTS"]
+            do {
+                print(
+                    try directory.map(OpenAPIDocument.yaml(endpointsDirectory:)) ?? OpenAPIDocument.yaml(),
+                    terminator: "")
+            } catch {
+                let message = "novita-mock openapi: \(error)\n"
+                _ = message.withCString { write(2, $0, strlen($0)) }
+                Glibc.exit(1)
+            }
+            return
+        case "endpoints":
+            print(EndpointTable.markdown())
             return
         case "healthcheck":
             Glibc.exit(Healthcheck.run(arguments: Array(CommandLine.arguments.dropFirst(2))))
@@ -111,7 +133,7 @@ struct NovitaMockCommand: ParsableCommand {
                 "public-url", "url-secret", "image-cache-mb", "connection-timeout", "connection-limit", "threads",
                 "admin-token",
                 "log-level", "log-format", "journal-entries", "faults", "rate-limit", "webhook-timeout-ms",
-                "s3-endpoint", "storage-dir", "state-dir", "models",
+                "s3-endpoint", "storage-dir", "state-dir", "models", "endpoints",
             ])
         do {
             var command = try parseAsRoot(arguments)
@@ -173,6 +195,7 @@ struct NovitaMockCommand: ParsableCommand {
         configuration.storageDirectory = storageDir
         configuration.stateDirectory = stateDir
         configuration.modelsFile = models
+        configuration.endpointsDirectory = endpoints
         configuration.strictModels = strictModels
         let environment = ProcessInfo.processInfo.environment
         configuration.s3AccessKeyID = environment["AWS_ACCESS_KEY_ID"]
@@ -225,6 +248,9 @@ struct NovitaMockCommand: ParsableCommand {
         let service: MockService
         do {
             service = try MockService(configuration: configuration, logger: logger)
+        } catch let error as EndpointDefinitionError {
+            logger.error("bad endpoint definition", [("error", "\(error)")])
+            throw ExitCode(1)
         } catch {
             logger.error("could not open the state", [("error", "\(error)")])
             throw ExitCode(1)

@@ -18,10 +18,20 @@ struct OpenAPITests {
             "openapi.yaml is stale: regenerate it with `swift run novita-mock openapi > openapi.yaml`")
     }
 
+    /// The `request` rules of the img2img definition, as the validator runs them.
+    static var img2imgRequest: ObjectSchema {
+        guard let definition = EndpointCatalog.builtIn.definition(method: "POST", path: "/v3/async/img2img"),
+            case .object(let request)? = definition.schema.rule(named: "request")?.kind
+        else { return ObjectSchema([]) }
+        return request
+    }
+
+    static func vocabulary(_ name: String) -> [String] { EndpointCatalog.builtInVocabulary.enums[name] ?? [] }
+
     /// Boundary values derived from the table itself, per leaf field of `request`.
     static var derivedCases: [(field: String, value: JSONValue, passes: Bool)] {
         var cases: [(String, JSONValue, Bool)] = []
-        for rule in RequestRules.img2imgRequest.fields {
+        for rule in Self.img2imgRequest.fields {
             switch rule.kind {
             case .integer(let min, let max):
                 cases += [
@@ -65,11 +75,11 @@ struct OpenAPITests {
 
     @Test func documentCarriesTheTableRanges() throws {
         let text = OpenAPIDocument.yaml()
-        for rule in RequestRules.img2imgRequest.fields {
+        for rule in Self.img2imgRequest.fields {
             #expect(text.contains("        \(rule.name):") || text.contains(" \(rule.name):"), "\(rule.name) missing")
         }
-        for sampler in RequestRules.samplers { #expect(text.contains("\"\(sampler)\"")) }
-        for controlNet in RequestRules.controlNets { #expect(text.contains("\"\(controlNet)\"")) }
-        for preprocessor in RequestRules.preprocessors { #expect(text.contains("\"\(preprocessor)\"")) }
+        for sampler in Self.vocabulary("samplers") { #expect(text.contains("\"\(sampler)\"")) }
+        for controlNet in Self.vocabulary("controlnets") { #expect(text.contains("\"\(controlNet)\"")) }
+        for preprocessor in Self.vocabulary("preprocessors") { #expect(text.contains("\"\(preprocessor)\"")) }
     }
 }

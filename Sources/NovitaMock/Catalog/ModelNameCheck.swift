@@ -59,7 +59,7 @@ struct ModelNameCheck {
             guard let name = unit.objectValue?["model_name"]?.stringValue else { continue }
             mismatch(
                 "request.controlnet.units[\(index)].model_name", name,
-                isSDXL: RequestRules.controlNetsSDXL.contains(name))
+                isSDXL: name.contains("sdxl"))  // every SDXL ControlNet of the vocabulary says so in its name
         }
         for (index, adapter) in (request["ip_adapters"]?.arrayValue ?? []).enumerated() {
             guard let name = adapter.objectValue?["model_name"]?.stringValue else { continue }

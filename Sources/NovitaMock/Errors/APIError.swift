@@ -104,3 +104,12 @@ extension HTTPResponse {
             status: status, headers: ["Content-Type": "application/json"], body: JSONWriter.serialize(value))
     }
 }
+
+extension APIError {
+    /// The mock's own CPU work queue is full: back off, as from a rate limit.
+    static func workQueueFull(retryAfterSeconds: Int = 1) -> APIError {
+        rateLimited(
+            "the mock's work queue is full (\(BlockingWorkPool.cpuQueueLimit) jobs wait); retry in \(retryAfterSeconds) s",
+            retryAfterSeconds: retryAfterSeconds)
+    }
+}

@@ -2,24 +2,15 @@ import ImageCodecs
 import MicroHTTP
 
 extension MockService {
-    /// The rule table of each async endpoint.
-    static func schema(for kind: TaskKind) -> ObjectSchema {
-        switch kind {
-        case .img2img: RequestRules.img2imgBody
-        case .txt2img: RequestRules.txt2imgBody
-        case .upscale: RequestRules.upscaleBody
-        }
-    }
-
     /// `POST /v3/async/<kind>`: validate, store, answer `{"task_id": …}` (SPEC §4). Work that
     /// can take long runs off the poll threads: decoding submitted images (validation decodes
     /// every one; a 16-megapixel JPEG takes most of a second), and with a state directory the
     /// fsync before the answer.
-    func submit(_ kind: TaskKind, _ request: HTTPRequest) -> HTTPReply {
+    func submit(_ definition: EndpointDefinition, _ request: HTTPRequest) -> HTTPReply {
         guard store.log == nil && request.body.count < Self.inlineSubmitBodyBytes else {
-            return .later { [self] in Self.resolveNow(acceptAndAnswer(kind, request)) }
+            return .later { [self] in Self.resolveNow(acceptAndAnswer(definition, request)) }
         }
-        return acceptAndAnswer(kind, request)
+        return acceptAndAnswer(definition, request)
     }
 
     /// Smaller submits (a txt2img body, a tiny image) are answered on the poll thread.
@@ -28,10 +19,10 @@ extension MockService {
     /// How long an instant submit waits for its upload: the S3 request timeout and some margin.
     static let instantStorageWaitMs = 35_000
 
-    private func acceptAndAnswer(_ kind: TaskKind, _ request: HTTPRequest) -> HTTPReply {
+    private func acceptAndAnswer(_ definition: EndpointDefinition, _ request: HTTPRequest) -> HTTPReply {
         authenticated(request) { tenant in
             do throws(APIError) {
-                let (record, warnings) = try accept(kind, request, tenant: tenant)
+                let (record, warnings) = try accept(definition, request, tenant: tenant)
                 var response = HTTPResponse.json(["task_id": .string(record.id)])
                 if !warnings.isEmpty {
                     response.headers.set(MockWarnings.header, MockWarnings.headerValue(warnings))
@@ -52,22 +43,14 @@ extension MockService {
         }
     }
 
-    private func accept(_ kind: TaskKind, _ request: HTTPRequest, tenant: String) throws(APIError) -> (
+    private func accept(_ definition: EndpointDefinition, _ request: HTTPRequest, tenant: String) throws(APIError) -> (
         TaskRecord, [String]
     ) {
-        guard Self.isJSON(request) else {
-            let given = request.headers["Content-Type"] ?? "no Content-Type"
-            let sentence = "Content-Type must be application/json (only JSON is supported), got \(given.prefix(100))"
-            throw APIError.invalidBody(
-                sentence,
-                metadata: [
-                    ("path", "header Content-Type"), ("expected", "application/json"),
-                    ("actual", String(given.prefix(100))), ("violation_count", "1"), ("violations", sentence),
-                ])
-        }
-        let strict = configuration.strict || request.headers["X-Mock-Strict"]?.trimmingSpaces.lowercased() == "true"
+        // The catalog only loads async definitions whose operation is a task kind.
+        let kind = TaskKind.allCases.first { $0.operationName == definition.operation } ?? .txt2img
+        try Self.requireJSON(request)
         let validated = try RequestValidator.validate(
-            body: request.body, schema: Self.schema(for: kind), mode: strict ? .strict : .compat)
+            body: request.body, schema: definition.schema, mode: isStrict(request) ? .strict : .compat)
         let (outcome, timing) = try SubmissionReader.controls(request.headers)
         let requestObject = validated.body["request"]?.objectValue ?? JSONObject()
         var warnings = validated.warnings

@@ -5,6 +5,15 @@ enum TaskKind: String, Sendable, CaseIterable {
     case img2img = "IMG_TO_IMG"
     case txt2img = "TXT_TO_IMG"
     case upscale = "UPSCALE"
+
+    /// The operation name an endpoint definition gives for this kind (`"operation": "img2img"`).
+    var operationName: String {
+        switch self {
+        case .img2img: "img2img"
+        case .txt2img: "txt2img"
+        case .upscale: "upscale"
+        }
+    }
 }
 
 /// The only status strings ever sent (the SDK crashes on any other).

@@ -1,3 +1,5 @@
+import ImageCodecs
+
 /// What a field's value must be. One case per kind of rule in SPEC §4; the validator, the error
 /// messages and the generated OpenAPI document all read these, so they cannot disagree.
 indirect enum ValueKind: Sendable {
@@ -12,6 +14,12 @@ indirect enum ValueKind: Sendable {
     /// A base64 PNG/JPEG/WebP image (SPEC §4.3) with this endpoint's limits.
     case image(ImageLimits)
     case httpURL
+    /// An image given by URL: `http(s)://…` or a `data:image/…;base64,` URL (docs/contract.md §12).
+    case imageURL
+    /// A size written `"<width>*<height>"` (the third-party models' `"1024*1024"`), each side in range.
+    case sizeString(min: Int, max: Int)
+    /// A string matching a regular expression (query parameters such as `pagination.cursor`).
+    case patternString(String)
     case s3BucketName
     case s3ObjectPath
     case object(ObjectSchema)
@@ -27,6 +35,8 @@ struct ImageLimits: Sendable {
     var maxPixels: Int = 16_777_216
     /// When set, each side must be at most this (the upscale endpoint: 2048).
     var maxSide: Int? = nil
+    /// The formats an endpoint takes (remove-background: PNG and JPEG only); all three by default.
+    var formats: [ImageFormat] = ImageFormat.allCases
 }
 
 /// Whether a field must be there.
@@ -79,6 +89,12 @@ struct FieldRule: Sendable {
 enum ObjectConstraint: Sendable {
     /// `lower` ≤ `upper` when both are present.
     case notGreater(lower: String, upper: String)
+    /// The image in the first field has the pixel size of the image in the second (a mask).
+    case sameImageSize(String, as: String)
+    /// The integer fields `width` and `height` exceed the size of the image field (outpainting).
+    case largerThanImage(width: String, height: String, image: String)
+    /// `x`, `y` lie within ±(canvas + image)/2 on their axis (outpainting's centre).
+    case centreWithin(x: String, y: String, width: String, height: String, image: String)
 }
 
 /// The fields of a JSON object, in the order violations of missing fields are reported.

@@ -149,6 +149,42 @@ struct RequestValidator {
                             expected: "a number not below \(lower) (\(RequestValidator.format(low)))",
                             actual: RequestValidator.format(high)))
                 }
+            case .sameImageSize(let field, let reference):
+                if let image = images[RequestValidator.join(path, field)]?.header,
+                    let base = images[RequestValidator.join(path, reference)]?.header,
+                    image.width != base.width || image.height != base.height
+                {
+                    present.append(
+                        Violation(
+                            path: RequestValidator.join(path, field),
+                            expected: "an image of the size of \(reference) (\(base.width)x\(base.height))",
+                            actual: "\(image.width)x\(image.height)"))
+                }
+            case .largerThanImage(let width, let height, let image):
+                guard let base = images[RequestValidator.join(path, image)]?.header else { break }
+                for (field, side, name) in [(width, base.width, "width"), (height, base.height, "height")] {
+                    if let value = normalized[field]?.integerValue, value <= side {
+                        present.append(
+                            Violation(
+                                path: RequestValidator.join(path, field),
+                                expected: "an integer larger than the \(name) of \(image) (\(side))",
+                                actual: String(value)))
+                    }
+                }
+            case .centreWithin(let x, let y, let width, let height, let image):
+                guard let base = images[RequestValidator.join(path, image)]?.header else { break }
+                for (field, canvas, side) in [(x, width, base.width), (y, height, base.height)] {
+                    guard let value = normalized[field]?.integerValue, let extent = normalized[canvas]?.integerValue
+                    else { continue }
+                    let limit = (extent + Int64(side)) / 2
+                    if value < -limit || value > limit {
+                        present.append(
+                            Violation(
+                                path: RequestValidator.join(path, field),
+                                expected: "an integer in [-\(limit), \(limit)] (±(\(canvas) + the image's \(side))/2)",
+                                actual: String(value)))
+                    }
+                }
             }
         }
         return normalized
@@ -193,6 +229,19 @@ struct RequestValidator {
             return value
         case .httpURL:
             guard let string = value.stringValue, HTTPURLCheck.isAbsoluteHTTPURL(string) else { return fail() }
+            return value
+        case .imageURL:
+            guard let string = value.stringValue, RequestValidator.isImageURL(string) else { return fail() }
+            return value
+        case .sizeString(let min, let max):
+            guard let string = value.stringValue, let (width, height) = RequestValidator.size(string),
+                (min...max).contains(width), (min...max).contains(height)
+            else { return fail() }
+            return value
+        case .patternString(let pattern):
+            guard let string = value.stringValue, (try? Regex(pattern).wholeMatch(in: string)) != nil else {
+                return fail()
+            }
             return value
         case .s3BucketName:
             guard let string = value.stringValue, S3Names.isValidBucketName(string) else { return fail() }
@@ -261,6 +310,11 @@ struct RequestValidator {
         if bytes.isEmpty { return violate("a PNG, JPEG or WebP image", "an empty string") }
         do {
             let header = try ImageInspector.inspect(bytes, maxPixels: limits.maxPixels)
+            if !limits.formats.contains(header.format) {
+                return violate(
+                    "a " + limits.formats.map { $0.rawValue.uppercased() }.joined(separator: " or ") + " image",
+                    "a \(header.format.rawValue.uppercased()) image")
+            }
             if let side = limits.maxSide, header.width > side || header.height > side {
                 return violate(
                     "an image of at most \(side)x\(side) pixels", "\(header.width)x\(header.height) pixels")
@@ -311,6 +365,9 @@ struct RequestValidator {
         case .boolean: return "a boolean"
         case .image: return "a base64 PNG, JPEG or WebP image"
         case .httpURL: return "an absolute http or https URL"
+        case .imageURL: return "an image URL (http, https, or data:image/…;base64,…)"
+        case .sizeString(let min, let max): return "a size \"<width>*<height>\" with each side in [\(min), \(max)]"
+        case .patternString(let pattern): return "a string matching \(pattern)"
         case .s3BucketName: return "an S3 bucket name (3-63 lowercase letters, digits, '.', '-')"
         case .s3ObjectPath: return "an S3 key prefix without '..' segments"
         case .object: return "an object"
@@ -321,6 +378,26 @@ struct RequestValidator {
             case (let min, let max?): return "an array of \(min) to \(max) items"
             }
         }
+    }
+
+    /// `http(s)://…` as the outbound client takes it, or a base64 `data:image/…` URL.
+    static func isImageURL(_ string: String) -> Bool {
+        if string.hasPrefix("data:") {
+            guard let comma = string.firstIndex(of: ",") else { return false }
+            let head = string[..<comma]
+            return head.hasPrefix("data:image/") && head.hasSuffix(";base64")
+        }
+        return HTTPURLCheck.isAbsoluteHTTPURL(string)
+    }
+
+    /// `"1024*768"` → (1024, 768).
+    static func size(_ string: String) -> (Int, Int)? {
+        let parts = string.split(separator: "*", omittingEmptySubsequences: false)
+        guard parts.count == 2,
+            parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+            parts.allSatisfy({ $0.count <= 6 }), let width = Int(parts[0]), let height = Int(parts[1])
+        else { return nil }
+        return (width, height)
     }
 
     static func format(_ double: Double) -> String {

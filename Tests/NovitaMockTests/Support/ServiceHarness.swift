@@ -41,11 +41,7 @@ struct ServiceHarness {
     }
 
     static func resolve(_ reply: HTTPReply) -> HTTPResponse {
-        switch reply {
-        case .now(let response): response
-        case .later(let work): work()
-        case .after(_, let next): resolve(next)
-        }
+        reply.waitForResponse()
     }
 
     func send(_ request: HTTPRequest) -> Reply {

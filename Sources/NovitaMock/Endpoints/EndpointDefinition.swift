@@ -1,0 +1,90 @@
+/// One Novita endpoint as data: a file of `fixtures/endpoints/` (or of `--endpoints DIR`) read into
+/// the values the router, the validator, `openapi.yaml`, the README table and
+/// `GET /__mock/endpoints` all use (docs/endpoints.md describes the file format).
+struct EndpointDefinition: Sendable {
+    /// How the endpoint answers: which controller serves it.
+    enum Mode: String, Sendable, CaseIterable {
+        /// `{"task_id"}` now, the result from task-result later.
+        case async
+        /// `{"image_file": <base64>, "image_type": …}` after the modelled duration.
+        case syncImage = "sync-image"
+        /// `{"prompt": …}` after the modelled duration (img2prompt).
+        case syncText = "sync-text"
+        /// `GET /v3/async/task-result`.
+        case taskResult = "task-result"
+        /// `GET /v3/model`.
+        case modelCatalog = "model-catalog"
+    }
+
+    /// Where the request fields stand in the body.
+    enum BodyShape: String, Sendable {
+        /// `{"extra": {…}, "request": {…}}` (the async SD endpoints).
+        case wrapped
+        /// The fields at the top level, `extra` among them (the editors).
+        case flat
+        /// No body (GET).
+        case none
+    }
+
+    /// How long the work takes at Novita, in mock milliseconds before `--speed`.
+    struct DurationModel: Sendable, Equatable {
+        var baseMs: Int64
+        /// Per denoising step per image per 512² of output (the SD task model).
+        var perStepMs: Int64
+        /// Per megapixel of input (the editors).
+        var perMegapixelMs: Int64
+    }
+
+    /// A documented per-minute limit (Novita's rate-limit table: images or requests per minute).
+    struct RateLimitClass: Sendable, Equatable {
+        var name: String
+        var perMinute: Int
+        var unit: String
+    }
+
+    /// What a call costs at Novita, in USD, per unit (`image`, `request`, `second` …).
+    struct Price: Sendable, Equatable {
+        var usd: Double
+        var per: String
+    }
+
+    /// The file it came from (`img2img.json`), for error messages and `GET /__mock/endpoints`.
+    var file: String
+    var method: String
+    var path: String
+    var operationID: String
+    var summary: String
+    var mode: Mode
+    var body: BodyShape
+    /// The body's rules (for `wrapped`, the whole `{extra, request}` object).
+    var schema: ObjectSchema
+    /// The query parameters it knows; others are warned about (compat) or refused (strict).
+    var query: [FieldRule]
+    /// The component name of the body schema in `openapi.yaml` (`Img2ImgBody`).
+    var schemaName: String?
+    var taskType: String?
+    /// What it returns: `image`, `text`, `task`, `models`.
+    var output: String
+    /// The operation that makes the output (`img2img`, `cleanup` …), for the modes that run one.
+    var operation: String?
+    var duration: DurationModel?
+    var rateLimit: RateLimitClass?
+    var price: Price?
+    /// Where the contract comes from (Novita's reference page).
+    var source: String
+    var notes: String
+    /// The documented example request body, when there is one.
+    var example: JSONValue?
+    /// The definition as written (after `use` references were resolved), for `GET /__mock/endpoints`.
+    var raw: JSONObject
+
+    /// `METHOD path`, the identity of an endpoint (a later file with the same one replaces it).
+    var key: String { "\(method) \(path)" }
+
+    /// Task types nobody documented follow the naming rule of docs/contract.md §12: the UPPER_SNAKE
+    /// of the path's last segment (`/v3/async/flux-2-pro` → `FLUX_2_PRO`).
+    static func derivedTaskType(path: String) -> String {
+        let last = path.split(separator: "/").last.map(String.init) ?? path
+        return String(last.uppercased().map { $0 == "-" || $0 == "." ? "_" : $0 })
+    }
+}

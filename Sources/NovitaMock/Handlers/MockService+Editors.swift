@@ -1,0 +1,117 @@
+import Digests
+import Dispatch
+import ImageCodecs
+import MicroHTTP
+
+/// The synchronous editors (docs/contract.md §12): validate, run the definition's operation in
+/// the CPU pool, answer `{"image_file", "image_type"}` (or `{"prompt"}`) after the modelled
+/// duration. Auth, faults, rate limits, journal and metrics come from the pipeline around it.
+extension MockService {
+    func runEditor(_ definition: EndpointDefinition, _ request: HTTPRequest) -> HTTPReply {
+        authenticated(request) { _ in
+            do throws(APIError) {
+                try Self.requireJSON(request)
+                let (_, timing) = try SubmissionReader.controls(request.headers)
+                guard BlockingWorkPool.cpu.queuedCount < BlockingWorkPool.cpuQueueLimit else {
+                    return .now(APIError.workQueueFull().response)
+                }
+                let mode: ValidationMode = isStrict(request) ? .strict : .compat
+                let started = ContinuousClock.now
+                return .deferred { [self] deliver in
+                    BlockingWorkPool.cpu.submit { [self] in
+                        let (response, workMs) = editResponse(definition, request, mode: mode, timing: timing)
+                        let elapsed = ContinuousClock.now - started
+                        let spent = Int(
+                            elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+                        let wait = max(0, Int(workMs) - spent)
+                        deliver(wait > 0 ? .after(milliseconds: wait, .now(response)) : .now(response))
+                    }
+                }
+            } catch {
+                return .now(error.response)
+            }
+        }
+    }
+
+    /// Validates and runs one editor call; returns the response and the modelled milliseconds
+    /// the call should take in all (0 when the answer should not wait).
+    private func editResponse(
+        _ definition: EndpointDefinition, _ request: HTTPRequest, mode: ValidationMode, timing: TimingOverrides
+    ) -> (HTTPResponse, Int64) {
+        let validated: ValidatedBody
+        do {
+            validated = try RequestValidator.validate(body: request.body, schema: definition.schema, mode: mode)
+        } catch {
+            return (error.response, 0)
+        }
+        var images: [String: PixelBuffer] = [:]
+        var megapixels = 0.0
+        for (path, image) in validated.images {
+            guard
+                let pixels = try? ImageDecoder.decode(image.bytes, maxPixels: image.header.width * image.header.height)
+            else {
+                // Validation decoded it once already; failing now would be a codec bug.
+                return (APIError.invalidBody("\(path): the image could not be decoded").response, 0)
+            }
+            images[path] = pixels
+            megapixels = max(megapixels, Double(image.header.width * image.header.height) / 1_000_000)
+        }
+        let normalized = JSONWriter.serialize(.object(validated.body))
+        let digest = SHA256.hash(normalized)
+        let seed = digest.prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        let format =
+            validated.body["extra"]?.objectValue?["response_image_type"]?.stringValue.flatMap(ImageFormat.init)
+            ?? .png
+        guard let operation = definition.operation.flatMap(ImageOperation.init(rawValue:)) else {
+            return (APIError.invalidBody("\(definition.path) names no operation").response, 0)
+        }
+        let input = OperationInput(images: images, fields: validated.body, seed: seed)
+        let body: JSONValue
+        do {
+            switch try operation.run(input) {
+            case .text(let text):
+                body = ["prompt": .string(text)]
+            case .image(let image):
+                let parameters =
+                    "\(operation.rawValue)\nSeed: \(seed), Size: \(image.pixels.width)x\(image.pixels.height)"
+                let bytes = try EditorOutput.encode(image, as: format, parameters: parameters)
+                body = ["image_file": .string(Base64.encode(bytes)), "image_type": .string(format.rawValue)]
+            }
+        } catch let failure as OperationFailure {
+            return (
+                APIError.violations([Violation(path: failure.field, expected: failure.message, actual: "")]).response, 0
+            )
+        } catch {
+            return (APIError.invalidBody("the output image could not be encoded: \(error)").response, 0)
+        }
+        var response = HTTPResponse.json(body)
+        if !validated.warnings.isEmpty {
+            response.headers.set(MockWarnings.header, MockWarnings.headerValue(validated.warnings))
+        }
+        return (response, modelledMilliseconds(definition, megapixels: megapixels, timing: timing))
+    }
+
+    /// The time a sync call takes: `X-Mock-Duration-Ms` when given (not scaled), else the
+    /// definition's duration model divided by `--speed`; nothing with `--speed 0` or the virtual
+    /// clock (a test must not wait on a clock that does not move).
+    func modelledMilliseconds(_ definition: EndpointDefinition, megapixels: Double, timing: TimingOverrides) -> Int64 {
+        if let forced = timing.processingMs { return forced }
+        guard configuration.speed > 0, clock.mode == .real, let model = definition.duration else { return 0 }
+        let ms = Double(model.baseMs) + Double(model.perMegapixelMs) * megapixels
+        return Int64((ms / configuration.speed).rounded())
+    }
+
+    /// Submits and sync calls take JSON only (docs/contract.md §4).
+    static func requireJSON(_ request: HTTPRequest) throws(APIError) {
+        guard isJSON(request) else {
+            let given = request.headers["Content-Type"] ?? "no Content-Type"
+            let sentence = "Content-Type must be application/json (only JSON is supported), got \(given.prefix(100))"
+            throw APIError.invalidBody(
+                sentence,
+                metadata: [
+                    ("path", "header Content-Type"), ("expected", "application/json"),
+                    ("actual", String(given.prefix(100))), ("violation_count", "1"), ("violations", sentence),
+                ])
+        }
+    }
+}
