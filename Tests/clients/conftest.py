@@ -1,4 +1,4 @@
-"""Fixtures of the client tests: one mock server per session, started from the built binary
+"""Fixtures of the client tests: one mock server for the whole pytest run, started from the built binary
 (NOVITA_MOCK_BIN, default .build/debug/novita-mock) on a free port."""
 
 import pytest
