@@ -1,5 +1,5 @@
-"""Fixtures of the client tests: one mock server for the whole pytest run, started from the built binary
-(NOVITA_MOCK_BIN, default .build/debug/novita-mock) on a free port."""
+"""Fixtures of the client tests: one mock server for the whole pytest run, started from the built
+binary (NOVITA_MOCK_BIN, default .build/debug/novita-mock) on a free port."""
 
 import pytest
 from novita_client import NovitaClient
