@@ -8,12 +8,12 @@ extension MockService {
         if path.hasPrefix(ImageURLSigner.pathPrefix) { return ImageURLSigner.pathPrefix + "*" }
         if path.hasPrefix("/__mock/tasks/") { return "/__mock/tasks/*" }
         if path.hasPrefix("/__mock/faults/") { return "/__mock/faults/*" }
-        let known = [
-            "/v3/async/img2img", "/v3/async/txt2img", "/v3/async/upscale", "/v3/async/task-result", "/v3/model",
+        if !endpoints.methods(at: path).isEmpty { return path }
+        let controlPlane = [
             "/__mock/health", "/__mock/ready", "/__mock/metrics", "/__mock/reset", "/__mock/tasks", "/__mock/requests",
-            "/__mock/faults", "/__mock/webhooks", "/__mock/clock",
+            "/__mock/faults", "/__mock/webhooks", "/__mock/clock", "/__mock/endpoints", "/__mock/openapi.yaml",
         ]
-        return known.contains(path) ? path : "unmatched"
+        return controlPlane.contains(path) ? path : "unmatched"
     }
 
     func record(_ request: HTTPRequest, _ response: HTTPResponse, started: ContinuousClock.Instant) {
