@@ -8,7 +8,7 @@ extension MockService {
         if path.hasPrefix(ImageURLSigner.pathPrefix) { return ImageURLSigner.pathPrefix + "*" }
         if path.hasPrefix("/__mock/tasks/") { return "/__mock/tasks/*" }
         if path.hasPrefix("/__mock/faults/") { return "/__mock/faults/*" }
-        if !endpoints.methods(at: path).isEmpty { return path }
+        if endpoints.serves(path: path) { return path }
         let controlPlane = [
             "/__mock/health", "/__mock/ready", "/__mock/metrics", "/__mock/reset", "/__mock/tasks", "/__mock/requests",
             "/__mock/faults", "/__mock/webhooks", "/__mock/clock", "/__mock/endpoints", "/__mock/openapi.yaml",

@@ -5,12 +5,17 @@ struct EndpointCatalog: Sendable {
     /// In a stable order: by path, then method.
     let definitions: [EndpointDefinition]
     private let byKey: [String: Int]
+    private let paths: Set<String>
 
     init(_ definitions: [EndpointDefinition]) {
         let sorted = definitions.sorted { ($0.path, $0.method) < ($1.path, $1.method) }
         self.definitions = sorted
         byKey = Dictionary(uniqueKeysWithValues: sorted.enumerated().map { ($1.key, $0) })
+        paths = Set(sorted.map(\.path))
     }
+
+    /// Whether some definition has this path (a hash lookup: it runs on every request).
+    func serves(path: String) -> Bool { paths.contains(path) }
 
     func definition(method: String, path: String) -> EndpointDefinition? {
         byKey["\(method) \(path)"].map { definitions[$0] }
