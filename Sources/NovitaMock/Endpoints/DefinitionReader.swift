@@ -74,10 +74,10 @@ struct DefinitionReader {
         return try DefinitionReader(file: file, path: "\(path).\(key)", value: value)
     }
 
-    /// Refuses any key that was never read.
-    func finish() throws(EndpointDefinitionError) {
+    /// Refuses any key that was never read; `what` names the object in the message.
+    func finish(_ what: String = "a definition") throws(EndpointDefinitionError) {
         if let unknown = object.keys.first(where: { !read.contains($0) }) {
-            throw error(unknown, "unknown key (see docs/endpoints.md for the keys a definition takes)")
+            throw error(unknown, "unknown key (see docs/endpoints.md for the keys \(what) takes)")
         }
     }
 }

@@ -21,11 +21,6 @@ struct EndpointCatalog: Sendable {
         byKey["\(method) \(path)"].map { definitions[$0] }
     }
 
-    /// The methods served at `path` (for 405's `Allow`).
-    func methods(at path: String) -> [String] {
-        definitions.filter { $0.path == path }.map(\.method)
-    }
-
     /// The definitions built into the binary.
     static let builtIn: EndpointCatalog = {
         do {

@@ -40,7 +40,7 @@ struct FieldRuleParser {
             }
             throw error
         }
-        try reader.finish()
+        try reader.finish("a rule")
         return FieldRule(name, kind, requirement, nullable: nullable, default: documentedDefault, summary)
     }
 
@@ -167,7 +167,7 @@ struct FieldRuleParser {
             var items = try DefinitionReader(file: reader.file, path: "\(reader.path).items", value: resolved)
             let element = try kind(&items)
             _ = try items.string("summary")
-            try items.finish()
+            try items.finish("a rule")
             let minItems = Int(try reader.integer("min_items") ?? 0)
             let maxItems = try reader.integer("max_items").map(Int.init)
             return .array(of: element, minItems: minItems, maxItems: maxItems)
@@ -207,7 +207,7 @@ struct FieldRuleParser {
             throw reader.error(
                 "kind", "unknown constraint \"\(kind)\" (not_greater, same_size, larger_than_image, centre_within)")
         }
-        try reader.finish()
+        try reader.finish("a constraint")
         return parsed
     }
 }
