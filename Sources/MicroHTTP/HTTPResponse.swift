@@ -61,6 +61,9 @@ public struct HTTPResponse: Sendable {
     public var closeConnection: Bool
     /// When true, no response is sent at all: the connection is closed (fault injection).
     public var dropConnection: Bool
+    /// Facts about this answer for the server's own journal and logs (a task id, an error's
+    /// reason), set by whoever made it so nobody parses the body again; never sent.
+    public var annotations: [String: String] = [:]
 
     public init(
         status: Int, headers: HTTPHeaders = [:], body: HTTPBody = .bytes([]), bodyBytesPerSecond: Int? = nil,

@@ -22,19 +22,19 @@ extension MockService {
         let status = response.dropConnection ? 0 : response.status
         metrics.record(route: routeLabel(request.path), method: request.method, status: status, seconds: seconds)
         guard !Self.isControlPlane(request.path) else { return }
+        // The handlers annotate what the journal shows; no body is parsed again here.
         var outcome: JSONValue = .null
-        // Only errors (reason) and submits (task_id) have an outcome: other 2xx bodies, such as
-        // every task-result poll, are not parsed again.
-        if status >= 400 || request.method == "POST",
-            response.headers["Content-Type"] == "application/json", response.body.count < 64 * 1024,
-            case .bytes(let bytes) = response.body, let object = (try? JSONParser.parse(bytes))?.objectValue
-        {
-            if let reason = object["reason"], status >= 400 {
-                outcome = ["reason": reason, "message": object["message"] ?? .null]
-            } else if let id = object["task_id"] {
-                outcome = ["task_id": id]
-            }
+        if status >= 400, let reason = response.annotations[ResponseAnnotation.reason] {
+            outcome = [
+                "reason": .string(reason),
+                "message": response.annotations[ResponseAnnotation.message].map(JSONValue.string) ?? .null,
+            ]
+        } else if let id = response.annotations[ResponseAnnotation.taskID] {
+            outcome = ["task_id": .string(id)]
         }
+        let body =
+            response.annotations[ResponseAnnotation.requestSummary].flatMap { try? JSONParser.parse(Array($0.utf8)) }
+            ?? RequestJournal.summarizeBody(request.body)
         let key = Authenticator.key(from: request)
         let headers = request.headers.fields.map { field -> (name: String, value: String) in
             let lower = field.name.lowercased()
@@ -50,7 +50,7 @@ extension MockService {
                 timeMs: clock.nowMs(), method: request.method, path: request.path,
                 query: request.query, apiKey: key, testID: request.headers["X-Test-Id"],
                 status: status, latencyMs: seconds * 1000, headers: headers,
-                body: RequestJournal.summarizeBody(request.body), outcome: outcome))
+                body: body, outcome: outcome))
     }
 
     func metricsText(_ request: HTTPRequest) -> HTTPReply {

@@ -31,6 +31,7 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
     var response: HTTPResponse {
         var response = HTTPResponse.json(body, status: status)
         for field in headers { response.headers.add(field.name, field.value) }
+        response.annotations = [ResponseAnnotation.reason: reason, ResponseAnnotation.message: message]
         return response
     }
 
@@ -112,4 +113,13 @@ extension APIError {
             "the mock's work queue is full (\(BlockingWorkPool.cpuQueueLimit) jobs wait); retry in \(retryAfterSeconds) s",
             retryAfterSeconds: retryAfterSeconds)
     }
+}
+
+/// The keys of `HTTPResponse.annotations` the journal reads.
+enum ResponseAnnotation {
+    static let reason = "reason"
+    static let message = "message"
+    static let taskID = "task_id"
+    /// The request body as the journal keeps it (JSON, images elided), when a handler has it.
+    static let requestSummary = "request_summary"
 }

@@ -85,6 +85,8 @@ extension MockService {
             return (APIError.invalidBody("the output image could not be encoded: \(error)").response, 0)
         }
         var response = HTTPResponse.json(body)
+        response.annotations[ResponseAnnotation.requestSummary] = String(
+            decoding: SubmissionReader.summary(of: validated.body, images: validated.images), as: UTF8.self)
         if !validated.warnings.isEmpty {
             response.headers.set(MockWarnings.header, MockWarnings.headerValue(validated.warnings))
         }

@@ -24,6 +24,10 @@ extension MockService {
             do throws(APIError) {
                 let (record, warnings) = try accept(definition, request, tenant: tenant)
                 var response = HTTPResponse.json(["task_id": .string(record.id)])
+                response.annotations = [
+                    ResponseAnnotation.taskID: record.id,
+                    ResponseAnnotation.requestSummary: String(decoding: record.requestSummary, as: UTF8.self),
+                ]
                 if !warnings.isEmpty {
                     response.headers.set(MockWarnings.header, MockWarnings.headerValue(warnings))
                 }
