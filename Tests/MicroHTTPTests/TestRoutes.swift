@@ -25,12 +25,6 @@ enum TestRoutes {
                 usleep(100_000)
                 return HTTPResponse(status: 201, body: Array("later".utf8))
             }
-        case "/slow-later":
-            let milliseconds = Int(request.queryValue("ms") ?? "500") ?? 500
-            return .later {
-                usleep(UInt32(milliseconds) * 1000)
-                return HTTPResponse(status: 200, body: Array("finished".utf8))
-            }
         case "/after":
             return .after(milliseconds: 200, .now(HTTPResponse(status: 202, body: Array("after".utf8))))
         case "/after-chain":

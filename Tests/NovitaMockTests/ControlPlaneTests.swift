@@ -94,12 +94,27 @@ struct ControlPlaneLiveTests {
         let live = try LiveServer()
         _ = try await live.control(
             "POST", "/__mock/faults", ["id": "drop", "route": "/__nothing", "drop_connection": true])
+        // Delay and slow body are real-time effects that MicroHTTP carries out (its own tests
+        // check the waiting): here, that the rule hands the server exactly that reply.
+        let poll = HTTPRequest(
+            method: "GET", path: "/v3/async/task-result", query: [(name: "task_id", value: "x")],
+            headers: ["Authorization": "Bearer live-key"])
         _ = try await live.control(
             "POST", "/__mock/faults", ["route": "/v3/async/task-result", "delay_ms": 300, "times": 1])
-        let started = ContinuousClock.now
-        let delayed = try await live.result("x")
-        #expect(delayed.status == 404)
-        #expect(ContinuousClock.now - started >= .milliseconds(300))
+        guard case .after(let delayMs, let next) = live.service.handle(poll) else {
+            Issue.record("a delay_ms rule must answer after a timer")
+            return
+        }
+        #expect(delayMs == 300)
+        #expect(ServiceHarness.resolve(next).status == 404)  // then the poll itself is answered
+        _ = try await live.control(
+            "POST", "/__mock/faults", ["route": "/v3/async/task-result", "slow_body_bytes_per_s": 2000, "times": 1])
+        let slowed = ServiceHarness.resolve(live.service.handle(poll))
+        #expect(slowed.status == 404)
+        #expect(slowed.bodyBytesPerSecond == 2000)
+        // Both rules were one-shot: over HTTP the next poll is answered plainly.
+        let plain = try await live.result("x")
+        #expect(plain.status == 404 && plain.reason == "TASK_NOT_FOUND")
         // No count: HTTP clients retry a GET once when a kept-alive connection drops.
         _ = try await live.control(
             "POST", "/__mock/faults", ["id": "drop-polls", "route": "/v3/async/task-result", "drop_connection": true])

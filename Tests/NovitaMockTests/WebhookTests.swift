@@ -10,7 +10,6 @@ final class WebhookReceiver: Sendable {
     struct Event: Sendable {
         let raw: [UInt8]
         let contentType: String?
-        let at: ContinuousClock.Instant
     }
 
     /// What the handler shares with the test.
@@ -33,7 +32,7 @@ final class WebhookReceiver: Sendable {
         configuration.port = 0
         server = try HTTPServer(configuration: configuration) { request in
             log.events.withLock {
-                $0.append(Event(raw: request.body, contentType: request.headers["Content-Type"], at: .now))
+                $0.append(Event(raw: request.body, contentType: request.headers["Content-Type"]))
             }
             let fail = log.failuresLeft.withLock { left -> Bool in
                 defer { left = max(0, left - 1) }
@@ -94,17 +93,21 @@ struct WebhookTests {
     @Test(arguments: ["TASK_STATUS_SUCCEED", "TASK_STATUS_FAILED"])
     func testModeSendsAtOnceWithTheChosenStatus(_ status: String) async throws {
         let receiver = try WebhookReceiver()
-        let live = try LiveServer()  // default speed: only test mode makes this immediate
+        // A frozen clock at the default speed: without test mode nothing would ever finish, so an
+        // event at all means it was sent at once, and the mock's own times say so exactly.
+        let live = try LiveServer { $0.clockMode = .virtual }
         let extra: [String: Any] = [
             "webhook": ["url": receiver.url, "test_mode": ["enabled": true, "return_task_status": status]]
         ]
-        let sent = ContinuousClock.now
         let id = try #require(try await live.submit(LiveFixtures.body(extra: extra)).json?["task_id"] as? String)
-        try await receiver.waitFor(count: 1, timeout: .seconds(5))
-        let arrived = try #require(receiver.received.first?.at)
-        #expect(arrived - sent < .milliseconds(1000), "test-mode event took \(arrived - sent)")
-        let task = try #require((receiver.payloads().first?["payload"] as? [String: Any])?["task"] as? [String: Any])
+        try await receiver.waitFor(count: 1)
+        let payload = try #require(receiver.payloads().first?["payload"] as? [String: Any])
+        let task = try #require(payload["task"] as? [String: Any])
         #expect(task["status"] as? String == status)
+        let debug = try #require((payload["extra"] as? [String: Any])?["debug_info"] as? [String: String])
+        #expect(debug["complete_time_ms"] != nil && debug["complete_time_ms"] == debug["submit_time_ms"])
+        let now = try #require(try await live.send("GET", "/__mock/clock", key: nil).json?["now_ms"] as? Int)
+        #expect(debug["submit_time_ms"] == String(now), "the clock never moved")
         let result = try #require(try await live.result(id).json)
         #expect((result["task"] as? [String: Any])?["status"] as? String == status)
         #expect((result["images"] as? [Any])?.count == (status == "TASK_STATUS_SUCCEED" ? 1 : 0))
@@ -116,8 +119,7 @@ struct WebhookTests {
             $0.clockMode = .virtual
             $0.speed = 0
         }
-        // The mock schedules a retry once it has read the receiver's answer, which lands a moment
-        // after the receiver saw the request: wait for the attempt's record before moving the clock.
+        // Every attempt's record, once `count` of them are there (up to 10 s).
         func recordedAttempts(_ count: Int) async throws -> [[String: Any]] {
             let deadline = ContinuousClock.now + .seconds(10)
             while true {
@@ -127,18 +129,28 @@ struct WebhookTests {
                 try await Task.sleep(for: .milliseconds(10))
             }
         }
+        // When the next retry is due, in mock milliseconds from now; nil when none is waiting.
+        // `POST /__mock/clock` starts every due retry before it answers, so right after it this
+        // says whether the advance started one — no need to wait and see that nothing happens.
+        let webhooks = live.service.webhooks
+        func retryDueIn() -> Int64? { webhooks.nextDueTime().map { $0 - live.service.clock.nowMs() } }
+        // The retry is queued just after the attempt is recorded, once the mock has read the
+        // receiver's answer: wait for it before moving the clock.
+        func retryScheduled() async throws {
+            for _ in 0..<1000 where webhooks.nextDueTime() == nil { try await Task.sleep(for: .milliseconds(10)) }
+        }
         _ = try await live.submit(LiveFixtures.body(extra: ["webhook": ["url": receiver.url]]))
         try await receiver.waitFor(count: 1)
-        _ = try await recordedAttempts(1)
-        #expect(receiver.received.count == 1)
-        try await Task.sleep(for: .milliseconds(200))
-        #expect(receiver.received.count == 1, "no retry before the mock clock moves")
-        _ = try await live.control("POST", "/__mock/clock", ["advance_ms": 1000])
+        try await retryScheduled()
+        #expect(retryDueIn() == 1000)
+        _ = try await live.control("POST", "/__mock/clock", ["advance_ms": 999])
+        #expect(retryDueIn() == 1, "no retry before 1 s of mock time")
+        _ = try await live.control("POST", "/__mock/clock", ["advance_ms": 1])
         try await receiver.waitFor(count: 2)
-        _ = try await recordedAttempts(2)
+        try await retryScheduled()
+        #expect(retryDueIn() == 2000)
         _ = try await live.control("POST", "/__mock/clock", ["advance_ms": 1999])
-        try await Task.sleep(for: .milliseconds(200))
-        #expect(receiver.received.count == 2, "the second retry waits 2 s")
+        #expect(retryDueIn() == 1, "the second retry waits 2 s")
         _ = try await live.control("POST", "/__mock/clock", ["advance_ms": 1])
         try await receiver.waitFor(count: 3)
         let attempts = try await recordedAttempts(3)
@@ -148,17 +160,25 @@ struct WebhookTests {
 
     @Test func aHangingReceiverStallsNothingElse() async throws {
         let hanging = try WebhookReceiver(hangMs: 20_000)
+        let healthy = try WebhookReceiver()
         let live = try LiveServer {
             $0.speed = 0
             $0.webhookTimeoutMs = 30_000
         }
-        _ = try await live.submit(LiveFixtures.body(extra: ["webhook": ["url": hanging.url]]))
+        let stuck = try #require(
+            try await live.submit(LiveFixtures.body(extra: ["webhook": ["url": hanging.url]])).json?["task_id"]
+                as? String)
         try await hanging.waitFor(count: 1)
-        // The receiver holds the delivery for 20 s; the API answers meanwhile (ordering, not timing:
-        // the attempt is still in flight when the poll's answer is back).
+        // The receiver holds the delivery for 20 s. Meanwhile (ordering, not timing: that attempt
+        // is still in flight at every check below) the API answers, and another task's event is
+        // delivered to a receiver that answers.
         #expect(try await live.result("x").status == 404)
+        _ = try await live.submit(LiveFixtures.body(extra: ["webhook": ["url": healthy.url]]))
+        try await healthy.waitFor(count: 1)
+        #expect(healthy.received.count == 1)
         let log = try #require(try await live.send("GET", "/__mock/webhooks", key: nil).json)
-        #expect((log["attempts"] as? [Any])?.isEmpty == true)
+        let attempts = try #require(log["attempts"] as? [[String: Any]])
+        #expect(attempts.allSatisfy { $0["task_id"] as? String != stuck }, "the hanging attempt has not ended")
         #expect((log["pending"] as? Int ?? 0) >= 1)
     }
 

@@ -100,13 +100,12 @@ struct OutboundHTTPClientTests {
     }
 
     @Test func slowReceiverTimesOut() throws {
-        let server = try LoopbackHTTPServer { _ in .delay(ms: 2000, then: .respond(status: 200)) }
+        // The receiver answers only when the test stops it, so `send` can only come back through
+        // its own deadline: the result itself shows the timeout, with no stopwatch.
+        let server = try LoopbackHTTPServer { _ in .delay(ms: 600_000, then: .respond(status: 200)) }
         defer { server.stop() }
-        let started = ContinuousClock.now
         let result = client.send(OutboundRequest(method: "POST", url: server.url(), body: [1, 2, 3], timeoutMs: 300))
-        let elapsed = ContinuousClock.now - started
         #expect(result.failure == .timedOut(afterMs: 300))
-        #expect(elapsed < .milliseconds(1500))
     }
 
     @Test func refusedConnectionIsConnectionFailed() throws {
