@@ -27,6 +27,7 @@ public final class MockService: Sendable {
     /// The endpoints served from definitions (built-in and `--endpoints`).
     let endpoints: EndpointCatalog
     private let router: Router
+    private let pipeline: [any PipelineStep]
     private let phase = Mutex(Phase.starting)
     private let driver: LifecycleDriver
 
@@ -90,6 +91,9 @@ public final class MockService: Sendable {
         catalog = try configuration.modelsFile.map { try ModelCatalog(bytes: try FileIO.read($0)) } ?? .builtIn
         endpoints = try configuration.endpointsDirectory.map { try EndpointCatalog.loading(directory: $0) } ?? .builtIn
         router = Self.router(for: endpoints)
+        pipeline = Self.pipeline(
+            configuration: configuration, router: router, faults: faults, rateLimiter: rateLimiter, clock: clock,
+            recorder: RequestRecorder(metrics: metrics, journal: journal, clock: clock, endpoints: endpoints))
         let (store, webhooks) = (self.store, self.webhooks)
         driver = LifecycleDriver(clock: clock) {
             store.advanceToNow()
@@ -149,107 +153,37 @@ public final class MockService: Sendable {
 
     /// Answers one request. Never throws, never answers 5xx by accident.
     public func handle(_ request: HTTPRequest) -> HTTPReply {
-        let started = ContinuousClock.now
-        let reply = dispatch(request)
-        return instrument(reply, request: request, started: started)
+        run(step: 0, IncomingCall(request))
     }
 
-    /// Resolves a route, then applies the control plane's admin token, or the faults and rate
-    /// limits that apply to API routes.
-    private func dispatch(_ request: HTTPRequest) -> HTTPReply {
-        if request.bodyTooLarge {
-            return .now(APIError.bodyTooLarge(limitBytes: configuration.maxBodyBytes).response)
-        }
-        if request.bodyOverBudget {
-            return .now(APIError.uploadsOverBudget(budgetBytes: configuration.maxBufferedBodyBytes).response)
-        }
-        let handler: RouteHandler
-        switch router.resolve(method: request.method, path: request.path) {
-        case .success(let resolved): handler = resolved
-        case .failure(let error): return .now(error.response)
-        }
-        if Self.isControlPlane(request.path) {
-            if let token = configuration.adminToken, !token.isEmpty,
-                request.path != "/__mock/health" && request.path != "/__mock/ready"
-            {
-                let given = Authenticator.key(from: request).map { Array($0.utf8) } ?? []
-                guard ImageURLSigner.constantTimeEqual(given, Array(token.utf8)) else {
-                    return .now(APIError.unauthorized.response)
-                }
-            }
-            return handler(self, request)
-        }
-        let key = Authenticator.key(from: request)
-        if let effect = faults.effect(
-            method: request.method, path: request.path, apiKey: key, testID: request.headers["X-Test-Id"])
-        {
-            return apply(effect) { handler(self, request) }
-        }
-        if let key, let wait = rateLimiter.admit(path: request.path, tenant: key, now: clock.nowMs()) {
-            return .now(
-                APIError.rateLimited(
-                    "rate limit exceeded for \(request.path); retry in \(wait) s", retryAfterSeconds: wait
-                )
-                .response)
-        }
-        return handler(self, request)
+    /// The request path, in order (docs/architecture.md): each step answers or passes the call on;
+    /// past the last one, the routed handler answers.
+    static func pipeline(
+        configuration: MockConfiguration, router: Router, faults: FaultInjector, rateLimiter: RateLimiter,
+        clock: MockClock, recorder: RequestRecorder
+    ) -> [any PipelineStep] {
+        [
+            InstrumentationStep(recorder: recorder),
+            BodyLimitStep(
+                maxBodyBytes: configuration.maxBodyBytes, maxBufferedBodyBytes: configuration.maxBufferedBodyBytes),
+            RoutingStep(router: router),
+            AdminTokenStep(token: configuration.adminToken),
+            FaultStep(faults: faults),
+            RateLimitStep(limiter: rateLimiter, clock: clock),
+        ]
     }
 
-    static func isControlPlane(_ path: String) -> Bool { path.hasPrefix("/__mock/") }
-
-    /// The reply a fault turns a request into.
-    private func apply(_ effect: FaultEffect, handler: @escaping @Sendable () -> HTTPReply) -> HTTPReply {
-        let base: HTTPReply
-        if effect.dropConnection {
-            base = .now(.drop)
-        } else if let status = effect.status {
-            var error: APIError
-            switch status {
-            case 429:
-                error = .rateLimited(
-                    "rate limit exceeded (injected by fault \(effect.ruleID))",
-                    retryAfterSeconds: effect.retryAfterSeconds ?? 1)
-            case 503:
-                error = APIError(
-                    status: 503, reason: "SERVICE_UNAVAILABLE",
-                    message: "service unavailable (injected by fault \(effect.ruleID))")
-                if let retry = effect.retryAfterSeconds { error.headers.set("Retry-After", String(retry)) }
-            default:
-                error = APIError(
-                    status: 500, reason: "INTERNAL_ERROR",
-                    message: "internal error (injected by fault \(effect.ruleID))")
-            }
-            error.metadata.append(("fault_id", effect.ruleID))
-            base = .now(error.response)
-        } else if effect.delayMs > 0 {
-            // The handler runs after the delay, so a delayed submit creates its task late.
-            base = .later { Self.resolveNow(handler()) }
-        } else {
-            base = handler()
+    private func run(step index: Int, _ call: IncomingCall) -> HTTPReply {
+        guard index < pipeline.count else {
+            return call.handler?(self, call.request)
+                ?? .now(APIError.apiNotFound(call.request.method, call.request.path).response)
         }
-        let slowed = effect.slowBodyBytesPerSecond > 0 ? Self.slowing(base, to: effect.slowBodyBytesPerSecond) : base
-        return effect.delayMs > 0 ? .after(milliseconds: effect.delayMs, slowed) : slowed
-    }
-
-    private static func slowing(_ reply: HTTPReply, to rate: Int) -> HTTPReply {
-        reply.mapResponse { response in
-            var slowed = response
-            slowed.bodyBytesPerSecond = rate
-            return slowed
-        }
+        return pipeline[index].respond(to: call) { [self] in run(step: index + 1, $0) }
     }
 
     /// Runs a handler's reply to completion on the current (background) thread.
     static func resolveNow(_ reply: HTTPReply) -> HTTPResponse {
         reply.waitForResponse()
-    }
-
-    /// Wraps a reply so that, when its response is known, it is counted and journaled.
-    private func instrument(_ reply: HTTPReply, request: HTTPRequest, started: ContinuousClock.Instant) -> HTTPReply {
-        reply.mapResponse { [self] response in
-            record(request, response, started: started)
-            return response
-        }
     }
 
     // MARK: lifecycle

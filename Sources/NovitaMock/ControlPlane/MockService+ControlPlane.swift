@@ -1,58 +1,6 @@
 import MicroHTTP
 
 extension MockService {
-    // MARK: journal and metrics hooks
-
-    /// The route label of a path, for metrics (bounded: never the raw path).
-    func routeLabel(_ path: String) -> String {
-        if path.hasPrefix(ImageURLSigner.pathPrefix) { return ImageURLSigner.pathPrefix + "*" }
-        if path.hasPrefix("/__mock/tasks/") { return "/__mock/tasks/*" }
-        if path.hasPrefix("/__mock/faults/") { return "/__mock/faults/*" }
-        if endpoints.serves(path: path) { return path }
-        let controlPlane = [
-            "/__mock/health", "/__mock/ready", "/__mock/metrics", "/__mock/reset", "/__mock/tasks", "/__mock/requests",
-            "/__mock/faults", "/__mock/webhooks", "/__mock/clock", "/__mock/endpoints", "/__mock/openapi.yaml",
-        ]
-        return controlPlane.contains(path) ? path : "unmatched"
-    }
-
-    func record(_ request: HTTPRequest, _ response: HTTPResponse, started: ContinuousClock.Instant) {
-        let elapsed = ContinuousClock.now - started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let status = response.dropConnection ? 0 : response.status
-        metrics.record(route: routeLabel(request.path), method: request.method, status: status, seconds: seconds)
-        guard !Self.isControlPlane(request.path) else { return }
-        // The handlers annotate what the journal shows; no body is parsed again here.
-        var outcome: JSONValue = .null
-        if status >= 400, let reason = response.annotations[ResponseAnnotation.reason] {
-            outcome = [
-                "reason": .string(reason),
-                "message": response.annotations[ResponseAnnotation.message].map(JSONValue.string) ?? .null,
-            ]
-        } else if let id = response.annotations[ResponseAnnotation.taskID] {
-            outcome = ["task_id": .string(id)]
-        }
-        let body =
-            response.annotations[ResponseAnnotation.requestSummary].flatMap { try? JSONParser.parse(Array($0.utf8)) }
-            ?? RequestJournal.summarizeBody(request.body)
-        let key = Authenticator.key(from: request)
-        let headers = request.headers.fields.map { field -> (name: String, value: String) in
-            let lower = field.name.lowercased()
-            if lower == "authorization" {
-                return (
-                    field.name, key.map { "Bearer " + Logger.redact($0) } ?? "<redacted>"
-                )
-            }
-            return (field.name, String(field.value.prefix(512)))
-        }
-        journal.append(
-            JournalEntry(
-                timeMs: clock.nowMs(), method: request.method, path: request.path,
-                query: request.query, apiKey: key, testID: request.headers["X-Test-Id"],
-                status: status, latencyMs: seconds * 1000, headers: headers,
-                body: body, outcome: outcome))
-    }
-
     func metricsText(_ request: HTTPRequest) -> HTTPReply {
         let stats = store.statistics()
         let journalStats = journal.statistics

@@ -1,0 +1,58 @@
+import MicroHTTP
+
+/// What the instrumentation step writes for each answer: the metrics (every call) and the
+/// journal (API calls), from the call's context and the handler's annotations — never by
+/// parsing a body that was just written.
+struct RequestRecorder: Sendable {
+    let metrics: Metrics
+    let journal: RequestJournal
+    let clock: MockClock
+    let endpoints: EndpointCatalog
+
+    /// The route label of a path, for metrics (bounded: never the raw path).
+    func routeLabel(_ path: String) -> String {
+        if path.hasPrefix(ImageURLSigner.pathPrefix) { return ImageURLSigner.pathPrefix + "*" }
+        if path.hasPrefix("/__mock/tasks/") { return "/__mock/tasks/*" }
+        if path.hasPrefix("/__mock/faults/") { return "/__mock/faults/*" }
+        if endpoints.serves(path: path) { return path }
+        return Self.controlPlaneRoutes.contains(path) ? path : "unmatched"
+    }
+
+    static let controlPlaneRoutes: Set<String> = [
+        "/__mock/health", "/__mock/ready", "/__mock/metrics", "/__mock/reset", "/__mock/tasks", "/__mock/requests",
+        "/__mock/faults", "/__mock/webhooks", "/__mock/clock", "/__mock/endpoints", "/__mock/openapi.yaml",
+    ]
+
+    func record(_ call: IncomingCall, _ response: HTTPResponse) {
+        let request = call.request
+        let elapsed = ContinuousClock.now - call.started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let status = response.dropConnection ? 0 : response.status
+        metrics.record(route: routeLabel(request.path), method: request.method, status: status, seconds: seconds)
+        guard !call.isControlPlane else { return }
+        var outcome: JSONValue = .null
+        if status >= 400, let reason = response.annotations[ResponseAnnotation.reason] {
+            outcome = [
+                "reason": .string(reason),
+                "message": response.annotations[ResponseAnnotation.message].map(JSONValue.string) ?? .null,
+            ]
+        } else if let id = response.annotations[ResponseAnnotation.taskID] {
+            outcome = ["task_id": .string(id)]
+        }
+        let body =
+            response.annotations[ResponseAnnotation.requestSummary].flatMap { try? JSONParser.parse(Array($0.utf8)) }
+            ?? RequestJournal.summarizeBody(request.body)
+        let headers = request.headers.fields.map { field -> (name: String, value: String) in
+            if field.name.lowercased() == "authorization" {
+                return (field.name, call.apiKey.map { "Bearer " + Logger.redact($0) } ?? "<redacted>")
+            }
+            return (field.name, String(field.value.prefix(512)))
+        }
+        journal.append(
+            JournalEntry(
+                timeMs: clock.nowMs(), method: request.method, path: request.path,
+                query: request.query, apiKey: call.apiKey, testID: call.testID,
+                status: status, latencyMs: seconds * 1000, headers: headers,
+                body: body, outcome: outcome))
+    }
+}
