@@ -7,8 +7,20 @@ extension MockService {
     /// every one; a 16-megapixel JPEG takes most of a second), and with a state directory the
     /// fsync before the answer.
     func submit(_ definition: EndpointDefinition, _ request: HTTPRequest) -> HTTPReply {
-        guard store.log == nil && request.body.count < Self.inlineSubmitBodyBytes else {
-            return .later { [self] in Self.resolveNow(acceptAndAnswer(definition, request)) }
+        if request.body.count >= Self.inlineSubmitBodyBytes {
+            // Decoding is CPU work: the bounded CPU pool, or 429 when its queue is full.
+            guard BlockingWorkPool.cpu.queuedCount < BlockingWorkPool.cpuQueueLimit else {
+                return .now(APIError.workQueueFull().response)
+            }
+            return .deferred { [self] deliver in
+                BlockingWorkPool.cpu.submit { [self] in deliver(acceptAndAnswer(definition, request)) }
+            }
+        }
+        if store.log != nil {
+            // The fsync before the answer blocks: a blocking-work thread, never a poll thread.
+            return .deferred { [self] deliver in
+                BlockingWorkPool.shared.submit { [self] in deliver(acceptAndAnswer(definition, request)) }
+            }
         }
         return acceptAndAnswer(definition, request)
     }
