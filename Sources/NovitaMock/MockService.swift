@@ -171,7 +171,7 @@ public final class MockService: Sendable {
                 request.path != "/__mock/health" && request.path != "/__mock/ready"
             {
                 let given = Authenticator.key(from: request).map { Array($0.utf8) } ?? []
-                guard ImageURLSigner.constantTimeEqual(given, Array(token.utf8)) else {
+                guard SecretDigest(token.utf8).matches(given) else {
                     return .now(APIError.unauthorized.response)
                 }
             }

@@ -68,6 +68,8 @@ struct ImageURLSigner: Sendable {
             fileExtension: String(rest[1][rest[1].index(after: dot)...]), expiresAtMs: expiresAt)
     }
 
+    /// Compares every byte when the lengths agree. A length mismatch returns at once: the length
+    /// of a signature (64 hex digits) is public, unlike that of a key (see `SecretDigest`).
     static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         guard a.count == b.count else { return false }
         var difference: UInt8 = 0
