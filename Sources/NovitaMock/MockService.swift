@@ -27,6 +27,8 @@ public final class MockService: Sendable {
     private let router: Router
     private let phase = Mutex(Phase.starting)
     private let driver: LifecycleDriver
+    /// The port the server is bound to, 0 until the executable says (see `serverDidBind`).
+    private let boundPort = Atomic<Int>(0)
 
     enum Phase: Sendable {
         case starting, ready, draining
@@ -334,9 +336,29 @@ public final class MockService: Sendable {
             return base.hasSuffix("/") ? String(base.dropLast()) : base
         }
         let host = request.headers["Host"].map { $0.trimmingSpaces } ?? ""
-        let safeHost =
-            host.isEmpty || host.contains(where: { $0 == "/" || $0 == " " || $0 == "?" || $0 == "#" || $0 == "@" })
-            ? "\(configuration.host == "0.0.0.0" ? "127.0.0.1" : configuration.host):\(configuration.port)" : host
-        return "http://\(safeHost)"
+        if !host.isEmpty && !host.contains(where: { $0 == "/" || $0 == " " || $0 == "?" || $0 == "#" || $0 == "@" }) {
+            return "http://\(host)"
+        }
+        let bound = boundPort.load(ordering: .relaxed)
+        return "http://"
+            + Self.dialableAuthority(host: configuration.host, port: bound > 0 ? bound : configuration.port)
+    }
+
+    /// Tells the service the port its server listens on: under `--port 0` the kernel picks it,
+    /// and image URLs built without a `Host` header must carry that one.
+    public func serverDidBind(port: Int) {
+        boundPort.store(port, ordering: .relaxed)
+    }
+
+    /// `host:port` as a client dials it: a wildcard bind address becomes the loopback address,
+    /// an IPv6 address goes in brackets.
+    public static func dialableAuthority(host: String, port: Int) -> String {
+        let address =
+            switch host {
+            case "", "0.0.0.0": "127.0.0.1"
+            case "::", "[::]": "::1"
+            default: host
+            }
+        return address.contains(":") && !address.hasPrefix("[") ? "[\(address)]:\(port)" : "\(address):\(port)"
     }
 }

@@ -259,12 +259,13 @@ struct NovitaMockCommand: ParsableCommand {
                 throw ExitCode(1)
             }
         }
+        service.serverDidBind(port: server.port)
         service.start()
         logger.info(
             "novita-mock listening",
             [
                 ("host", configuration.host), ("port", String(server.port)),
-                ("url", "http://\(configuration.host == "0.0.0.0" ? "127.0.0.1" : configuration.host):\(server.port)"),
+                ("url", "http://" + MockService.dialableAuthority(host: configuration.host, port: server.port)),
                 ("clock", configuration.clockMode.rawValue), ("speed", String(configuration.speed)),
             ])
         SignalWaiter.waitForTermination()
