@@ -44,7 +44,7 @@ let package = Package(
         .executableTarget(
             name: "novita-mock",
             dependencies: [
-                "NovitaMock", "MicroHTTP",
+                "NovitaMock", "MicroHTTP", "OutboundHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
