@@ -16,7 +16,10 @@ let package = Package(
         // For packages that drive the domain in-process (Fuzz/, the libFuzzer harnesses).
         .library(name: "NovitaMockKit", targets: ["NovitaMock", "MicroHTTP", "ImageCodecs", "Digests"]),
     ],
-    dependencies: [.package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+    ],
     targets: [
         // System libraries: C lives only in C* targets.
         .systemLibrary(
@@ -39,7 +42,10 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "NovitaMock",
-            dependencies: ["MicroHTTP", "ImageCodecs", "OutboundHTTP", "Digests"],
+            dependencies: [
+                "MicroHTTP", "ImageCodecs", "OutboundHTTP", "Digests",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "novita-mock",

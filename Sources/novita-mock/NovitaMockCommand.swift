@@ -248,7 +248,7 @@ struct NovitaMockCommand: ParsableCommand {
         }
         if let faults {
             guard let data = FileManager.default.contents(atPath: faults) else {
-                logger.error("--faults: cannot read \(faults)")
+                logger.error("--faults: cannot read \(faults)", [])
                 throw ExitCode(1)
             }
             do {
@@ -269,11 +269,11 @@ struct NovitaMockCommand: ParsableCommand {
                 ("clock", configuration.clockMode.rawValue), ("speed", String(configuration.speed)),
             ])
         SignalWaiter.waitForTermination()
-        logger.info("draining: no new connections, finishing in-flight requests")
+        logger.info("draining: no new connections, finishing in-flight requests", [])
         service.beginDraining()
         server.shutdown(graceSeconds: 10)
         service.stop(graceMs: 5000)
-        logger.info("stopped")
+        logger.info("stopped", [])
     }
 }
 
