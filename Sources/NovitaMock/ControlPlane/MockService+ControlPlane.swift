@@ -21,7 +21,11 @@ extension MockService {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let status = response.dropConnection ? 0 : response.status
         metrics.record(route: routeLabel(request.path), method: request.method, status: status, seconds: seconds)
-        guard !Self.isControlPlane(request.path) else { return }
+        let isControlPlane = Self.isControlPlane(request.path)
+        // A refusal (4xx) is logged at debug, control-plane ones included; only then is a
+        // control-plane body parsed.
+        let logsRefusal = (400..<500).contains(status) && logger.logsDebug
+        guard !isControlPlane || logsRefusal else { return }
         var outcome: JSONValue = .null
         // Only errors (reason) and submits (task_id) have an outcome: other 2xx bodies, such as
         // every task-result poll, are not parsed again.
@@ -36,6 +40,18 @@ extension MockService {
             }
         }
         let key = Authenticator.key(from: request)
+        if logsRefusal {
+            let object = outcome.objectValue
+            logger.debug(
+                "request refused",
+                [
+                    ("method", request.method), ("path", request.path), ("status", String(status)),
+                    ("reason", object?["reason"]?.stringValue ?? "-"),
+                    ("error_message", object?["message"]?.stringValue ?? "-"),
+                    ("api_key", key.map(Logger.redact) ?? "-"),
+                ])
+        }
+        guard !isControlPlane else { return }
         let headers = request.headers.fields.map { field -> (name: String, value: String) in
             let lower = field.name.lowercased()
             if lower == "authorization" {
