@@ -34,8 +34,10 @@ let package = Package(
         // The C that must be C: libpng's setjmp error handling.
         .target(name: "CImageShims", dependencies: ["CLibPNG"]),
 
-        .target(name: "MicroHTTP", dependencies: ["CMicroHTTPD"], swiftSettings: swiftSettings),
-        .target(name: "OutboundHTTP", dependencies: ["CGnuTLS"], swiftSettings: swiftSettings),
+        // Text helpers every Swift layer shares (the server, the outbound client, the mock).
+        .target(name: "ASCIIText", swiftSettings: swiftSettings),
+        .target(name: "MicroHTTP", dependencies: ["CMicroHTTPD", "ASCIIText"], swiftSettings: swiftSettings),
+        .target(name: "OutboundHTTP", dependencies: ["CGnuTLS", "ASCIIText"], swiftSettings: swiftSettings),
         .target(name: "Digests", dependencies: ["CGnuTLS"], swiftSettings: swiftSettings),
         .target(
             name: "ImageCodecs", dependencies: ["CImageShims", "CLibPNG", "CTurboJPEG", "CLibWebP"],
@@ -43,14 +45,14 @@ let package = Package(
         .target(
             name: "NovitaMock",
             dependencies: [
-                "MicroHTTP", "ImageCodecs", "OutboundHTTP", "Digests",
+                "ASCIIText", "MicroHTTP", "ImageCodecs", "OutboundHTTP", "Digests",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "novita-mock",
             dependencies: [
-                "NovitaMock", "MicroHTTP", "OutboundHTTP",
+                "ASCIIText", "NovitaMock", "MicroHTTP", "OutboundHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -64,7 +66,7 @@ let package = Package(
         .testTarget(name: "DigestsTests", dependencies: ["Digests"], swiftSettings: swiftSettings),
         .testTarget(
             name: "NovitaMockTests",
-            dependencies: ["NovitaMock", "MicroHTTP", "ImageCodecs", "OutboundHTTP", "Digests"],
+            dependencies: ["ASCIIText", "NovitaMock", "MicroHTTP", "ImageCodecs", "OutboundHTTP", "Digests"],
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings),
     ]

@@ -1,3 +1,4 @@
+import ASCIIText
 import Dispatch
 public import MicroHTTP
 import OutboundHTTP

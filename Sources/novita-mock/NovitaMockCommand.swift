@@ -1,3 +1,4 @@
+import ASCIIText
 import ArgumentParser
 import Dispatch
 import FoundationEssentials
@@ -213,7 +214,7 @@ struct NovitaMockCommand: ParsableCommand {
             text = String(decoding: data, as: UTF8.self)
         }
         let keys = text.split(whereSeparator: { $0 == "," || $0 == "\n" || $0 == "\r" })
-            .map { String($0.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()) }
+            .map(\.trimmingSpaces)
             .filter { !$0.isEmpty && !$0.hasPrefix("#") }
         guard !keys.isEmpty else { throw ValidationError("--api-keys names no key") }
         return keys

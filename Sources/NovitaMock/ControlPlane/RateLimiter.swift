@@ -1,3 +1,4 @@
+import ASCIIText
 import Synchronization
 
 /// Per-tenant request limits (`--rate-limit img2img=10/min,task-result=20/s`), counted in a
