@@ -80,7 +80,7 @@ enum AWSSignatureV4 {
         for step in [dateStamp, region, service, "aws4_request"] {
             key = HMACSHA256.authenticationCode(key: key, message: step.utf8)
         }
-        let signature = hex(HMACSHA256.authenticationCode(key: key, message: stringToSign.utf8))
+        let signature = Hex.string(HMACSHA256.authenticationCode(key: key, message: stringToSign.utf8))
         let authorization =
             "\(algorithm) Credential=\(credentials.accessKeyID)/\(scope), SignedHeaders=\(signedHeaders), Signature=\(signature)"
         return Signature(
@@ -90,7 +90,7 @@ enum AWSSignatureV4 {
 
     /// Lowercase hex SHA-256, the form of `x-amz-content-sha256`.
     static func sha256Hex(_ bytes: some Collection<UInt8>) -> String {
-        hex(SHA256.hash(bytes))
+        Hex.string(SHA256.hash(bytes))
     }
 
     /// SigV4's URI encoding: every byte of the UTF-8 form except `A-Z a-z 0-9 - . _ ~` becomes
@@ -167,15 +167,5 @@ enum AWSSignatureV4 {
     /// Trimmed, with inner runs of whitespace collapsed to one space (as botocore does).
     private static func canonicalValue(_ value: String) -> String {
         value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }).joined(separator: " ")
-    }
-
-    private static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef")
-        var out = ""
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return out
     }
 }
