@@ -16,7 +16,10 @@ let package = Package(
         // For packages that drive the domain in-process (Fuzz/, the libFuzzer harnesses).
         .library(name: "NovitaMockKit", targets: ["NovitaMock", "MicroHTTP", "ImageCodecs", "Digests"]),
     ],
-    dependencies: [.package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+    ],
     targets: [
         // System libraries: C lives only in C* targets.
         .systemLibrary(
@@ -31,20 +34,25 @@ let package = Package(
         // The C that must be C: libpng's setjmp error handling.
         .target(name: "CImageShims", dependencies: ["CLibPNG"]),
 
-        .target(name: "MicroHTTP", dependencies: ["CMicroHTTPD"], swiftSettings: swiftSettings),
-        .target(name: "OutboundHTTP", dependencies: ["CGnuTLS"], swiftSettings: swiftSettings),
+        // Text helpers every Swift layer shares (the server, the outbound client, the mock).
+        .target(name: "ASCIIText", swiftSettings: swiftSettings),
+        .target(name: "MicroHTTP", dependencies: ["CMicroHTTPD", "ASCIIText"], swiftSettings: swiftSettings),
+        .target(name: "OutboundHTTP", dependencies: ["CGnuTLS", "ASCIIText"], swiftSettings: swiftSettings),
         .target(name: "Digests", dependencies: ["CGnuTLS"], swiftSettings: swiftSettings),
         .target(
             name: "ImageCodecs", dependencies: ["CImageShims", "CLibPNG", "CTurboJPEG", "CLibWebP"],
             swiftSettings: swiftSettings),
         .target(
             name: "NovitaMock",
-            dependencies: ["MicroHTTP", "ImageCodecs", "OutboundHTTP", "Digests"],
+            dependencies: [
+                "ASCIIText", "MicroHTTP", "ImageCodecs", "OutboundHTTP", "Digests",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "novita-mock",
             dependencies: [
-                "NovitaMock", "MicroHTTP",
+                "ASCIIText", "NovitaMock", "MicroHTTP", "OutboundHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -58,7 +66,7 @@ let package = Package(
         .testTarget(name: "DigestsTests", dependencies: ["Digests"], swiftSettings: swiftSettings),
         .testTarget(
             name: "NovitaMockTests",
-            dependencies: ["NovitaMock", "MicroHTTP", "ImageCodecs", "OutboundHTTP", "Digests"],
+            dependencies: ["ASCIIText", "NovitaMock", "MicroHTTP", "ImageCodecs", "OutboundHTTP", "Digests"],
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings),
     ]

@@ -1,3 +1,4 @@
+import ASCIIText
 import CMicroHTTPD
 
 /// The parts of a request known once its header is parsed, copied out of libmicrohttpd's
@@ -23,7 +24,7 @@ struct RequestHead: Sendable {
     /// The declared body length, or nil when absent or unreadable (MHD rejects those itself).
     var contentLength: UInt64? {
         guard let text = headers["Content-Length"] else { return nil }
-        return UInt64(text.trimmingSpaces())
+        return UInt64(text.trimmingSpaces)
     }
 
     private static func values(of connection: OpaquePointer, kind: MHD_ValueKind) -> [(name: String, value: String)] {
@@ -55,13 +56,4 @@ struct RequestHead: Sendable {
 private func decodeUTF8(_ pointer: UnsafePointer<CChar>?, _ count: Int) -> String {
     guard let pointer, count > 0 else { return "" }
     return String(decoding: UnsafeRawBufferPointer(start: pointer, count: count), as: UTF8.self)
-}
-
-extension String {
-    fileprivate func trimmingSpaces() -> Substring {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        guard let start = firstIndex(where: { !isSpace($0) }) else { return "" }
-        let end = lastIndex(where: { !isSpace($0) })!
-        return self[start...end]
-    }
 }

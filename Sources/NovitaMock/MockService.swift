@@ -1,3 +1,4 @@
+import ASCIIText
 import Dispatch
 public import MicroHTTP
 import OutboundHTTP
@@ -30,6 +31,8 @@ public final class MockService: Sendable {
     private let pipeline: [any PipelineStep]
     private let phase = Mutex(Phase.starting)
     private let driver: LifecycleDriver
+    /// The port the server is bound to, 0 until the executable says (see `serverDidBind`).
+    private let boundPort = Atomic<Int>(0)
 
     enum Phase: Sendable {
         case starting, ready, draining
@@ -93,7 +96,8 @@ public final class MockService: Sendable {
         router = Self.router(for: endpoints)
         pipeline = Self.pipeline(
             configuration: configuration, router: router, faults: faults, rateLimiter: rateLimiter, clock: clock,
-            recorder: RequestRecorder(metrics: metrics, journal: journal, clock: clock, endpoints: endpoints))
+            recorder: RequestRecorder(
+                metrics: metrics, journal: journal, clock: clock, endpoints: endpoints, logger: logger))
         let (store, webhooks) = (self.store, self.webhooks)
         driver = LifecycleDriver(clock: clock) {
             store.advanceToNow()
@@ -249,9 +253,29 @@ public final class MockService: Sendable {
             return base.hasSuffix("/") ? String(base.dropLast()) : base
         }
         let host = request.headers["Host"].map { $0.trimmingSpaces } ?? ""
-        let safeHost =
-            host.isEmpty || host.contains(where: { $0 == "/" || $0 == " " || $0 == "?" || $0 == "#" || $0 == "@" })
-            ? "\(configuration.host == "0.0.0.0" ? "127.0.0.1" : configuration.host):\(configuration.port)" : host
-        return "http://\(safeHost)"
+        if !host.isEmpty && !host.contains(where: { $0 == "/" || $0 == " " || $0 == "?" || $0 == "#" || $0 == "@" }) {
+            return "http://\(host)"
+        }
+        let bound = boundPort.load(ordering: .relaxed)
+        return "http://"
+            + Self.dialableAuthority(host: configuration.host, port: bound > 0 ? bound : configuration.port)
+    }
+
+    /// Tells the service the port its server listens on: under `--port 0` the kernel picks it,
+    /// and image URLs built without a `Host` header must carry that one.
+    public func serverDidBind(port: Int) {
+        boundPort.store(port, ordering: .relaxed)
+    }
+
+    /// `host:port` as a client dials it: a wildcard bind address becomes the loopback address,
+    /// an IPv6 address goes in brackets.
+    public static func dialableAuthority(host: String, port: Int) -> String {
+        let address =
+            switch host {
+            case "", "0.0.0.0": "127.0.0.1"
+            case "::", "[::]": "::1"
+            default: host
+            }
+        return address.contains(":") && !address.hasPrefix("[") ? "[\(address)]:\(port)" : "\(address):\(port)"
     }
 }

@@ -1,3 +1,5 @@
+import ASCIIText
+
 /// Reads one HTTP/1.1 response off a stream: the status line and header fields of the final
 /// (non-1xx) response, then the body framed by chunked coding, `Content-Length` or the close.
 ///
@@ -92,7 +94,7 @@ struct ResponseReader {
                 throw .failed("the connection closed inside a chunked body")
             }
             let sizeText = sizeLine.prefix { $0 != UInt8(ascii: ";") }
-            let digits = String(decoding: sizeText, as: UTF8.self).trimmingCharacters(of: " \t")
+            let digits = String(decoding: sizeText, as: UTF8.self).trimmingSpaces
             guard !digits.isEmpty, digits.count <= 15, digits.utf8.allSatisfy(\.isASCIIHexDigit),
                 let size = Int(digits, radix: 16)
             else {
@@ -185,16 +187,7 @@ struct ResponseReader {
     }
 
     private static func trimmed(_ bytes: ArraySlice<UInt8>) -> String {
-        String(decoding: bytes, as: UTF8.self).trimmingCharacters(of: " \t")
-    }
-}
-
-extension String {
-    fileprivate func trimmingCharacters(of set: String) -> String {
-        var scalars = Substring(self)
-        while let first = scalars.first, set.contains(first) { scalars.removeFirst() }
-        while let last = scalars.last, set.contains(last) { scalars.removeLast() }
-        return String(scalars)
+        String(decoding: bytes, as: UTF8.self).trimmingSpaces
     }
 }
 

@@ -65,28 +65,16 @@ final class SocketStream: ByteStream {
 
     deinit { close(fd) }
 
-    /// Resolves `host` and connects to its addresses in the resolver's order until one accepts.
+    /// Resolves `host` (no longer than the deadline allows) and connects to its addresses in the
+    /// resolver's order until one accepts.
     static func connect(host: String, port: UInt16, before deadline: Deadline) throws(TransportFailure) -> SocketStream
     {
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        hints.ai_flags = AI_NUMERICSERV
-        var list: UnsafeMutablePointer<addrinfo>? = nil
-        let status = getaddrinfo(host, String(port), &hints, &list)
-        guard status == 0 else {
-            let reason = status == EAI_SYSTEM ? errorText(errno) : String(cString: gai_strerror(status))
-            throw .connectFailed("could not resolve host \(host): \(reason)")
-        }
-        defer { freeaddrinfo(list) }
-
+        let addresses = try NameResolver.resolve(host: host, port: port, before: deadline)
         var failures: [String] = []
-        var entry = list
-        while let address = entry?.pointee {
-            entry = address.ai_next
+        for address in addresses {
             let fd = socket(
-                address.ai_family, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue),
-                address.ai_protocol)
+                address.family, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue),
+                address.socketProtocol)
             guard fd >= 0 else {
                 failures.append(errorText(errno))
                 continue
@@ -94,7 +82,10 @@ final class SocketStream: ByteStream {
             let stream = SocketStream(fd: fd)
             var noDelay: Int32 = 1
             setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &noDelay, socklen_t(MemoryLayout<Int32>.size))
-            if Glibc.connect(fd, address.ai_addr, address.ai_addrlen) == 0 { return stream }
+            let connected = address.address.withUnsafeBytes { bytes in
+                Glibc.connect(fd, bytes.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(bytes.count))
+            }
+            if connected == 0 { return stream }
             guard errno == EINPROGRESS else {
                 failures.append(errorText(errno))
                 continue

@@ -1,3 +1,6 @@
+import NovitaMock
+import OutboundHTTP
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -8,9 +11,9 @@
 /// local server's `GET /__mock/ready` and exits 0 on a `200` status line, else prints one line
 /// to stderr and exits 1 — the contract of a container `HEALTHCHECK` (which reserves exit 2).
 ///
-/// It speaks just enough HTTP/1.1 over a plain socket, on purpose: the runtime image has no curl,
-/// and Foundation's networking would pull full Foundation (and ICU) into the shipped binary.
-/// The whole probe — resolve, connect, send, read the status line — shares one deadline.
+/// It asks with the mock's own outbound client (`OutboundHTTPClient`), on purpose: the runtime
+/// image has no curl, and Foundation's networking would pull full Foundation (and ICU) into the
+/// shipped binary. The whole probe — resolve, connect, send, read the answer — shares one deadline.
 ///
 /// Defaults come from the server's own variables so the probe finds the server it sits next to:
 /// the port from `NOVITA_MOCK_PORT` (else 8080), the address from `NOVITA_MOCK_HOST` when that
@@ -26,9 +29,7 @@ enum Healthcheck {
         var port: Int
         var path: String
 
-        /// The `Host` header value (IPv6 literals in brackets).
-        var authority: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
-        var description: String { "http://\(authority)\(path)" }
+        var description: String { "http://\(MockService.dialableAuthority(host: host, port: port))\(path)" }
     }
 
     /// Why the probe failed: the one line printed to stderr.
@@ -85,158 +86,28 @@ enum Healthcheck {
         return target
     }
 
-    /// Parses `http://host[:port][/path]`; only plain HTTP, the only scheme the server speaks.
+    /// Parses `http://host[:port][/path]` with the outbound client's URL parser; only plain
+    /// HTTP, the only scheme the server speaks.
     static func parseURL(_ text: String) throws(Failure) -> Target {
-        guard text.hasPrefix("http://") else { throw Failure(reason: "--url must start with http://, got \(text)") }
-        let rest = text.dropFirst("http://".count)
-        let slash = rest.firstIndex(of: "/") ?? rest.endIndex
-        let authority = rest[..<slash]
-        let path = slash == rest.endIndex ? "/" : String(rest[slash...])
-        var host = Substring(authority)
-        var portText: Substring?
-        if authority.hasPrefix("[") {
-            guard let close = authority.firstIndex(of: "]") else { throw Failure(reason: "bad IPv6 host in \(text)") }
-            host = authority[authority.index(after: authority.startIndex)..<close]
-            let after = authority[authority.index(after: close)...]
-            if after.hasPrefix(":") {
-                portText = after.dropFirst()
-            } else if !after.isEmpty {
-                throw Failure(reason: "bad host in \(text)")
-            }
-        } else if let colon = authority.lastIndex(of: ":") {
-            host = authority[..<colon]
-            portText = authority[authority.index(after: colon)...]
+        guard text.lowercased().hasPrefix("http://") else {
+            throw Failure(reason: "--url must start with http://, got \(text)")
         }
-        guard !host.isEmpty else { throw Failure(reason: "no host in \(text)") }
-        let port = try portText.map { (text) throws(Failure) in try Self.port(String(text), from: "--url") } ?? 80
-        return Target(host: String(host), port: port, path: path)
+        switch OutboundURL.parse(text) {
+        case .success(let url): return Target(host: url.host, port: Int(url.port), path: url.target)
+        case .failure(let problem): throw Failure(reason: "--url \(text) is not usable: \(problem)")
+        }
     }
 
-    /// Sends `GET path` and succeeds only on a `200` status line.
+    /// Sends `GET path` with the outbound HTTP client and succeeds only on a `200` status.
     static func probe(_ target: Target, timeoutMilliseconds: Int) throws(Failure) {
-        let deadline = Deadline(milliseconds: timeoutMilliseconds)
-        let descriptor = try openConnection(to: target, deadline: deadline)
-        defer { close(descriptor) }
-
-        let head = [
-            "GET \(target.path) HTTP/1.1", "Host: \(target.authority)", "User-Agent: novita-mock-healthcheck",
-            "Accept: */*", "Connection: close",
-        ]
-        let request = Array((head.joined(separator: "\r\n") + "\r\n\r\n").utf8)
-        var sent = 0
-        while sent < request.count {
-            try wait(for: descriptor, events: POLLOUT, deadline: deadline, doing: "sending to \(target.description)")
-            let count = request[sent...].withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, sendFlags) }
-            if count < 0 {
-                if errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK { continue }
-                throw Failure(reason: "sending to \(target.description): \(systemError())")
-            }
-            sent += count
-        }
-
-        // Reads only as far as the status line; the body does not matter.
-        var received: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 512)
-        while !received.contains(UInt8(ascii: "\n")) && received.count < 4096 {
-            try wait(for: descriptor, events: POLLIN, deadline: deadline, doing: "waiting for \(target.description)")
-            let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }
-            if count < 0 {
-                if errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK { continue }
-                throw Failure(reason: "reading from \(target.description): \(systemError())")
-            }
-            if count == 0 { break }
-            received += buffer[..<count]
-        }
-        let statusLine = String(
-            decoding: received.prefix { $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }, as: UTF8.self)
-        guard !statusLine.isEmpty else {
-            throw Failure(reason: "\(target.description) closed the connection without answering")
-        }
-        let fields = statusLine.split(separator: " ", maxSplits: 2)
-        guard fields.count >= 2, fields[0].hasPrefix("HTTP/") else {
-            throw Failure(reason: "\(target.description) answered a non-HTTP line: \(statusLine.prefix(80))")
-        }
-        guard fields[1] == "200" else {
-            throw Failure(reason: "\(target.description) answered \(fields.dropFirst().joined(separator: " "))")
-        }
-    }
-
-    /// Resolves the host and connects without blocking past the deadline, trying each address.
-    private static func openConnection(to target: Target, deadline: Deadline) throws(Failure) -> Int32 {
-        var hints = addrinfo()
-        hints.ai_socktype = streamSocketType
-        hints.ai_flags = AI_NUMERICSERV
-        var list: UnsafeMutablePointer<addrinfo>?
-        let status = getaddrinfo(target.host, String(target.port), &hints, &list)
-        guard status == 0, let list else {
-            throw Failure(reason: "cannot resolve \(target.host): \(String(cString: gai_strerror(status)))")
-        }
-        defer { freeaddrinfo(list) }
-
-        var lastFailure = Failure(reason: "no address for \(target.host)")
-        var entry: UnsafeMutablePointer<addrinfo>? = list
-        while let address = entry?.pointee {
-            entry = address.ai_next
-            let descriptor = socket(address.ai_family, address.ai_socktype, address.ai_protocol)
-            guard descriptor >= 0 else {
-                lastFailure = Failure(reason: "socket: \(systemError())")
-                continue
-            }
-            do throws(Failure) {
-                _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
-                guard fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL, 0) | O_NONBLOCK) == 0 else {
-                    throw Failure(reason: "fcntl: \(systemError())")
-                }
-                if connect(descriptor, address.ai_addr, address.ai_addrlen) != 0 {
-                    guard errno == EINPROGRESS || errno == EINTR else {
-                        throw Failure(reason: "connecting to \(target.description): \(systemError())")
-                    }
-                    try wait(
-                        for: descriptor, events: POLLOUT, deadline: deadline,
-                        doing: "connecting to \(target.description)")
-                    var error: Int32 = 0
-                    var length = socklen_t(MemoryLayout<Int32>.size)
-                    guard getsockopt(descriptor, SOL_SOCKET, SO_ERROR, &error, &length) == 0, error == 0 else {
-                        throw Failure(
-                            reason: "connecting to \(target.description): \(String(cString: strerror(error)))")
-                    }
-                }
-                return descriptor
-            } catch {
-                close(descriptor)
-                lastFailure = error
-                if deadline.remainingMilliseconds == 0 { break }
-            }
-        }
-        throw lastFailure
-    }
-
-    /// Waits until `events` are ready on the socket or the deadline passes.
-    private static func wait(for descriptor: Int32, events: Int32, deadline: Deadline, doing what: String)
-        throws(Failure)
-    {
-        while true {
-            let remaining = deadline.remainingMilliseconds
-            guard remaining > 0 else { throw Failure(reason: "\(what): no answer within \(timeoutMilliseconds) ms") }
-            var entry = pollfd(fd: descriptor, events: Int16(events), revents: 0)
-            let ready = poll(&entry, 1, Int32(remaining))
-            if ready > 0 { return }  // POLLERR/POLLHUP show up in the next call's result
-            if ready < 0 && errno != EINTR { throw Failure(reason: "\(what): poll: \(systemError())") }
-        }
-    }
-
-    /// A point on the monotonic clock.
-    private struct Deadline {
-        let end: Int
-
-        init(milliseconds: Int) { end = Self.now() + milliseconds }
-
-        var remainingMilliseconds: Int { max(0, end - Self.now()) }
-
-        static func now() -> Int {
-            var time = timespec()
-            clock_gettime(CLOCK_MONOTONIC, &time)
-            return Int(time.tv_sec) * 1000 + Int(time.tv_nsec) / 1_000_000
+        let request = OutboundRequest(
+            method: "GET", url: target.description,
+            headers: [(name: "User-Agent", value: "novita-mock-healthcheck"), (name: "Accept", value: "*/*")],
+            timeoutMs: timeoutMilliseconds)
+        switch OutboundHTTPClient(maxResponseBodyBytes: 4096).send(request) {
+        case .success(let response) where response.status == 200: return
+        case .success(let response): throw Failure(reason: "\(target.description) answered \(response.status)")
+        case .failure(let error): throw Failure(reason: "\(target.description): \(error)")
         }
     }
 
@@ -249,20 +120,9 @@ enum Healthcheck {
 
     private static func isWildcard(_ host: String) -> Bool { ["", "0.0.0.0", "::", "[::]", "*"].contains(host) }
 
-    private static func systemError() -> String { String(cString: strerror(errno)) }
-
     /// Writes straight to file descriptor 2: C's `stderr` is a global variable Swift 6 refuses.
     private static func printError(_ line: String) {
         let bytes = Array((line + "\n").utf8)
         _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
     }
-
-    #if os(Linux)
-        /// `MSG_NOSIGNAL`: a peer that closed early yields EPIPE rather than killing the probe.
-        private static let sendFlags = Int32(MSG_NOSIGNAL)
-        private static let streamSocketType = Int32(SOCK_STREAM.rawValue)
-    #else
-        private static let sendFlags: Int32 = 0
-        private static let streamSocketType = SOCK_STREAM
-    #endif
 }

@@ -1,3 +1,4 @@
+import ASCIIText
 import ArgumentParser
 import Dispatch
 import FoundationEssentials
@@ -236,7 +237,7 @@ struct NovitaMockCommand: ParsableCommand {
             text = String(decoding: data, as: UTF8.self)
         }
         let keys = text.split(whereSeparator: { $0 == "," || $0 == "\n" || $0 == "\r" })
-            .map { String($0.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()) }
+            .map(\.trimmingSpaces)
             .filter { !$0.isEmpty && !$0.hasPrefix("#") }
         guard !keys.isEmpty else { throw ValidationError("--api-keys names no key") }
         return keys
@@ -274,7 +275,7 @@ struct NovitaMockCommand: ParsableCommand {
         }
         if let faults {
             guard let data = FileManager.default.contents(atPath: faults) else {
-                logger.error("--faults: cannot read \(faults)")
+                logger.error("--faults: cannot read \(faults)", [])
                 throw ExitCode(1)
             }
             do {
@@ -285,20 +286,21 @@ struct NovitaMockCommand: ParsableCommand {
                 throw ExitCode(1)
             }
         }
+        service.serverDidBind(port: server.port)
         service.start()
         logger.info(
             "novita-mock listening",
             [
                 ("host", configuration.host), ("port", String(server.port)),
-                ("url", "http://\(configuration.host == "0.0.0.0" ? "127.0.0.1" : configuration.host):\(server.port)"),
+                ("url", "http://" + MockService.dialableAuthority(host: configuration.host, port: server.port)),
                 ("clock", configuration.clockMode.rawValue), ("speed", String(configuration.speed)),
             ])
         SignalWaiter.waitForTermination()
-        logger.info("draining: no new connections, finishing in-flight requests")
+        logger.info("draining: no new connections, finishing in-flight requests", [])
         service.beginDraining()
         server.shutdown(graceSeconds: 10)
         service.stop(graceMs: 5000)
-        logger.info("stopped")
+        logger.info("stopped", [])
     }
 }
 

@@ -23,12 +23,41 @@ struct OutboundURLTests {
         #expect(parsed.target == target)
     }
 
+    @Test(
+        arguments: [
+            ("http://127.0.0.1:5000/b/k", "/b/k", ""),
+            ("http://Example.COM:80/b/k?x=1", "/b/k", "x=1"),
+            ("https://example.com:8443", "/", ""),
+            ("http://[::1]:9000/b?acl#frag", "/b", "acl"),
+            ("http://h/b?", "/b", ""),
+        ] as [(String, String, String)])
+    func splitsTheTargetIntoPathAndQueryForSigning(url: String, path: String, query: String) throws {
+        let parsed = try #require(OutboundURL(url))
+        #expect(parsed.path == path)
+        #expect(parsed.query == query)
+    }
+
     @Test(arguments: [
         "http://user:pw@example.com/", "http://example.com:0/", "http://example.com:65536/", "http://example.com:/",
         "http://example.com:8x/", "http://[::1/", "http://[::1]x/", "http://[zz::1]/", "http://:80/", "https://",
+        "http://127.0.0.1:+9/hook", "http://[zz]:9/hook", "http://[]/", "http://a:b:80/", "ftp://example.com/",
+        "http://exa mple.com/",
     ])
     func refusesWhatItCannotSendHonestly(url: String) {
         #expect(OutboundURL(url) == nil)
+    }
+
+    /// Each refusal says what is wrong, for the validator's error message.
+    @Test func refusalsSayWhy() {
+        func problem(_ url: String) -> String? {
+            if case .failure(let problem) = OutboundURL.parse(url) { return problem.description }
+            return nil
+        }
+        #expect(problem("http://user:pw@127.0.0.1:9/hook")?.contains("user information") == true)
+        #expect(problem("http://127.0.0.1:+9/hook")?.contains("port") == true)
+        #expect(problem("http://[zz]:9/hook")?.contains("IPv6") == true)
+        #expect(problem("ws://example.com/")?.contains("http") == true)
+        #expect(problem("http://127.0.0.1:9/hook") == nil)
     }
 
     @Test func addressesAreToldApartFromNames() throws {

@@ -1,3 +1,5 @@
+import ASCIIText
+
 /// The query parameters of `GET /v3/model` (SPEC §11), parsed and checked.
 ///
 /// Decisions where the Novita documentation is silent or loose:

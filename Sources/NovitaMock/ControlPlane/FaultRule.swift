@@ -20,15 +20,16 @@ struct FaultRule: Sendable {
     var seed: UInt64
     var generator: SplitMix64
 
-    /// The rule table of the JSON form, checked strictly.
+    /// The rule table of the JSON form, checked strictly. Every key the listing may show as
+    /// null takes null (as absent), so that a listed rule posts back as it is.
     static let schema = ObjectSchema([
         FieldRule("id", .string(minLength: 1, maxLength: 128)),
-        FieldRule("route", .string(minLength: 1, maxLength: 1024)),
-        FieldRule("method", .enumeration(["GET", "POST", "HEAD", "DELETE", "PUT"])),
-        FieldRule("api_key", .nonEmptyString),
-        FieldRule("test_id", .nonEmptyString),
+        FieldRule("route", .string(minLength: 1, maxLength: 1024), nullable: true),
+        FieldRule("method", .enumeration(["GET", "POST", "HEAD", "DELETE", "PUT"]), nullable: true),
+        FieldRule("api_key", .nonEmptyString, nullable: true),
+        FieldRule("test_id", .nonEmptyString, nullable: true),
         FieldRule("status", .integerEnum([429, 500, 503]), nullable: true),
-        FieldRule("retry_after_s", .integer(min: 0, max: 86_400)),
+        FieldRule("retry_after_s", .integer(min: 0, max: 86_400), nullable: true),
         FieldRule("delay_ms", .integer(min: 0, max: 600_000)),
         FieldRule("drop_connection", .boolean),
         FieldRule("slow_body_bytes_per_s", .integer(min: 0, max: 1_000_000_000)),
@@ -52,7 +53,8 @@ struct FaultRule: Sendable {
         slowBodyBytesPerSecond = object["slow_body_bytes_per_s"]?.integerValue.map(Int.init) ?? 0
         remainingTimes = object["times"]?.integerValue.map(Int.init)
         probability = object["probability"]?.doubleValue
-        seed = object["seed"]?.integerValue.map(UInt64.init) ?? defaultSeed
+        // A drawn seed keeps to the schema's 0…Int64.max, so the listing shows it as posted.
+        seed = object["seed"]?.integerValue.map(UInt64.init) ?? defaultSeed & UInt64(Int64.max)
         generator = SplitMix64(seed: seed)
         guard status != nil || delayMs > 0 || dropConnection || slowBodyBytesPerSecond > 0 else {
             throw APIError.violations([
@@ -93,7 +95,7 @@ struct FaultRule: Sendable {
             "slow_body_bytes_per_s": .number(JSONNumber(slowBodyBytesPerSecond)),
             "times": optional(remainingTimes),
             "probability": probability.map { .number(JSONNumber($0)) } ?? .null,
-            "seed": .number(JSONNumber(Int64(bitPattern: seed))),
+            "seed": .number(JSONNumber(Int64(seed))),
         ])
     }
 }

@@ -1,3 +1,4 @@
+import ASCIIText
 import Synchronization
 
 /// Per-tenant request limits (`--rate-limit img2img=10/min,task-result=20/s`), counted in a
@@ -45,20 +46,28 @@ final class RateLimiter: Sendable {
     }
 
     /// Records one request of `tenant` on `path` at `now`; returns the seconds to wait when it
-    /// is over the limit (the request is then not counted).
+    /// is over any of the route's limits (the request is then counted by none of them).
     func admit(path: String, tenant: String, now: Int64) -> Int? {
-        guard let limit = limits.first(where: { Self.routeNames[$0.route] == path }) else { return nil }
-        let key = "\(limit.route)\u{0}\(tenant)"
+        let applying = limits.indices.filter { Self.routeNames[limits[$0].route] == path }
+        guard !applying.isEmpty else { return nil }
         return windows.withLock { windows in
-            var window = windows[key] ?? FIFOQueue()
-            while let oldest = window.first, oldest <= now - limit.periodMs { _ = window.popFirst() }
-            if window.count >= limit.count {
-                let oldest = window.first ?? now
+            // Each entry has its own window, keyed by its position: two entries for one route
+            // (`10/min` and `2/s`) both bind.
+            var longestWait: Int? = nil
+            for index in applying {
+                let limit = limits[index]
+                let key = "\(index)\u{0}\(tenant)"
+                var window = windows[key] ?? FIFOQueue()
+                while let oldest = window.first, oldest <= now - limit.periodMs { _ = window.popFirst() }
                 windows[key] = window
-                return Int(max(1, (oldest + limit.periodMs - now + 999) / 1000))
+                if window.count >= limit.count {
+                    let oldest = window.first ?? now
+                    let wait = Int(max(1, (oldest + limit.periodMs - now + 999) / 1000))
+                    longestWait = max(longestWait ?? 0, wait)
+                }
             }
-            window.append(now)
-            windows[key] = window
+            if longestWait != nil { return longestWait }
+            for index in applying { windows["\(index)\u{0}\(tenant)", default: FIFOQueue()].append(now) }
             return nil
         }
     }

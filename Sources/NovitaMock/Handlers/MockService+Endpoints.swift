@@ -1,3 +1,4 @@
+import ASCIIText
 import Dispatch
 import ImageCodecs
 import MicroHTTP

@@ -1,3 +1,4 @@
+import ASCIIText
 import ImageCodecs
 import MicroHTTP
 
@@ -110,11 +111,5 @@ enum SubmissionReader {
             }
         }
         return JSONWriter.serialize(elided)
-    }
-}
-
-extension StringProtocol {
-    var trimmingSpaces: String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
     }
 }

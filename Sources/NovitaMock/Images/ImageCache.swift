@@ -77,7 +77,7 @@ final class ImageCache: Sendable {
                     group.leave()
                 }
                 let bytes = try render()
-                let etag = "\"" + UUIDFormat.hexString(SHA256.hash(bytes).prefix(16)) + "\""
+                let etag = "\"" + Hex.string(SHA256.hash(bytes).prefix(16)) + "\""
                 let image = EncodedImage(bytes: SharedBytes(bytes), etag: etag)
                 insert(image, for: key)
                 return image

@@ -17,7 +17,7 @@ struct ImageURLSigner: Sendable {
     /// id, so it is stable, unguessable without the id, and needs no storage.
     static func fileID(taskID: String, index: Int) -> String {
         let digest = SHA256.hash("\(taskID)/\(index)".utf8)
-        return UUIDFormat.hexString(digest.prefix(16))
+        return Hex.string(digest.prefix(16))
     }
 
     static func path(taskID: String, index: Int, format: ImageFormat) -> String {
@@ -26,7 +26,7 @@ struct ImageURLSigner: Sendable {
 
     func signature(path: String, amzDate: String, expires: Int64) -> String {
         let message = "\(path)\n\(amzDate)\n\(expires)".utf8
-        return UUIDFormat.hexString(HMACSHA256.authenticationCode(key: secret, message: message))
+        return Hex.string(HMACSHA256.authenticationCode(key: secret, message: message))
     }
 
     /// The full signed URL of one image, issued at `issuedAtMs` (the task's completion).
@@ -68,6 +68,8 @@ struct ImageURLSigner: Sendable {
             fileExtension: String(rest[1][rest[1].index(after: dot)...]), expiresAtMs: expiresAt)
     }
 
+    /// Compares every byte when the lengths agree. A length mismatch returns at once: the length
+    /// of a signature (64 hex digits) is public, unlike that of a key (see `SecretDigest`).
     static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         guard a.count == b.count else { return false }
         var difference: UInt8 = 0

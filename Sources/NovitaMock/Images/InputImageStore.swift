@@ -42,7 +42,7 @@ final class InputImageStore: Sendable {
 
     /// Stores `bytes` (or adds a reference to an identical copy) and returns its key.
     func put(_ bytes: [UInt8]) throws(FileIO.Failure) -> String {
-        let key = UUIDFormat.hexString(SHA256.hash(bytes))
+        let key = Hex.string(SHA256.hash(bytes))
         let result: Result<Void, FileIO.Failure> = state.withLock { state in
             state.tick += 1
             if var entry = state.entries[key] {

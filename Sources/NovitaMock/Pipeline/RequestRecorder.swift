@@ -8,6 +8,7 @@ struct RequestRecorder: Sendable {
     let journal: RequestJournal
     let clock: MockClock
     let endpoints: EndpointCatalog
+    let logger: Logger
 
     /// The route label of a path, for metrics (bounded: never the raw path).
     func routeLabel(_ path: String) -> String {
@@ -29,6 +30,17 @@ struct RequestRecorder: Sendable {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let status = response.dropConnection ? 0 : response.status
         metrics.record(route: routeLabel(request.path), method: request.method, status: status, seconds: seconds)
+        if (400..<500).contains(status) && logger.logsDebug {
+            // Every refusal, control plane included, with its reason; the key redacted.
+            logger.debug(
+                "request refused",
+                [
+                    ("method", request.method), ("path", request.path), ("status", String(status)),
+                    ("reason", response.annotations[ResponseAnnotation.reason] ?? "-"),
+                    ("error_message", response.annotations[ResponseAnnotation.message] ?? "-"),
+                    ("api_key", call.apiKey.map(Logger.redact) ?? "-"),
+                ])
+        }
         guard !call.isControlPlane else { return }
         var outcome: JSONValue = .null
         if status >= 400, let reason = response.annotations[ResponseAnnotation.reason] {

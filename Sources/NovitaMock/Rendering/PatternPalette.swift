@@ -16,7 +16,7 @@ struct PatternPalette: Sendable {
     /// (min, max) brightness of each key: dark, light, mid, light.
     private static let values: [(Int, Int)] = [(40, 110), (205, 255), (130, 195), (215, 255)]
 
-    init(random: inout RenderRandom) {
+    init(random: inout SplitMix64) {
         let scheme = PatternPalette.schemes[random.int(in: 0...(PatternPalette.schemes.count - 1))]
         let baseHue = random.int(in: 0...1535)
         var keys: [(Int, Int, Int)] = []

@@ -29,7 +29,7 @@ struct PatternPlasma: Sendable {
     /// Palette rotation.
     var offset: Int
 
-    init(layout: inout RenderRandom, style: inout RenderRandom) {
+    init(layout: inout SplitMix64, style: inout SplitMix64) {
         func signed(_ range: ClosedRange<Int>) -> Int {
             layout.chance(1, in: 2) ? layout.int(in: range) : -layout.int(in: range)
         }

@@ -17,12 +17,12 @@ struct ProceduralPattern: Sendable {
     let vignette: Int
 
     init(seed: UInt32, prompt: String, negativePrompt: String, modelName: String) {
-        let layoutSeed = RenderRandom.mix(UInt64(seed) ^ 0x5EED_0F1A_7007_0001)
+        let layoutSeed = SplitMix64.mix(UInt64(seed) ^ 0x5EED_0F1A_7007_0001)
         var textHash = RenderHash.fnv1a64(prompt)
         textHash = RenderHash.fnv1a64([0xFF] + Array(negativePrompt.utf8), from: textHash)
         textHash = RenderHash.fnv1a64([0xFE] + Array(modelName.utf8), from: textHash)
-        var layout = RenderRandom(seed: layoutSeed)
-        var style = RenderRandom(seed: RenderRandom.mix(layoutSeed ^ textHash))
+        var layout = SplitMix64(seed: layoutSeed)
+        var style = SplitMix64(seed: SplitMix64.mix(layoutSeed ^ textHash))
 
         palette = PatternPalette(random: &style)
         plasma = PatternPlasma(layout: &layout, style: &style)
@@ -51,7 +51,7 @@ struct ProceduralPattern: Sendable {
 
     /// Four to eight shapes; sizes are fractions of the smaller side.
     private static func makeShapes(
-        layout: inout RenderRandom, style: inout RenderRandom, palette: PatternPalette
+        layout: inout SplitMix64, style: inout SplitMix64, palette: PatternPalette
     ) -> [PatternShape] {
         var byKind: [[PatternShape]] = [[], [], []]
         for _ in 0..<layout.int(in: 4...8) {
@@ -73,7 +73,7 @@ struct ProceduralPattern: Sendable {
 
     /// A palette colour, lifted towards white (glows and rings shine; discs are tinted glass).
     private static func shapeColor(
-        kind: PatternShape.Kind, style: inout RenderRandom, palette: PatternPalette
+        kind: PatternShape.Kind, style: inout SplitMix64, palette: PatternPalette
     ) -> (Int, Int, Int) {
         let index = style.int(in: 0...(PatternPalette.size - 1)) * 3
         let lift = kind == .disc ? style.int(in: 0...60) : style.int(in: 110...200)

@@ -2,11 +2,11 @@ import MicroHTTP
 
 /// Turns the Authorization header into a tenant (SPEC §2): each key is a tenant of its own.
 struct Authenticator: Sendable {
-    /// Valid keys as bytes; nil accepts every non-empty key.
-    private let keys: [[UInt8]]?
+    /// Valid keys as digests; nil accepts every non-empty key.
+    private let keys: [SecretDigest]?
 
     init(apiKeys: [String]?) {
-        keys = apiKeys.map { $0.map { Array($0.utf8) } }
+        keys = apiKeys.map { $0.map { SecretDigest($0.utf8) } }
     }
 
     /// The key carried by `Authorization: Bearer <key>`, or a bare `Authorization: <key>` (as the
@@ -37,10 +37,11 @@ struct Authenticator: Sendable {
     func tenant(of request: HTTPRequest) throws(APIError) -> String {
         guard let key = Self.key(from: request) else { throw .missingAPIKey }
         if let keys {
-            let given = Array(key.utf8)
-            // Compare against every key, in constant time per key, so timing tells nothing.
+            let given = SecretDigest(key.utf8)
+            // Compare against every key, each digest in full, so timing tells neither which key
+            // nor how long one is.
             var found = false
-            for candidate in keys where ImageURLSigner.constantTimeEqual(candidate, given) { found = true }
+            for candidate in keys where candidate.matches(given) { found = true }
             guard found else { throw .invalidAPIKey }
         }
         return key

@@ -1,4 +1,5 @@
 import Digests
+import OutboundHTTP
 
 /// AWS Signature Version 4 for S3 requests, header form
 /// (https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html).
@@ -10,8 +11,8 @@ enum AWSSignatureV4 {
     /// The headers to add to a request so S3 accepts it: `Authorization`, `x-amz-date`,
     /// `x-amz-content-sha256` and, for temporary credentials, `x-amz-security-token`.
     ///
-    /// `Host` is signed but not returned: it is derived from `url` exactly as OutboundHTTPClient derives the
-    /// header it sends (lowercased, default port dropped).
+    /// `Host` is signed but not returned: it is `url.hostHeader`, the header OutboundHTTPClient
+    /// sends (lowercased, default port dropped).
     ///
     /// - Parameters:
     ///   - url: absolute and path-style, e.g. `http://127.0.0.1:5000/bucket/key`; its path and
@@ -20,7 +21,7 @@ enum AWSSignatureV4 {
     ///   - headers: every one is signed (typically just `Content-Type`); names are
     ///     case-insensitive and the caller sends them unchanged.
     static func authorizationHeaders(
-        method: String, url: String, headers: [(name: String, value: String)], payloadSHA256Hex: String,
+        method: String, url: OutboundURL, headers: [(name: String, value: String)], payloadSHA256Hex: String,
         region: String, service: String = "s3", credentials: S3Credentials, nowEpochMs: Int64
     ) -> [(name: String, value: String)] {
         let signed = sign(
@@ -45,12 +46,11 @@ enum AWSSignatureV4 {
     }
 
     static func sign(
-        method: String, url: String, headers: [(name: String, value: String)], payloadSHA256Hex: String,
+        method: String, url: OutboundURL, headers: [(name: String, value: String)], payloadSHA256Hex: String,
         region: String, service: String, credentials: S3Credentials, nowEpochMs: Int64
     ) -> Signature {
         let amzDate = HTTPDate.amzDate(nowEpochMs)
         let dateStamp = String(amzDate.prefix(8))
-        let parts = URLParts(url)
 
         var fields: [String: [String]] = [:]
         let computed: Set<String> = [
@@ -60,7 +60,7 @@ enum AWSSignatureV4 {
             fields[header.name.lowercased(), default: []].append(canonicalValue(header.value))
         }
         let callerHost = headers.first { $0.name.lowercased() == "host" }?.value
-        fields["host"] = [canonicalValue(callerHost ?? parts.host)]
+        fields["host"] = [canonicalValue(callerHost ?? url.hostHeader)]
         fields["x-amz-date"] = [amzDate]
         fields["x-amz-content-sha256"] = [payloadSHA256Hex]
         if let token = credentials.sessionToken { fields["x-amz-security-token"] = [canonicalValue(token)] }
@@ -69,7 +69,7 @@ enum AWSSignatureV4 {
         let signedHeaders = names.joined(separator: ";")
 
         let canonicalRequest = [
-            method, canonicalURI(parts.path), canonicalQuery(parts.query), canonicalHeaders, signedHeaders,
+            method, canonicalURI(url.path), canonicalQuery(url.query), canonicalHeaders, signedHeaders,
             payloadSHA256Hex,
         ].joined(separator: "\n")
         let scope = "\(dateStamp)/\(region)/\(service)/aws4_request"
@@ -80,7 +80,7 @@ enum AWSSignatureV4 {
         for step in [dateStamp, region, service, "aws4_request"] {
             key = HMACSHA256.authenticationCode(key: key, message: step.utf8)
         }
-        let signature = hex(HMACSHA256.authenticationCode(key: key, message: stringToSign.utf8))
+        let signature = Hex.string(HMACSHA256.authenticationCode(key: key, message: stringToSign.utf8))
         let authorization =
             "\(algorithm) Credential=\(credentials.accessKeyID)/\(scope), SignedHeaders=\(signedHeaders), Signature=\(signature)"
         return Signature(
@@ -90,7 +90,7 @@ enum AWSSignatureV4 {
 
     /// Lowercase hex SHA-256, the form of `x-amz-content-sha256`.
     static func sha256Hex(_ bytes: some Collection<UInt8>) -> String {
-        hex(SHA256.hash(bytes))
+        Hex.string(SHA256.hash(bytes))
     }
 
     /// SigV4's URI encoding: every byte of the UTF-8 form except `A-Z a-z 0-9 - . _ ~` becomes
@@ -167,50 +167,5 @@ enum AWSSignatureV4 {
     /// Trimmed, with inner runs of whitespace collapsed to one space (as botocore does).
     private static func canonicalValue(_ value: String) -> String {
         value.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }).joined(separator: " ")
-    }
-
-    private static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef")
-        var out = ""
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return out
-    }
-}
-
-extension AWSSignatureV4 {
-    /// The pieces of an absolute URL that signing needs, split without Foundation's URL parser so
-    /// the path keeps the exact encoding that goes on the wire.
-    struct URLParts {
-        var scheme: String
-        /// `host[:port]` as OutboundHTTPClient sends it in `Host`: lowercased, default port dropped.
-        var host: String
-        var path: Substring
-        var query: Substring
-
-        init(_ url: String) {
-            let withoutFragment = url.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0]
-            let schemeEnd = withoutFragment.firstRange(of: "://")
-            scheme = schemeEnd.map { withoutFragment[..<$0.lowerBound].lowercased() } ?? ""
-            let rest = schemeEnd.map { withoutFragment[$0.upperBound...] } ?? withoutFragment
-            let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
-            var authority = rest[..<authorityEnd]
-            if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
-            var host = authority.lowercased()
-            if (scheme == "http" && host.hasSuffix(":80")) || (scheme == "https" && host.hasSuffix(":443")) {
-                host = String(host[..<host.lastIndex(of: ":")!])
-            }
-            self.host = host
-            let target = rest[authorityEnd...]
-            if let question = target.firstIndex(of: "?") {
-                path = target[..<question]
-                query = target[target.index(after: question)...]
-            } else {
-                path = target
-                query = ""
-            }
-        }
     }
 }

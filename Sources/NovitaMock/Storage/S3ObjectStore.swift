@@ -38,9 +38,14 @@ struct S3ObjectStore: ObjectStore {
         }
         guard !key.isEmpty else { throw StorageError("S3 object key for bucket \"\(bucket)\" is empty") }
         let url = objectURL(bucket: bucket, key: key)
+        let parsed: OutboundURL
+        switch OutboundURL.parse(url) {
+        case .success(let value): parsed = value
+        case .failure(let problem): throw StorageError("S3 endpoint \(endpoint) is not a usable URL: \(problem)")
+        }
         let contentHeaders: [(name: String, value: String)] = [("Content-Type", contentType)]
         let signature = AWSSignatureV4.authorizationHeaders(
-            method: "PUT", url: url, headers: contentHeaders, payloadSHA256Hex: AWSSignatureV4.sha256Hex(bytes),
+            method: "PUT", url: parsed, headers: contentHeaders, payloadSHA256Hex: AWSSignatureV4.sha256Hex(bytes),
             region: region, credentials: credentials, nowEpochMs: nowEpochMs())
         let request = OutboundRequest(
             method: "PUT", url: url, headers: contentHeaders + signature, body: bytes, timeoutMs: timeoutMs)

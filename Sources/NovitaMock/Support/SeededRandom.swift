@@ -1,23 +1,5 @@
 import Synchronization
 
-/// SplitMix64: tiny, fast, and the same sequence on every platform for a given seed — what makes
-/// `--seed` replay a whole run.
-struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// The one source of task ids and drawn seeds: seeded (`--seed`) so runs replay, or from the
 /// system generator.
 final class RandomSource: Sendable {
@@ -55,25 +37,14 @@ final class RandomSource: Sendable {
     }
 }
 
+/// The text form of a UUID: lowercase hex in 8-4-4-4-12 groups.
 enum UUIDFormat {
-    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
-
     static func string(_ bytes: [UInt8]) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(36)
         for (i, byte) in bytes.enumerated() {
             if i == 4 || i == 6 || i == 8 || i == 10 { out.append(UInt8(ascii: "-")) }
-            out.append(hex[Int(byte >> 4)])
-            out.append(hex[Int(byte & 0xF)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    static func hexString(_ bytes: some Sequence<UInt8>) -> String {
-        var out: [UInt8] = []
-        for byte in bytes {
-            out.append(hex[Int(byte >> 4)])
-            out.append(hex[Int(byte & 0xF)])
+            Hex.append(byte, to: &out)
         }
         return String(decoding: out, as: UTF8.self)
     }

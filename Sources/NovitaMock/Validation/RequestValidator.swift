@@ -1,5 +1,6 @@
 import ImageCodecs
 import MicroHTTP
+import OutboundHTTP
 
 /// How literally the docs are read (SPEC §4.4).
 enum ValidationMode: Sendable, Equatable {
@@ -228,7 +229,11 @@ struct RequestValidator {
             guard value.boolValue != nil else { return fail() }
             return value
         case .httpURL:
-            guard let string = value.stringValue, HTTPURLCheck.isAbsoluteHTTPURL(string) else { return fail() }
+            guard let string = value.stringValue else { return fail() }
+            // The outbound client's own parser: a URL accepted here is one it can deliver to.
+            if case .failure(let problem) = OutboundURL.parse(string) {
+                return fail("\(RequestValidator.describe(value)), which is not usable: \(problem)")
+            }
             return value
         case .imageURL:
             guard let string = value.stringValue, RequestValidator.isImageURL(string) else { return fail() }
@@ -387,7 +392,8 @@ struct RequestValidator {
             let head = string[..<comma]
             return head.hasPrefix("data:image/") && head.hasSuffix(";base64")
         }
-        return HTTPURLCheck.isAbsoluteHTTPURL(string)
+        if case .success = OutboundURL.parse(string) { return true }
+        return false
     }
 
     /// `"1024*768"` → (1024, 768).

@@ -16,7 +16,7 @@ import Testing
     }
 
     @Test func splitMixMatchesTheReferenceSequence() {
-        var random = RenderRandom(seed: 0)
+        var random = SplitMix64(seed: 0)
         #expect(random.next() == 0xE220_A839_7B1D_CDAF)
         #expect(random.next() == 0x6E78_9E6A_A1B9_65F4)
         for _ in 0..<1000 {

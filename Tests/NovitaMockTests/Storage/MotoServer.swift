@@ -105,8 +105,9 @@ final class MotoServer: @unchecked Sendable {
     func createBucket(_ bucket: String) throws {
         let url = "\(endpoint)/\(bucket)"
         let headers = AWSSignatureV4.authorizationHeaders(
-            method: "PUT", url: url, headers: [], payloadSHA256Hex: AWSSignatureV4.emptyPayloadSHA256Hex,
-            region: "us-east-1", credentials: credentials, nowEpochMs: Self.nowEpochMs())
+            method: "PUT", url: try #require(OutboundURL(url)), headers: [],
+            payloadSHA256Hex: AWSSignatureV4.emptyPayloadSHA256Hex, region: "us-east-1", credentials: credentials,
+            nowEpochMs: Self.nowEpochMs())
         let response = try OutboundHTTPClient().send(OutboundRequest(method: "PUT", url: url, headers: headers)).get()
         guard response.status == 200 else {
             throw MotoError(

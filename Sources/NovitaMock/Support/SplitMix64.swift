@@ -1,7 +1,8 @@
-/// SplitMix64, written out so the pattern never depends on the standard library's generators
-/// (whose algorithms may change) or on per-process seeding: the same seed gives the same
-/// sequence on every machine and run.
-struct RenderRandom: Sendable {
+/// SplitMix64, written out so that nothing depends on the standard library's generators (whose
+/// algorithms may change) or on per-process seeding: the same seed gives the same sequence on
+/// every machine and run. It drives `--seed` replays, fault probabilities, NSFW draws and the
+/// procedural patterns.
+struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
     init(seed: UInt64) {
@@ -11,7 +12,7 @@ struct RenderRandom: Sendable {
     /// The next 64 random bits.
     mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
-        return RenderRandom.mix(state)
+        return Self.mix(state)
     }
 
     /// A value in `range`, by multiply-high (no modulo bias worth caring about, no floating point).
