@@ -16,7 +16,10 @@ let package = Package(
         // For packages that drive the domain in-process (Fuzz/, the libFuzzer harnesses).
         .library(name: "NovitaMockKit", targets: ["NovitaMock", "MicroHTTP", "ImageCodecs", "Digests"]),
     ],
-    dependencies: [.package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+    ],
     targets: [
         // System libraries: C lives only in C* targets.
         .systemLibrary(
@@ -39,7 +42,11 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "NovitaMock",
-            dependencies: ["MicroHTTP", "ImageCodecs", "OutboundHTTP", "Digests"],
+            dependencies: [
+                "MicroHTTP", "ImageCodecs", "OutboundHTTP", "Digests",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
+            ],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "novita-mock",

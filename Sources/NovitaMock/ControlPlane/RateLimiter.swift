@@ -1,3 +1,4 @@
+import DequeModule
 import Synchronization
 
 /// Per-tenant request limits (`--rate-limit img2img=10/min,task-result=20/s`), counted in a
@@ -16,7 +17,7 @@ final class RateLimiter: Sendable {
     ]
 
     let limits: [Limit]
-    private let windows = Mutex<[String: FIFOQueue<Int64>]>([:])
+    private let windows = Mutex<[String: Deque<Int64>]>([:])
 
     init(limits: [Limit]) {
         self.limits = limits
@@ -50,7 +51,7 @@ final class RateLimiter: Sendable {
         guard let limit = limits.first(where: { Self.routeNames[$0.route] == path }) else { return nil }
         let key = "\(limit.route)\u{0}\(tenant)"
         return windows.withLock { windows in
-            var window = windows[key] ?? FIFOQueue()
+            var window = windows[key] ?? Deque()
             while let oldest = window.first, oldest <= now - limit.periodMs { _ = window.popFirst() }
             if window.count >= limit.count {
                 let oldest = window.first ?? now
