@@ -1,99 +1,188 @@
 import ImageCodecs
 
-/// The persisted form of a task: every field, so a restart serves the same result and the same
-/// image bytes.
-extension TaskRecord {
-    var persistedJSON: JSONValue {
-        let p = parameters
-        func optional(_ value: Int64?) -> JSONValue { value.map { .number(JSONNumber($0)) } ?? .null }
-        var extraObject: JSONObject = [
-            "response_image_type": .string(extra.responseImageType.rawValue),
-            "enterprise": .bool(extra.enterprise),
-            "nsfw_detection": .bool(extra.nsfwDetection),
-            "nsfw_level": .number(JSONNumber(extra.nsfwLevel)),
-        ]
-        if let webhook = extra.webhook {
-            extraObject["webhook"] = [
-                "url": .string(webhook.url),
-                "test_status": webhook.testModeStatus.map { .string($0.rawValue) } ?? .null,
-                "echo": webhook.echo,
-            ]
+/// A task as `tasks.log` holds it: every field, so a restart serves the same result and the same
+/// image bytes. The keys are those the log has always used, so logs written before it moved to
+/// `Codable` still read; fields missing from a line take the defaults the earlier reader gave.
+struct PersistedTask: Codable, Sendable {
+    struct Parameters: Codable, Sendable {
+        var kind: String
+        var model: String?
+        var prompt: String?
+        var negative: String?
+        var width: Int?
+        var height: Int?
+        var imageNum: Int?
+        var steps: Int?
+        var cfg: Double?
+        var sampler: String?
+        var seed: Int64?
+        var strength: Double?
+        var format: String
+        var scale: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case kind, model, prompt, negative, width, height, steps, cfg, sampler, seed, strength, format, scale
+            case imageNum = "image_num"
         }
-        if let storage = extra.storage {
-            extraObject["storage"] = [
-                "region": .string(storage.region), "bucket": .string(storage.bucket), "path": .string(storage.path),
-                "direct": .bool(storage.saveToPathDirectly),
-            ]
-        }
-        let outcomeJSON: JSONValue
-        switch outcome {
-        case .succeed: outcomeJSON = "succeed"
-        case .fail(let reason): outcomeJSON = ["fail": .string(reason)]
-        }
-        return .object([
-            "id": .string(id), "tenant": .string(tenant),
-            "parameters": [
-                "kind": .string(p.kind.rawValue), "model": .string(p.modelName), "prompt": .string(p.prompt),
-                "negative": .string(p.negativePrompt), "width": .number(JSONNumber(p.width)),
-                "height": .number(JSONNumber(p.height)), "image_num": .number(JSONNumber(p.imageNum)),
-                "steps": .number(JSONNumber(p.steps)), "cfg": .number(JSONNumber(p.guidanceScale)),
-                "sampler": .string(p.samplerName), "seed": .number(JSONNumber(Int64(p.seed))),
-                "strength": .number(JSONNumber(p.strength)), "format": .string(p.format.rawValue),
-                "scale": p.scaleFactor.map { .number(JSONNumber($0)) } ?? .null,
-            ],
-            "input": inputKey.map(JSONValue.string) ?? .null,
-            "extra": .object(extraObject),
-            "outcome": outcomeJSON,
-            "base_url": .string(imageBaseURL),
-            "request": (try? JSONParser.parse(requestSummary)) ?? .null,
-            "submitted_at": .number(JSONNumber(submittedAt)),
-            "duration_ms": .number(JSONNumber(durationMs)),
-            "started_at": optional(startedAt),
-            "finished_at": optional(finishedAt),
-            "status": .string(status.rawValue),
-            "reason": .string(failureReason),
-        ])
     }
 
-    /// Reads a persisted record; nil when the line is not one (a torn last line after a crash).
-    init?(persisted json: JSONValue, serial: Int) {
-        guard let o = json.objectValue, let id = o["id"]?.stringValue, let tenant = o["tenant"]?.stringValue,
-            let p = o["parameters"]?.objectValue, let kind = p["kind"]?.stringValue.flatMap(TaskKind.init(rawValue:)),
-            let format = p["format"]?.stringValue.flatMap(ImageFormat.init(rawValue:)),
-            let status = o["status"]?.stringValue.flatMap(TaskStatus.init(rawValue:)),
-            let submittedAt = o["submitted_at"]?.integerValue
+    struct Webhook: Codable, Sendable {
+        var url: String
+        var testStatus: String?
+        var echo: JSONValue?
+
+        enum CodingKeys: String, CodingKey {
+            case url, echo
+            case testStatus = "test_status"
+        }
+    }
+
+    struct Storage: Codable, Sendable {
+        var region: String?
+        var bucket: String?
+        var path: String?
+        var direct: Bool?
+    }
+
+    struct Extra: Codable, Sendable {
+        var responseImageType: String?
+        var enterprise: Bool?
+        var nsfwDetection: Bool?
+        var nsfwLevel: Int?
+        var webhook: Webhook?
+        var storage: Storage?
+
+        enum CodingKeys: String, CodingKey {
+            case enterprise, webhook, storage
+            case responseImageType = "response_image_type"
+            case nsfwDetection = "nsfw_detection"
+            case nsfwLevel = "nsfw_level"
+        }
+    }
+
+    /// `"succeed"` or `{"fail": reason}`.
+    enum Outcome: Codable, Sendable {
+        case succeed
+        case fail(String)
+
+        private enum CodingKeys: String, CodingKey {
+            case fail
+        }
+
+        init(from decoder: any Decoder) throws {
+            if let keyed = try? decoder.container(keyedBy: CodingKeys.self),
+                let reason = try keyed.decodeIfPresent(String.self, forKey: .fail)
+            {
+                self = .fail(reason)
+            } else {
+                self = .succeed
+            }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            switch self {
+            case .succeed:
+                var single = encoder.singleValueContainer()
+                try single.encode("succeed")
+            case .fail(let reason):
+                var keyed = encoder.container(keyedBy: CodingKeys.self)
+                try keyed.encode(reason, forKey: .fail)
+            }
+        }
+    }
+
+    var id: String
+    var tenant: String
+    var parameters: Parameters
+    var input: String?
+    var extra: Extra?
+    var outcome: Outcome?
+    var baseURL: String?
+    var request: JSONValue?
+    var submittedAt: Int64
+    var durationMs: Int64?
+    var startedAt: Int64?
+    var finishedAt: Int64?
+    var status: String
+    var reason: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, tenant, parameters, input, extra, outcome, request, status, reason
+        case baseURL = "base_url"
+        case submittedAt = "submitted_at"
+        case durationMs = "duration_ms"
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+    }
+
+    init(_ record: TaskRecord) {
+        let p = record.parameters
+        id = record.id
+        tenant = record.tenant
+        parameters = Parameters(
+            kind: p.kind.rawValue, model: p.modelName, prompt: p.prompt, negative: p.negativePrompt, width: p.width,
+            height: p.height, imageNum: p.imageNum, steps: p.steps, cfg: p.guidanceScale, sampler: p.samplerName,
+            seed: Int64(p.seed), strength: p.strength, format: p.format.rawValue, scale: p.scaleFactor)
+        input = record.inputKey
+        let e = record.extra
+        extra = Extra(
+            responseImageType: e.responseImageType.rawValue, enterprise: e.enterprise, nsfwDetection: e.nsfwDetection,
+            nsfwLevel: e.nsfwLevel,
+            webhook: e.webhook.map { Webhook(url: $0.url, testStatus: $0.testModeStatus?.rawValue, echo: $0.echo) },
+            storage: e.storage.map {
+                Storage(region: $0.region, bucket: $0.bucket, path: $0.path, direct: $0.saveToPathDirectly)
+            })
+        switch record.outcome {
+        case .succeed: outcome = .succeed
+        case .fail(let reason): outcome = .fail(reason)
+        }
+        baseURL = record.imageBaseURL
+        request = try? JSONParser.parse(record.requestSummary)
+        submittedAt = record.submittedAt
+        durationMs = record.durationMs
+        startedAt = record.startedAt
+        finishedAt = record.finishedAt
+        status = record.status.rawValue
+        reason = record.failureReason
+    }
+
+    /// The task under the serial this process gives it; nil when a field the task cannot do
+    /// without is not one this version knows.
+    func record(serial: Int) -> TaskRecord? {
+        guard let kind = TaskKind(rawValue: parameters.kind), let format = ImageFormat(rawValue: parameters.format),
+            let status = TaskStatus(rawValue: status)
         else { return nil }
-        func int(_ key: String) -> Int { Int(p[key]?.integerValue ?? 0) }
-        let parameters = GenerationParameters(
-            kind: kind, modelName: p["model"]?.stringValue ?? "", prompt: p["prompt"]?.stringValue ?? "",
-            negativePrompt: p["negative"]?.stringValue ?? "", width: int("width"), height: int("height"),
-            imageNum: int("image_num"), steps: int("steps"), guidanceScale: p["cfg"]?.doubleValue ?? 7.5,
-            samplerName: p["sampler"]?.stringValue ?? "",
-            seed: UInt32(truncatingIfNeeded: p["seed"]?.integerValue ?? 0),
-            strength: p["strength"]?.doubleValue ?? 0.5, format: format, scaleFactor: p["scale"]?.doubleValue)
-        let e = o["extra"]?.objectValue ?? [:]
-        var extra = ExtraOptions(
-            responseImageType: e["response_image_type"]?.stringValue.flatMap(ImageFormat.init(rawValue:)) ?? .png,
-            enterprise: e["enterprise"]?.boolValue ?? false, nsfwDetection: e["nsfw_detection"]?.boolValue ?? false,
-            nsfwLevel: Int(e["nsfw_level"]?.integerValue ?? 0))
-        if let w = e["webhook"]?.objectValue, let url = w["url"]?.stringValue {
-            extra.webhook = WebhookOptions(
-                url: url, testModeStatus: w["test_status"]?.stringValue.flatMap(TaskStatus.init(rawValue:)),
-                echo: w["echo"] ?? .null)
+        let p = parameters
+        let generation = GenerationParameters(
+            kind: kind, modelName: p.model ?? "", prompt: p.prompt ?? "", negativePrompt: p.negative ?? "",
+            width: p.width ?? 0, height: p.height ?? 0, imageNum: p.imageNum ?? 0, steps: p.steps ?? 0,
+            guidanceScale: p.cfg ?? 7.5, samplerName: p.sampler ?? "",
+            seed: UInt32(truncatingIfNeeded: p.seed ?? 0), strength: p.strength ?? 0.5, format: format,
+            scaleFactor: p.scale)
+        let e = extra ?? Extra()
+        var options = ExtraOptions(
+            responseImageType: e.responseImageType.flatMap(ImageFormat.init(rawValue:)) ?? .png,
+            enterprise: e.enterprise ?? false, nsfwDetection: e.nsfwDetection ?? false, nsfwLevel: e.nsfwLevel ?? 0)
+        if let webhook = e.webhook {
+            options.webhook = WebhookOptions(
+                url: webhook.url, testModeStatus: webhook.testStatus.flatMap(TaskStatus.init(rawValue:)),
+                echo: webhook.echo ?? .null)
         }
-        if let s = e["storage"]?.objectValue {
-            extra.storage = S3Target(
-                region: s["region"]?.stringValue ?? "", bucket: s["bucket"]?.stringValue ?? "",
-                path: s["path"]?.stringValue ?? "", saveToPathDirectly: s["direct"]?.boolValue ?? false)
+        if let storage = e.storage {
+            options.storage = S3Target(
+                region: storage.region ?? "", bucket: storage.bucket ?? "", path: storage.path ?? "",
+                saveToPathDirectly: storage.direct ?? false)
         }
-        let outcome: PlannedOutcome =
-            o["outcome"]?.objectValue?["fail"]?.stringValue.map { .fail(reason: $0) } ?? .succeed
-        self.init(
-            id: id, serial: serial, tenant: tenant, parameters: parameters, inputKey: o["input"]?.stringValue,
-            extra: extra, outcome: outcome, imageBaseURL: o["base_url"]?.stringValue ?? "",
-            requestSummary: o["request"].map { $0.isNull ? [] : JSONWriter.serialize($0) } ?? [],
-            submittedAt: submittedAt, durationMs: o["duration_ms"]?.integerValue ?? 0,
-            startedAt: o["started_at"]?.integerValue, finishedAt: o["finished_at"]?.integerValue, status: status,
-            failureReason: o["reason"]?.stringValue ?? "")
+        let planned: PlannedOutcome
+        switch outcome ?? .succeed {
+        case .succeed: planned = .succeed
+        case .fail(let reason): planned = .fail(reason: reason)
+        }
+        return TaskRecord(
+            id: id, serial: serial, tenant: tenant, parameters: generation, inputKey: input, extra: options,
+            outcome: planned, imageBaseURL: baseURL ?? "",
+            requestSummary: request.map { $0.isNull ? [] : JSONWriter.serialize($0) } ?? [],
+            submittedAt: submittedAt, durationMs: durationMs ?? 0, startedAt: startedAt, finishedAt: finishedAt,
+            status: status, failureReason: reason ?? "")
     }
 }
