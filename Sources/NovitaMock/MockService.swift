@@ -44,6 +44,7 @@ public final class MockService: Sendable {
         if let directory = configuration.stateDirectory, !directory.isEmpty {
             try FileIO.makeDirectory(directory)
             (log, restored) = try TaskLog.open(directory: directory)
+            random.resume(afterDraws: log?.randomDrawsAtOpen ?? 0)
             inputs = InputImageStore(
                 memoryBudget: configuration.inputMemoryBytes, directory: directory + "/inputs", durable: true)
         } else {
@@ -88,13 +89,18 @@ public final class MockService: Sendable {
         catalog = try configuration.modelsFile.map { try ModelCatalog(bytes: try FileIO.read($0)) } ?? .builtIn
         router = Self.routes
         let (store, webhooks) = (self.store, self.webhooks)
+        // The one place side effects start: finished tasks' uploads and webhooks, retries.
         driver = LifecycleDriver(clock: clock) {
             store.advanceToNow()
+            store.deliverFinished()
             webhooks.runDue()
             try? store.log?.flush()
+            try? store.compactLogIfNeeded()
             return [store.nextEventTime(), webhooks.nextDueTime()].compactMap { $0 }.min()
         }
-        store.wakeups.onSignal { [driver] in driver.poke() }
+        // Weakly: the driver's tick holds the store, so a strong reference back would keep both
+        // (and the driver's timer) alive after the service is gone.
+        store.wakeups.onSignal { [weak driver] in driver?.poke() }
         store.onFinished { [weak self] records in self?.tasksFinished(records) }
         if !restored.isEmpty {
             let count = store.restore(restored)
