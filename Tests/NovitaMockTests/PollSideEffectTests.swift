@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 
 @testable import NovitaMock
@@ -30,6 +31,29 @@ struct PollSideEffectTests {
         #expect(service.webhooks.attempts(tenant: nil).isEmpty)
     }
 
+    /// Uploads and webhooks both start from the store's finished handler: a poll (or a listing,
+    /// or an image download) must never call it, whatever finished meanwhile.
+    @Test func noReadCallsTheFinishedHandler() throws {
+        let service = try Self.unstartedService()
+        let calls = Mutex(0)
+        service.store.onFinished { _ in calls.withLock { $0 += 1 } }
+        let client = ServiceHarness(wrapping: service)
+        let storage = Fixtures.body(extra: [
+            "custom_storage": ["aws_s3": ["region": "us-east-1", "bucket": "my-bucket", "path": "out"]]
+        ])
+        let stored = try client.submitOK(storage, headers: [("X-Mock-Duration-Ms", "1000"), ("X-Mock-Queue-Ms", "0")])
+        let plain = try client.submitOK(
+            Fixtures.body(), headers: [("X-Mock-Duration-Ms", "1000"), ("X-Mock-Queue-Ms", "0")])
+        service.clock.advance(milliseconds: 5000)
+        #expect(client.status(stored) == "TASK_STATUS_PROCESSING", "held until its upload settles")
+        #expect(client.status(plain) == "TASK_STATUS_SUCCEED")
+        #expect(client.request("GET", "/__mock/tasks").status == 200)
+        #expect(client.request("GET", "/__mock/tasks/\(plain)").status == 200)
+        let image = try #require(client.imageURLs(plain).first)
+        #expect(client.download(image).status == 200)
+        #expect(calls.withLock { $0 } == 0)
+    }
+
     @Test func thePollSeesTheExactStateBetweenDriverRuns() throws {
         let service = try Self.unstartedService(workers: 1)
         let client = ServiceHarness(wrapping: service)
@@ -60,6 +84,24 @@ struct PollSideEffectTests {
         service.clock.advance(milliseconds: 1)
         #expect(client.status(third) == "TASK_STATUS_SUCCEED")
         #expect(client.result(third).object?["task"]?.objectValue?["eta"]?.integerValue == 0)
+    }
+
+    /// A reset frees the slots of the tasks it drops now, not at the last time the simulation
+    /// moved: a task a poll saw waiting for a slot until then keeps the start it was shown.
+    @Test func aResetDoesNotRewriteWhatAPollSaw() throws {
+        let service = try Self.unstartedService(workers: 1)
+        var other = ServiceHarness(wrapping: service)
+        other.key = "reset-tenant"
+        let mine = ServiceHarness(wrapping: service)
+        let timing = [("X-Mock-Duration-Ms", "1000"), ("X-Mock-Queue-Ms", "0")]
+        _ = try other.submitOK(Fixtures.body(), headers: timing)
+        let waiting = try mine.submitOK(Fixtures.body(), headers: timing)
+        service.clock.advance(milliseconds: 1500)
+        #expect(mine.status(waiting) == "TASK_STATUS_PROCESSING")  // since 1000, until 2000
+        #expect(mine.request("POST", "/__mock/reset", query: [("api_key", "reset-tenant")]).status == 200)
+        #expect(mine.status(waiting) == "TASK_STATUS_PROCESSING")
+        service.clock.advance(milliseconds: 500)
+        #expect(mine.status(waiting) == "TASK_STATUS_SUCCEED")
     }
 
     @Test func theDriverSendsTheWebhookOnceItRuns() async throws {

@@ -370,7 +370,11 @@ final class TaskStore: Sendable {
 
     /// Drops every task of `tenant`, or of all tenants.
     func reset(tenant: String?) {
+        let now = clock.nowMs()
         state.withLock { state in
+            // Time first: what reads reported up to now must stay true when the doomed tasks'
+            // slots free (they free now, not when the scheduler last moved).
+            Self.advance(&state, to: now, ttl: settings.taskTTLMs, inputs: inputs, log: log)
             let doomed = state.records.values.filter { tenant == nil || $0.tenant == tenant }.map(\.id)
             for id in doomed { Self.remove(id, from: &state, inputs: inputs, log: log) }
         }
