@@ -17,6 +17,8 @@ final class LifecycleDriver: Sendable {
     private let queue = DispatchQueue(label: "novita-mock.lifecycle")
     private let timer: TimerBox
     private let phase = Mutex(Phase.created)
+    /// How long the driver chose to sleep after its last tick; nil: until poked (for tests).
+    private let lastSleep = Mutex<Int64??>(nil)
     private let tick: @Sendable () -> Int64?
     private let clock: MockClock
 
@@ -75,11 +77,17 @@ final class LifecycleDriver: Sendable {
         // poked (every change of the clock goes through the control plane, which pokes).
         if let delayMs = next.flatMap({ clock.realDelayMs(until: $0) }) {
             let sleep = min(max(delayMs, 1), Self.longestSleepMs)
+            lastSleep.withLock { $0 = .some(sleep) }
             timer.source.schedule(deadline: .now() + .milliseconds(Int(sleep)))
         } else {
+            lastSleep.withLock { $0 = .some(nil) }
             timer.source.schedule(deadline: .distantFuture)
         }
     }
+
+    /// After the first tick: the milliseconds the driver sleeps before its next one, or nil when
+    /// it sleeps until poked. Before any tick: `.none`.
+    var plannedSleepMs: Int64?? { lastSleep.withLock { $0 } }
 }
 
 /// A dispatch timer source, which libdispatch documents as safe to use from any thread.

@@ -377,6 +377,8 @@ final class TaskStore: Sendable {
             Self.advance(&state, to: now, ttl: settings.taskTTLMs, inputs: inputs, log: log)
             let doomed = state.records.values.filter { tenant == nil || $0.tenant == tenant }.map(\.id)
             for id in doomed { Self.remove(id, from: &state, inputs: inputs, log: log) }
+            // Dropped tasks start nothing any more (and an unstarted service's outbox stays bounded).
+            state.outbox.removeAll { state.records[$0.id] == nil }
         }
         wakeups.signal()
     }
