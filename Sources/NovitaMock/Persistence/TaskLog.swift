@@ -93,8 +93,11 @@ final class TaskLog: Sendable {
 
         /// The line's bytes, newline included.
         var bytes: [UInt8] {
+            // Sorted keys: the same task always makes the same line, which diffs and tests like.
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             // Encoding these plain values cannot fail; an empty line would be skipped on replay.
-            var bytes = (try? [UInt8](JSONEncoder().encode(self))) ?? []
+            var bytes = (try? [UInt8](encoder.encode(self))) ?? []
             bytes.append(0x0A)
             return bytes
         }
