@@ -15,10 +15,9 @@ final class TaskLog: Sendable {
         /// Lines the last compaction wrote, and lines appended since.
         var compactedLines = 0
         var linesSinceCompaction = 0
+        /// Below this many lines beyond twice the live tasks, compaction is not worth a rewrite.
+        var compactionSlackLines = 512
     }
-
-    /// Below this many lines beyond twice the live tasks, compaction is not worth a rewrite.
-    static let compactionSlackLines = 512
 
     let path: String
     private let file: Mutex<FileIO.AppendFile>
@@ -143,7 +142,14 @@ final class TaskLog: Sendable {
     /// Whether dead lines (finished, removed, superseded) outnumber the live tasks' by enough to
     /// be worth a rewrite.
     func needsCompaction(liveTasks: Int) -> Bool {
-        pending.withLock { $0.compactedLines + $0.linesSinceCompaction > 2 * liveTasks + Self.compactionSlackLines }
+        pending.withLock { $0.compactedLines + $0.linesSinceCompaction > 2 * liveTasks + $0.compactionSlackLines }
+    }
+
+    /// Lines beyond twice the live tasks that are tolerated before a rewrite (512; tests lower it
+    /// to see compaction within a short run).
+    var compactionSlackLines: Int {
+        get { pending.withLock { $0.compactionSlackLines } }
+        set { pending.withLock { $0.compactionSlackLines = newValue } }
     }
 
     /// Rewrites the log with only the live tasks, crash-safely (new file, fsync, rename).
