@@ -50,6 +50,7 @@ public final class MockService: Sendable {
         if let directory = configuration.stateDirectory, !directory.isEmpty {
             try FileIO.makeDirectory(directory)
             (log, restored) = try TaskLog.open(directory: directory)
+            random.resume(afterDraws: log?.randomDrawsAtOpen ?? 0)
             inputs = InputImageStore(
                 memoryBudget: configuration.inputMemoryBytes, directory: directory + "/inputs", durable: true)
         } else {
@@ -99,13 +100,18 @@ public final class MockService: Sendable {
             recorder: RequestRecorder(
                 metrics: metrics, journal: journal, clock: clock, endpoints: endpoints, logger: logger))
         let (store, webhooks) = (self.store, self.webhooks)
+        // The one place side effects start: finished tasks' uploads and webhooks, retries.
         driver = LifecycleDriver(clock: clock) {
             store.advanceToNow()
+            store.deliverFinished()
             webhooks.runDue()
             try? store.log?.flush()
+            try? store.compactLogIfNeeded()
             return [store.nextEventTime(), webhooks.nextDueTime()].compactMap { $0 }.min()
         }
-        store.wakeups.onSignal { [driver] in driver.poke() }
+        // Weakly: the driver's tick holds the store, so a strong reference back would keep both
+        // (and the driver's timer) alive after the service is gone.
+        store.wakeups.onSignal { [weak driver] in driver?.poke() }
         store.onFinished { [weak self] records in self?.tasksFinished(records) }
         if !restored.isEmpty {
             let count = store.restore(restored)

@@ -18,15 +18,16 @@ struct BodyBudgetTests {
         }
     }
 
-    /// Waits (up to 5 s) until the bytes of bodies the server holds satisfy `condition`.
+    /// Waits until the bytes of bodies the server holds satisfy `condition`. The 60 s limit only
+    /// bounds a failing run: a loaded machine (the whole suite on two cores) can take seconds.
     static func waitUntil(_ server: HTTPServer, holds condition: (Int) -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(5)
+        let deadline = ContinuousClock.now + .seconds(60)
         while !condition(server.bufferedBodyBytes) && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(5))
         }
     }
 
-    /// Waits (up to 5 s) until the server holds at least `bytes` of bodies.
+    /// Waits until the server holds at least `bytes` of bodies.
     static func waitUntilHolding(_ server: HTTPServer, atLeast bytes: Int) async throws {
         try await waitUntil(server) { $0 >= bytes }
         try #require(server.bufferedBodyBytes >= bytes)

@@ -159,17 +159,18 @@ struct WebhookTests {
     }
 
     @Test func aHangingReceiverStallsNothingElse() async throws {
-        let hanging = try WebhookReceiver(hangMs: 20_000)
+        // Far longer than the checks below can take, even on a loaded machine.
+        let hanging = try WebhookReceiver(hangMs: 300_000)
         let healthy = try WebhookReceiver()
         let live = try LiveServer {
             $0.speed = 0
-            $0.webhookTimeoutMs = 30_000
+            $0.webhookTimeoutMs = 600_000
         }
         let stuck = try #require(
             try await live.submit(LiveFixtures.body(extra: ["webhook": ["url": hanging.url]])).json?["task_id"]
                 as? String)
         try await hanging.waitFor(count: 1)
-        // The receiver holds the delivery for 20 s. Meanwhile (ordering, not timing: that attempt
+        // The receiver holds the delivery for 5 minutes. Meanwhile (ordering, not timing: that attempt
         // is still in flight at every check below) the API answers, and another task's event is
         // delivered to a receiver that answers.
         #expect(try await live.result("x").status == 404)

@@ -25,7 +25,8 @@ extension MockService {
     }
 
     /// `POST /__mock/clock` with `{"advance_ms": n}`, `{"mode": "real"|"virtual"}` and/or
-    /// `{"scale": x}`: tasks move at once to the new time.
+    /// `{"scale": x}`: tasks move at once to the new time; their webhooks and uploads, and due
+    /// retries, start on the lifecycle driver, which this wakes.
     func changeClock(_ request: HTTPRequest) -> HTTPReply {
         let schema = ObjectSchema([
             FieldRule("advance_ms", .integer(min: 0, max: 31_536_000_000)),
@@ -42,7 +43,6 @@ extension MockService {
         if let scale = body["scale"]?.doubleValue { clock.setScale(scale) }
         if let advance = body["advance_ms"]?.integerValue { clock.advance(milliseconds: advance) }
         store.advanceToNow()
-        webhooks.runDue()
         store.wakeups.signal()
         return .now(.json(clockJSON()))
     }

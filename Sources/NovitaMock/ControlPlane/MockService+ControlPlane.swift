@@ -80,7 +80,7 @@ extension MockService {
         guard let (id, action) = taskPath(request), action == nil else {
             return .now(APIError.apiNotFound(request.method, request.path).response)
         }
-        guard let snapshot = store.snapshots(tenant: nil).first(where: { $0.record.id == id }) else {
+        guard let snapshot = store.snapshot(id: id) else {
             return .now(APIError.taskNotFound(id).response)
         }
         return .now(.json(taskJSON(snapshot)))

@@ -1,4 +1,5 @@
 import ASCIIText
+import DequeModule
 import Synchronization
 
 /// Per-tenant request limits (`--rate-limit img2img=10/min,task-result=20/s`), counted in a
@@ -17,7 +18,7 @@ final class RateLimiter: Sendable {
     ]
 
     let limits: [Limit]
-    private let windows = Mutex<[String: FIFOQueue<Int64>]>([:])
+    private let windows = Mutex<[String: Deque<Int64>]>([:])
 
     init(limits: [Limit]) {
         self.limits = limits
@@ -57,7 +58,7 @@ final class RateLimiter: Sendable {
             for index in applying {
                 let limit = limits[index]
                 let key = "\(index)\u{0}\(tenant)"
-                var window = windows[key] ?? FIFOQueue()
+                var window = windows[key] ?? Deque()
                 while let oldest = window.first, oldest <= now - limit.periodMs { _ = window.popFirst() }
                 windows[key] = window
                 if window.count >= limit.count {
@@ -67,7 +68,7 @@ final class RateLimiter: Sendable {
                 }
             }
             if longestWait != nil { return longestWait }
-            for index in applying { windows["\(index)\u{0}\(tenant)", default: FIFOQueue()].append(now) }
+            for index in applying { windows["\(index)\u{0}\(tenant)", default: Deque()].append(now) }
             return nil
         }
     }

@@ -1,3 +1,4 @@
+import DequeModule
 import Synchronization
 
 /// One request as the journal keeps it: enough for a test to assert what its client sent.
@@ -56,7 +57,7 @@ final class RequestJournal: Sendable {
 
     private struct State {
         /// Each entry with its `approximateBytes`, measured once (it serialises the body).
-        var entries = FIFOQueue<(entry: JournalEntry, bytes: Int)>()
+        var entries = Deque<(entry: JournalEntry, bytes: Int)>()
         var bytes = 0
         var nextSequence = 1
         var dropped = 0
@@ -108,11 +109,11 @@ final class RequestJournal: Sendable {
     func reset(apiKey: String?) {
         state.withLock { state in
             guard let apiKey else {
-                state.entries = FIFOQueue()
+                state.entries = Deque()
                 state.bytes = 0
                 return
             }
-            var kept = FIFOQueue<(entry: JournalEntry, bytes: Int)>()
+            var kept = Deque<(entry: JournalEntry, bytes: Int)>()
             var bytes = 0
             for stored in state.entries where stored.entry.apiKey != apiKey {
                 kept.append(stored)

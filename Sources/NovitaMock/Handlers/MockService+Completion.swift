@@ -4,11 +4,11 @@ import MicroHTTP
 
 extension MockService {
     /// What happens after a task's work ends: its images go to custom storage (the task settles
-    /// when that is done), then its webhook is sent.
+    /// when that is done), then its webhook is sent. Called on the lifecycle driver only.
     func tasksFinished(_ records: [TaskRecord]) {
         for record in records {
             if record.awaitingStorage {
-                BlockingWorkPool.shared.submit { [self] in store(record) }
+                BlockingWorkPool.uploads.submit { [self] in store(record) }
             } else if record.status.isFinished {
                 sendWebhook(for: record)
             }

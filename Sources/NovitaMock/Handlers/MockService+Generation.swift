@@ -20,7 +20,7 @@ extension MockService {
         if store.log != nil {
             // The fsync before the answer blocks: a blocking-work thread, never a poll thread.
             return .deferred { [self] deliver in
-                BlockingWorkPool.shared.submit { [self] in deliver(acceptAndAnswer(definition, request)) }
+                BlockingWorkPool.stateWrites.submit { [self] in deliver(acceptAndAnswer(definition, request)) }
             }
         }
         return acceptAndAnswer(definition, request)

@@ -1,3 +1,4 @@
+import DequeModule
 import Dispatch
 import Synchronization
 
@@ -9,7 +10,8 @@ import Synchronization
 
 /// A few dedicated threads for work that blocks on the network (webhook deliveries, storage
 /// uploads). Blocking calls must not run on libdispatch's shared pool: a receiver that hangs
-/// would hold pool threads until the whole process starves. Here it holds at most `threads`.
+/// would hold pool threads until the whole process starves. Here it holds at most `threads`,
+/// and each kind of work has its own pool, so hanging receivers never delay uploads.
 final class BlockingWorkPool: Sendable {
     /// Jobs in a struct, not bare closures: a closure passed through `Mutex.withLock`'s generic
     /// `inout` is reabstracted, and one written back grows a chain of thunks.
@@ -17,13 +19,14 @@ final class BlockingWorkPool: Sendable {
         let run: @Sendable () -> Void
     }
 
-    private let jobs = Mutex(FIFOQueue<Job>())
+    private let jobs = Mutex(Deque<Job>())
     private let available = DispatchSemaphore(value: 0)
     let threads: Int
 
-    /// The process's pool: services share it, so a process with many services (a test suite)
+    /// The process's pools: services share them, so a process with many services (a test suite)
     /// still has a fixed number of these threads.
-    static let shared = BlockingWorkPool(threads: 32)
+    static let webhooks = BlockingWorkPool(threads: 16)
+    static let uploads = BlockingWorkPool(threads: 16)
 
     init(threads: Int) {
         self.threads = threads

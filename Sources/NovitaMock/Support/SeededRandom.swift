@@ -3,17 +3,35 @@ import Synchronization
 /// The one source of task ids and drawn seeds: seeded (`--seed`) so runs replay, or from the
 /// system generator.
 final class RandomSource: Sendable {
-    private let generator: Mutex<SplitMix64?>
+    private struct State {
+        var seeded: SplitMix64?
+        var draws: UInt64 = 0
+    }
+    private let state: Mutex<State>
 
     init(seed: UInt64?) {
-        generator = Mutex(seed.map(SplitMix64.init(seed:)))
+        state = Mutex(State(seeded: seed.map(SplitMix64.init(seed:))))
     }
 
     func next() -> UInt64 {
-        generator.withLock { generator in
-            if generator != nil { return generator!.next() }
+        state.withLock { state in
+            state.draws &+= 1
+            if state.seeded != nil { return state.seeded!.next() }
             var system = SystemRandomNumberGenerator()
             return system.next()
+        }
+    }
+
+    /// How many values were drawn so far: where a seeded sequence stands.
+    var draws: UInt64 { state.withLock { $0.draws } }
+
+    /// Continues a seeded sequence from where an earlier process left it (`--state-dir`), so a
+    /// restart does not replay ids and seeds already handed out. Never moves backwards.
+    func resume(afterDraws count: UInt64) {
+        state.withLock { state in
+            guard count > state.draws else { return }
+            state.seeded?.skip(count - state.draws)
+            state.draws = count
         }
     }
 

@@ -9,6 +9,12 @@ struct SplitMix64: RandomNumberGenerator, Sendable {
         state = seed
     }
 
+    /// Moves the sequence on by `count` draws at once (each draw only adds the same constant), so
+    /// a restarted `--seed` run continues where the task log says it stopped.
+    mutating func skip(_ count: UInt64) {
+        state &+= 0x9E37_79B9_7F4A_7C15 &* count
+    }
+
     /// The next 64 random bits.
     mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15

@@ -1,3 +1,4 @@
+import DequeModule
 import Synchronization
 
 /// The serialized task-result body of finished tasks, which never changes once a task has
@@ -6,7 +7,7 @@ import Synchronization
 final class FinishedResultCache: Sendable {
     private struct State {
         var bodies: [String: [UInt8]] = [:]
-        var order = FIFOQueue<String>()
+        var order = Deque<String>()
     }
 
     let capacity: Int

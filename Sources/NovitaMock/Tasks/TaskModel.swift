@@ -126,9 +126,6 @@ struct TaskRecord: Sendable {
     /// Its images are being copied to custom storage: the work is done, but the task reports
     /// PROCESSING until the copy succeeds (then SUCCEED) or fails (then FAILED).
     var awaitingStorage = false
-
-    /// The number of images on SUCCEED.
-    var imageCount: Int { status == .succeed ? parameters.imageNum : 0 }
 }
 
 extension TaskRecord {

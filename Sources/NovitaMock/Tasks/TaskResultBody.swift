@@ -5,22 +5,20 @@ import ImageCodecs
 struct TaskResultBody {
     let signer: ImageURLSigner
 
-    func json(for snapshot: TaskSnapshot, includeDebugInfo: Bool = true) -> JSONValue {
+    func json(for snapshot: TaskSnapshot) -> JSONValue {
         let record = snapshot.record
         var extra = JSONObject()
         if record.parameters.kind != .upscale {
             extra["seed"] = .string(String(record.parameters.seed))
         }
         extra["enable_nsfw_detection"] = .bool(record.extra.nsfwDetection)
-        if includeDebugInfo {
-            func moment(_ ms: Int64?) -> JSONValue { .string(ms.map(String.init) ?? "") }
-            extra["debug_info"] = .object([
-                "request_info": "",
-                "submit_time_ms": moment(record.submittedAt),
-                "execute_time_ms": moment(record.startedAt),
-                "complete_time_ms": moment(record.finishedAt),
-            ])
-        }
+        func moment(_ ms: Int64?) -> JSONValue { .string(ms.map(String.init) ?? "") }
+        extra["debug_info"] = .object([
+            "request_info": "",
+            "submit_time_ms": moment(record.submittedAt),
+            "execute_time_ms": moment(record.startedAt),
+            "complete_time_ms": moment(record.finishedAt),
+        ])
         let task: JSONObject = [
             "task_id": .string(record.id),
             "task_type": .string(record.parameters.kind.rawValue),

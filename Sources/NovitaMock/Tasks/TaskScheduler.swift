@@ -1,8 +1,14 @@
-/// The simulated GPU pool as a value-type state machine (DESIGN.md): `workers` shared slots fed
-/// from one FIFO queue, and dedicated capacity for enterprise tasks. It never reads a clock:
-/// every call says what time it is, and it answers with the actions that time brought
+import HeapModule
+
+/// The simulated GPU pool as a value-type state machine (docs/architecture.md): `workers` shared
+/// slots fed from one FIFO queue, and dedicated capacity for enterprise tasks. It never reads a
+/// clock: every call says what time it is, and it answers with the actions that time brought
 /// (`started`, `finished`) for its owner to perform. So it is exact under a virtual clock and
 /// testable without one.
+///
+/// Every event costs O(log n): finishes, waiting dedicated jobs and not-yet-eligible shared jobs
+/// sit in heaps ordered by time; eligible shared jobs in a heap ordered by arrival. Jobs removed
+/// early (forced, cancelled) leave stale heap entries that are dropped when they surface.
 struct TaskScheduler: Sendable {
     /// A task as the scheduler sees it. `serial` is the owner's handle for it.
     struct Job: Sendable, Equatable {
@@ -20,19 +26,51 @@ struct TaskScheduler: Sendable {
         case finished(serial: Int, at: Int64)
     }
 
-    struct Run: Sendable, Equatable {
-        let startedAt: Int64
+    private struct Run: Sendable {
         let finishAt: Int64
+        let dedicated: Bool
+    }
+
+    /// A heap entry: ordered by `time`, then `order` (arrival, or the serial for finishes).
+    private struct Entry: Comparable, Sendable {
+        let time: Int64
+        let order: Int
+        let serial: Int
+
+        static func < (lhs: Entry, rhs: Entry) -> Bool {
+            (lhs.time, lhs.order) < (rhs.time, rhs.order)
+        }
+    }
+
+    /// Which heap a waiting job is taken from.
+    private enum Line {
+        case dedicated, eligible, pending
+    }
+
+    private struct Waiting: Sendable {
+        let job: Job
+        let arrival: Int
     }
 
     let workers: Int
-    private var queue = FIFOQueue<Job>()
-    private var running: [Int: Run] = [:]
-    private var dedicatedRunning: [Int: Run] = [:]
-    private var dedicatedWaiting: [Job] = []
     /// The time the scheduler was last advanced to; events never happen before it.
     private(set) var now: Int64
-    /// Projected start times of queued jobs, rebuilt lazily after any change.
+    /// Heap operations and entries looked at, so tests can check the cost grows as n log n.
+    private(set) var workDone = 0
+
+    private var waiting: [Int: Waiting] = [:]
+    private var running: [Int: Run] = [:]
+    private var sharedRunning = 0
+    private var arrivals = 0
+    /// Running jobs by (finish time, serial).
+    private var finishes = Heap<Entry>()
+    /// Waiting dedicated jobs by (eligibility, arrival).
+    private var dedicatedWaiting = Heap<Entry>()
+    /// Shared jobs not yet eligible by (eligibility, arrival).
+    private var sharedPending = Heap<Entry>()
+    /// Shared jobs already eligible, by arrival alone (FIFO).
+    private var sharedEligible = Heap<Entry>()
+    /// Projected start times of queued shared jobs, rebuilt lazily after any change.
     private var projection: [Int: Int64]? = nil
 
     init(workers: Int, now: Int64) {
@@ -41,16 +79,20 @@ struct TaskScheduler: Sendable {
         self.now = now
     }
 
-    var queuedCount: Int { queue.count + dedicatedWaiting.count }
-    var runningCount: Int { running.count + dedicatedRunning.count }
+    var queuedCount: Int { waiting.count }
+    var runningCount: Int { running.count }
 
     /// Adds a job and runs time forward to `time`.
     mutating func submit(_ job: Job, at time: Int64) -> [Action] {
         projection = nil
+        arrivals += 1
+        waiting[job.serial] = Waiting(job: job, arrival: arrivals)
+        let entry = Entry(time: job.eligibleAt, order: arrivals, serial: job.serial)
+        workDone += 1
         if job.dedicated {
-            dedicatedWaiting.append(job)
+            dedicatedWaiting.insert(entry)
         } else {
-            queue.append(job)
+            sharedPending.insert(entry)
         }
         return advance(to: time)
     }
@@ -61,31 +103,33 @@ struct TaskScheduler: Sendable {
         var actions: [Action] = []
         var cursor = now
         while true {
-            let nextFinish = nextFinishEvent()
-            let nextStart = nextStartEvent(after: cursor)
-            let finishTime = nextFinish?.at ?? .max
-            let startTime = nextStart?.at ?? .max
+            promoteEligible(upTo: cursor)
+            let finish = finishes.min
+            let start = nextStart(after: cursor)
+            let finishTime = finish?.time ?? .max
+            let startTime = start?.at ?? .max
             let eventTime = min(finishTime, startTime)
             guard eventTime <= time else { break }
             cursor = max(cursor, eventTime)
             projection = nil
-            if let finish = nextFinish, finishTime <= startTime {
-                if running.removeValue(forKey: finish.serial) == nil {
-                    dedicatedRunning.removeValue(forKey: finish.serial)
+            workDone += 1
+            if let finish, finishTime <= startTime {
+                _ = finishes.popMin()
+                if let run = running.removeValue(forKey: finish.serial), !run.dedicated { sharedRunning -= 1 }
+                actions.append(.finished(serial: finish.serial, at: finish.time))
+            } else if let start {
+                switch start.line {
+                case .dedicated: _ = dedicatedWaiting.popMin()
+                case .eligible: _ = sharedEligible.popMin()
+                case .pending: _ = sharedPending.popMin()
                 }
-                actions.append(.finished(serial: finish.serial, at: finish.at))
-            } else if let start = nextStart {
-                let job = start.job
-                let run = Run(startedAt: start.at, finishAt: start.at + job.durationMs)
-                if job.dedicated {
-                    dedicatedWaiting.removeAll { $0.serial == job.serial }
-                    dedicatedRunning[job.serial] = run
-                } else {
-                    queue.remove { $0.serial == job.serial }
-                    running[job.serial] = run
-                }
+                guard let job = waiting.removeValue(forKey: start.serial)?.job else { continue }
+                running[job.serial] = Run(finishAt: start.at + job.durationMs, dedicated: job.dedicated)
+                if !job.dedicated { sharedRunning += 1 }
+                finishes.insert(Entry(time: start.at + job.durationMs, order: job.serial, serial: job.serial))
                 actions.append(.started(serial: job.serial, at: start.at))
             }
+            dropStaleEntries()
         }
         now = max(now, time)
         return actions
@@ -94,11 +138,7 @@ struct TaskScheduler: Sendable {
     /// Ends a job now, whatever its phase (a forced outcome). Its slot frees at once.
     mutating func finishNow(serial: Int, at time: Int64) -> [Action] {
         var actions = advance(to: time)
-        projection = nil
-        if running.removeValue(forKey: serial) != nil || dedicatedRunning.removeValue(forKey: serial) != nil
-            || queue.remove(where: { $0.serial == serial }) || dedicatedWaiting.contains(where: { $0.serial == serial })
-        {
-            dedicatedWaiting.removeAll { $0.serial == serial }
+        if forget(serial) {
             actions.append(.finished(serial: serial, at: max(time, now)))
             actions += advance(to: time)
         }
@@ -107,179 +147,125 @@ struct TaskScheduler: Sendable {
 
     /// Forgets a job without a `finished` action (its tenant was reset).
     mutating func cancel(serial: Int) {
-        projection = nil
-        running.removeValue(forKey: serial)
-        dedicatedRunning.removeValue(forKey: serial)
-        queue.remove { $0.serial == serial }
-        dedicatedWaiting.removeAll { $0.serial == serial }
+        _ = forget(serial)
     }
 
     /// The next moment something will happen, if anything is pending.
     func nextEventTime() -> Int64? {
-        let times = [nextFinishEvent()?.at, nextStartEvent(after: now)?.at].compactMap { $0 }
+        var times: [Int64] = []
+        if let finish = finishes.min { times.append(finish.time) }
+        if let dedicated = dedicatedWaiting.min { times.append(max(dedicated.time, now)) }
+        if sharedRunning < workers {
+            if sharedEligible.min != nil {
+                times.append(now)
+            } else if let pending = sharedPending.min {
+                times.append(max(pending.time, now))
+            }
+        }
         return times.min()
     }
 
-    func run(of serial: Int) -> Run? {
-        running[serial] ?? dedicatedRunning[serial]
-    }
-
     /// When a queued job is expected to start, given the jobs ahead of it and the slots' finish
-    /// times (used for the QUEUED `eta`).
+    /// times (used for the QUEUED `eta`, and by reads that need the state at a later moment).
+    /// Exact as long as nothing new arrives: it replays the rules of `advance` without acting.
     mutating func projectedStart(of serial: Int) -> Int64? {
-        if let waiting = dedicatedWaiting.first(where: { $0.serial == serial }) {
-            return max(waiting.eligibleAt, now)
-        }
+        guard let entry = waiting[serial] else { return nil }
+        if entry.job.dedicated { return max(entry.job.eligibleAt, now) }
         if projection == nil { projection = buildProjection() }
         return projection?[serial]
     }
 
     /// Positions in line: 0 for the head of the shared queue.
     func queuePosition(of serial: Int) -> Int? {
-        queue.firstIndex { $0.serial == serial }
+        guard let mine = waiting[serial], !mine.job.dedicated else { return nil }
+        return waiting.values.count { !$0.job.dedicated && $0.arrival < mine.arrival }
     }
 
     // MARK: internals
 
-    private func nextFinishEvent() -> (serial: Int, at: Int64)? {
-        var best: (serial: Int, at: Int64)?
-        for (serial, run) in running where best == nil || (run.finishAt, serial) < (best!.at, best!.serial) {
-            best = (serial, run.finishAt)
+    /// Removes a job wherever it is; returns whether it was known.
+    private mutating func forget(_ serial: Int) -> Bool {
+        projection = nil
+        if let run = running.removeValue(forKey: serial) {
+            if !run.dedicated { sharedRunning -= 1 }
+        } else if waiting.removeValue(forKey: serial) == nil {
+            return false
         }
-        for (serial, run) in dedicatedRunning where best == nil || (run.finishAt, serial) < (best!.at, best!.serial) {
-            best = (serial, run.finishAt)
-        }
-        return best
-    }
-
-    /// The next job to start and when: dedicated jobs as soon as eligible; shared jobs when a
-    /// slot is free, the first eligible in FIFO order.
-    private func nextStartEvent(after cursor: Int64) -> (job: Job, at: Int64)? {
-        var best: (job: Job, at: Int64)?
-        for job in dedicatedWaiting {
-            let at = max(job.eligibleAt, cursor)
-            if best == nil || at < best!.at { best = (job, at) }
-        }
-        if running.count < workers, !queue.isEmpty {
-            // The head is nearly always the earliest eligible; scan only while it is not.
-            var earliest: (job: Job, at: Int64)?
-            for job in queue {
-                let at = max(job.eligibleAt, cursor)
-                if earliest == nil || at < earliest!.at { earliest = (job, at) }
-                if at == cursor { break }
-            }
-            if let earliest, best == nil || earliest.at < best!.at { best = earliest }
-        }
-        return best
-    }
-
-    private func buildProjection() -> [Int: Int64] {
-        // Slot free times: running jobs' finishes, and `now` for each idle slot.
-        var slots = running.values.map(\.finishAt)
-        slots += Array(repeating: now, count: max(0, workers - running.count))
-        var heap = MinHeap(slots)
-        var result: [Int: Int64] = [:]
-        result.reserveCapacity(queue.count)
-        for job in queue {
-            let free = heap.popMin() ?? now
-            let start = max(free, job.eligibleAt, now)
-            result[job.serial] = start
-            heap.insert(start + job.durationMs)
-        }
-        return result
-    }
-}
-
-/// A FIFO with amortised O(1) append and pop, and removal anywhere (rare: forced outcomes).
-struct FIFOQueue<Element: Sendable>: Sendable, Sequence {
-    private var storage: [Element] = []
-    private var head = 0
-
-    var count: Int { storage.count - head }
-    var isEmpty: Bool { count == 0 }
-
-    mutating func append(_ element: Element) {
-        storage.append(element)
-    }
-
-    /// Drops every element `keep` refuses, in one pass, keeping the order.
-    mutating func retain(where keep: (Element) -> Bool) {
-        storage = storage[head...].filter(keep)
-        head = 0
-    }
-
-    /// The oldest element, left in place.
-    var first: Element? { head < storage.count ? storage[head] : nil }
-
-    /// Removes and returns the oldest element.
-    mutating func popFirst() -> Element? {
-        guard head < storage.count else { return nil }
-        let element = storage[head]
-        head += 1
-        if head > 1024 && head * 2 > storage.count {
-            storage.removeFirst(head)
-            head = 0
-        }
-        return element
-    }
-
-    /// Removes the first element matching; returns whether one was removed.
-    @discardableResult
-    mutating func remove(where predicate: (Element) -> Bool) -> Bool {
-        guard let index = storage[head...].firstIndex(where: predicate) else { return false }
-        if index == head {
-            _ = popFirst()
-        } else {
-            storage.remove(at: index)
-        }
+        dropStaleEntries()
         return true
     }
 
-    func firstIndex(where predicate: (Element) -> Bool) -> Int? {
-        storage[head...].firstIndex(where: predicate).map { $0 - head }
-    }
-
-    func makeIterator() -> ArraySlice<Element>.Iterator {
-        storage[head...].makeIterator()
-    }
-}
-
-/// A binary min-heap of instants.
-struct MinHeap: Sendable {
-    private var items: [Int64] = []
-
-    init(_ values: [Int64]) {
-        for value in values { insert(value) }
-    }
-
-    mutating func insert(_ value: Int64) {
-        items.append(value)
-        var child = items.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            if items[parent] <= items[child] { break }
-            items.swapAt(parent, child)
-            child = parent
+    /// Moves shared jobs whose eligibility has come into the FIFO of eligible jobs.
+    private mutating func promoteEligible(upTo cursor: Int64) {
+        while let next = sharedPending.min, next.time <= cursor {
+            _ = sharedPending.popMin()
+            workDone += 1
+            guard let entry = waiting[next.serial] else { continue }
+            sharedEligible.insert(Entry(time: 0, order: entry.arrival, serial: next.serial))
         }
     }
 
-    mutating func popMin() -> Int64? {
-        guard let first = items.first else { return nil }
-        let last = items.removeLast()
-        if !items.isEmpty {
-            items[0] = last
-            var parent = 0
-            while true {
-                let left = 2 * parent + 1
-                let right = left + 1
-                var smallest = parent
-                if left < items.count && items[left] < items[smallest] { smallest = left }
-                if right < items.count && items[right] < items[smallest] { smallest = right }
-                if smallest == parent { break }
-                items.swapAt(parent, smallest)
-                parent = smallest
+    /// The next job to start and when: dedicated jobs as soon as eligible; shared jobs when a
+    /// slot is free, the first eligible in FIFO order (or else the earliest to become eligible).
+    private func nextStart(after cursor: Int64) -> (serial: Int, at: Int64, line: Line)? {
+        var best: (serial: Int, at: Int64, line: Line)?
+        if let dedicated = dedicatedWaiting.min {
+            best = (dedicated.serial, max(dedicated.time, cursor), .dedicated)
+        }
+        guard sharedRunning < workers else { return best }
+        var shared: (serial: Int, at: Int64, line: Line)?
+        if let eligible = sharedEligible.min {
+            shared = (eligible.serial, cursor, .eligible)
+        } else if let pending = sharedPending.min {
+            shared = (pending.serial, max(pending.time, cursor), .pending)
+        }
+        if let shared, best == nil || shared.at < best!.at { best = shared }
+        return best
+    }
+
+    /// Drops entries of jobs that left early from the tops of the heaps, so every `min` is live.
+    private mutating func dropStaleEntries() {
+        while let top = finishes.min, running[top.serial]?.finishAt != top.time {
+            _ = finishes.popMin()
+            workDone += 1
+        }
+        for keyPath in [\Self.dedicatedWaiting, \Self.sharedPending, \Self.sharedEligible] {
+            while let top = self[keyPath: keyPath].min, waiting[top.serial] == nil {
+                _ = self[keyPath: keyPath].popMin()
+                workDone += 1
             }
         }
-        return first
+    }
+
+    /// Replays the shared queue on the slots' free times: O(q log q).
+    private func buildProjection() -> [Int: Int64] {
+        var slots = Heap(running.values.filter { !$0.dedicated }.map(\.finishAt))
+        for _ in 0..<max(0, workers - sharedRunning) { slots.insert(now) }
+        var pending = Heap<Entry>()
+        var eligible = Heap<Entry>()
+        for entry in waiting.values where !entry.job.dedicated {
+            pending.insert(Entry(time: entry.job.eligibleAt, order: entry.arrival, serial: entry.job.serial))
+        }
+        var result: [Int: Int64] = [:]
+        result.reserveCapacity(pending.count)
+        while !pending.isEmpty || !eligible.isEmpty {
+            let free = slots.popMin() ?? now
+            while let next = pending.min, next.time <= free {
+                _ = pending.popMin()
+                eligible.insert(Entry(time: 0, order: next.order, serial: next.serial))
+            }
+            let chosen: Entry
+            let start: Int64
+            if let first = eligible.popMin() {
+                chosen = first
+                start = free
+            } else {
+                chosen = pending.popMin()!
+                start = chosen.time
+            }
+            result[chosen.serial] = start
+            slots.insert(start + (waiting[chosen.serial]?.job.durationMs ?? 0))
+        }
+        return result
     }
 }

@@ -1,3 +1,4 @@
+import DequeModule
 import Dispatch
 import Synchronization
 
@@ -21,11 +22,16 @@ struct TaskStoreSettings: Sendable {
 ///
 /// Task ids are globally unique, so image downloads (which carry no key) find their task here;
 /// tenant isolation is enforced by the lookups that take a tenant.
+///
+/// Reads never move the simulation: they compute the state of the task they look at as of the
+/// clock's now (`view`). Writes (submit, force, reset) and the lifecycle driver's `advanceToNow`
+/// move it; tasks that finish on the way wait in an outbox until the driver takes them
+/// (`deliverFinished`), so webhooks and uploads start only on the driver (docs/architecture.md).
 final class TaskStore: Sendable {
     private struct TenantBook {
         var taskCount = 0
         /// Finished task ids, oldest first (ids already removed are skipped lazily).
-        var finishedOrder = FIFOQueue<String>()
+        var finishedOrder = Deque<String>()
     }
 
     private struct State {
@@ -35,9 +41,11 @@ final class TaskStore: Sendable {
         var scheduler: TaskScheduler
         var nextSerial = 1
         /// (finishedAt, id) in finishing order, for the TTL sweep.
-        var expiryOrder = FIFOQueue<(Int64, String)>()
+        var expiryOrder = Deque<(Int64, String)>()
         /// Threads waiting for a task's custom-storage upload to settle (`waitForStorage`).
         var storageWaiters: [String: [DispatchSemaphore]] = [:]
+        /// Tasks that finished (or await their upload) and whose side effects have not started.
+        var outbox: [TaskRecord] = []
     }
 
     let settings: TaskStoreSettings
@@ -56,6 +64,10 @@ final class TaskStore: Sendable {
     private let summaries = Interner<[UInt8]>(capacity: 5_000)
     /// Wakes the lifecycle driver when the next event time may have moved earlier.
     let wakeups = WakeSignal()
+
+    private let readCounter = Atomic<Int>(0)
+    /// How many stored tasks reads have looked at (tests check that one lookup reads one task).
+    var recordsRead: Int { readCounter.load(ordering: .relaxed) }
 
     /// `--state-dir`'s log, when state is persisted.
     let log: TaskLog?
@@ -106,8 +118,7 @@ final class TaskStore: Sendable {
                     let job = TaskScheduler.Job(
                         serial: serial, eligibleAt: now, durationMs: record.durationMs,
                         dedicated: record.extra.enterprise)
-                    var finished: [TaskRecord] = []
-                    Self.apply(state.scheduler.submit(job, at: now), to: &state, finished: &finished, log: log)
+                    Self.apply(state.scheduler.submit(job, at: now), to: &state, log: log)
                 }
                 restored += 1
             }
@@ -137,7 +148,6 @@ final class TaskStore: Sendable {
         let summary =
             submission.requestSummary.count <= 4096
             ? summaries.intern(submission.requestSummary) : submission.requestSummary
-        let id = random.uuid()
         let now = clock.nowMs()
         let inputKey: String?
         do {
@@ -159,7 +169,7 @@ final class TaskStore: Sendable {
         // Test mode does no work; speed 0 finishes before the submit answers.
         let instant = timing.isInstant || submission.extra.webhook?.testModeStatus != nil
 
-        let result: Result<(TaskRecord, [TaskRecord]), APIError> = state.withLock { state in
+        let result: Result<(TaskRecord, Int?), APIError> = state.withLock { state in
             var evicted: [String] = []
             // Mutated in place: a local copy of the book would share its finishedOrder storage, and
             // the append in settle() below would then copy the whole queue (O(tasks) per submit).
@@ -177,6 +187,10 @@ final class TaskStore: Sendable {
             }
             for victim in evicted { Self.remove(victim, from: &state, inputs: inputs, log: log) }
 
+            // `--seed` replays the id sequence, which after a restart with `--state-dir` starts
+            // over among restored tasks: an id already stored is never handed out again.
+            var id = random.uuid()
+            while state.records[id] != nil { id = random.uuid() }
             let serial = state.nextSerial
             state.nextSerial += 1
             var record = TaskRecord(
@@ -186,33 +200,37 @@ final class TaskStore: Sendable {
                 startedAt: nil, finishedAt: nil, status: .queued, failureReason: "")
             state.tenants[tenant, default: TenantBook()].taskCount += 1
             state.serialToID[serial] = id
-            var finished: [TaskRecord] = []
+            // Logged before anything else of this task, under the lock: the log's order is the
+            // store's order, which lets compaction cut it at a consistent moment.
+            let ticket = log?.append(submitOf: record, randomDraws: random.draws)
             if instant {
                 record.startedAt = now
                 state.records[id] = record
-                Self.finish(serial: serial, at: now, state: &state, finished: &finished, log: log)
+                Self.finish(serial: serial, at: now, state: &state, log: log)
             } else {
                 state.records[id] = record
                 let job = TaskScheduler.Job(
                     serial: serial, eligibleAt: now + max(0, queueMs), durationMs: duration,
                     dedicated: submission.extra.enterprise)
                 let actions = state.scheduler.submit(job, at: now)
-                Self.apply(actions, to: &state, finished: &finished, log: log)
+                Self.apply(actions, to: &state, log: log)
             }
-            return .success((state.records[id] ?? record, finished))
+            return .success((state.records[id] ?? record, ticket))
         }
-        let (record, finished) = try result.get()
-        if let log {
+        let (record, ticket) = try result.get()
+        if let log, let ticket {
             do {
-                try log.appendDurably(submitOf: record)
+                try log.flush(until: ticket)
             } catch {
-                state.withLock { Self.remove(record.id, from: &$0, inputs: inputs, log: nil) }
+                state.withLock { state in
+                    Self.remove(record.id, from: &state, inputs: inputs, log: nil)
+                    state.outbox.removeAll { $0.id == record.id }  // refused: no webhook, no upload
+                }
                 throw APIError(
                     status: 503, reason: "SERVICE_UNAVAILABLE",
                     message: "the task could not be persisted: \(error.description)")
             }
         }
-        notify(finished)
         wakeups.signal()
         return record
     }
@@ -221,39 +239,49 @@ final class TaskStore: Sendable {
 
     /// The task as `tenant` may see it now; nil when unknown, foreign or expired.
     func snapshot(id: String, tenant: String) -> TaskSnapshot? {
-        let now = clock.nowMs()
-        let (snapshot, finished): (TaskSnapshot?, [TaskRecord]) = state.withLock { state in
-            var finished: [TaskRecord] = []
-            Self.advance(&state, to: now, ttl: settings.taskTTLMs, inputs: inputs, finished: &finished, log: log)
-            guard let record = state.records[id], record.tenant == tenant else { return (nil, finished) }
-            return (Self.describe(record, now: now, scheduler: &state.scheduler), finished)
-        }
-        notify(finished)
-        return snapshot
+        snapshot(id: id) { $0.tenant == tenant }
     }
 
-    /// The stored task regardless of tenant (image downloads are authorised by their signature).
+    /// The task as it stands now, whoever owns it (the control plane's inspection).
+    func snapshot(id: String) -> TaskSnapshot? {
+        snapshot(id: id) { _ in true }
+    }
+
+    private func snapshot(id: String, visibleIf visible: (TaskRecord) -> Bool) -> TaskSnapshot? {
+        let now = clock.nowMs()
+        return state.withLock { state in
+            readCounter.add(1, ordering: .relaxed)
+            guard let stored = state.records[id], visible(stored),
+                let record = Self.view(stored, at: now, ttl: settings.taskTTLMs, scheduler: &state.scheduler)
+            else { return nil }
+            return Self.describe(record, now: now, scheduler: &state.scheduler)
+        }
+    }
+
+    /// The stored task regardless of tenant, as it stands now (image downloads are authorised by
+    /// their signature).
     func record(id: String) -> TaskRecord? {
         let now = clock.nowMs()
         return state.withLock { state in
+            readCounter.add(1, ordering: .relaxed)
             guard let record = state.records[id] else { return nil }
-            if let finishedAt = record.finishedAt, finishedAt + settings.taskTTLMs <= now { return nil }
-            return record
+            return Self.view(record, at: now, ttl: settings.taskTTLMs, scheduler: &state.scheduler)
         }
     }
 
     /// Every task of `tenant` (or all), oldest first, as they stand now.
     func snapshots(tenant: String?) -> [TaskSnapshot] {
         let now = clock.nowMs()
-        let (list, finished): ([TaskSnapshot], [TaskRecord]) = state.withLock { state in
-            var finished: [TaskRecord] = []
-            Self.advance(&state, to: now, ttl: settings.taskTTLMs, inputs: inputs, finished: &finished, log: log)
+        return state.withLock { state in
+            readCounter.add(state.records.count, ordering: .relaxed)
             let records = state.records.values.filter { tenant == nil || $0.tenant == tenant }
                 .sorted { $0.serial < $1.serial }
-            return (records.map { Self.describe($0, now: now, scheduler: &state.scheduler) }, finished)
+            return records.compactMap { stored in
+                Self.view(stored, at: now, ttl: settings.taskTTLMs, scheduler: &state.scheduler).map {
+                    Self.describe($0, now: now, scheduler: &state.scheduler)
+                }
+            }
         }
-        notify(finished)
-        return list
     }
 
     /// Counts by status, the queue depth and the number stored (for metrics).
@@ -267,15 +295,37 @@ final class TaskStore: Sendable {
 
     // MARK: time
 
-    /// Runs the lifecycle up to the clock's now: starts, finishes, expiry.
+    /// Runs the lifecycle up to the clock's now: starts, finishes, expiry. Side effects of the
+    /// tasks that finished wait for `deliverFinished`.
     func advanceToNow() {
         let now = clock.nowMs()
-        let finished: [TaskRecord] = state.withLock { state in
-            var finished: [TaskRecord] = []
-            Self.advance(&state, to: now, ttl: settings.taskTTLMs, inputs: inputs, finished: &finished, log: log)
-            return finished
+        state.withLock { state in
+            Self.advance(&state, to: now, ttl: settings.taskTTLMs, inputs: inputs, log: log)
         }
-        notify(finished)
+    }
+
+    /// Hands every task that finished since the last call to the `onFinished` handler. Only the
+    /// lifecycle driver calls this: it is where webhooks and uploads start.
+    func deliverFinished() {
+        let finished = state.withLock { state in
+            defer { state.outbox = [] }
+            return state.outbox
+        }
+        guard !finished.isEmpty, let handler = finishedHandler.withLock({ $0 }) else { return }
+        handler.call(finished)
+    }
+
+    /// Rewrites the log with only the live tasks once dead lines outnumber live ones. Called by
+    /// the lifecycle driver, off the request path; amortised O(1) per logged line.
+    func compactLogIfNeeded() throws(FileIO.Failure) {
+        guard let log else { return }
+        let live = state.withLock { $0.records.count }
+        guard log.needsCompaction(liveTasks: live) else { return }
+        try log.compact { cut in
+            state.withLock { state in
+                cut(Array(state.records.values).sorted { $0.serial < $1.serial }, random.draws)
+            }
+        }
     }
 
     /// The next mock instant at which something changes by itself (a start, a finish, an expiry).
@@ -296,9 +346,8 @@ final class TaskStore: Sendable {
     /// Ends a task now with `outcome` (the control plane's complete/fail).
     func force(id: String, tenant: String?, outcome: PlannedOutcome) throws(ForceError) -> TaskRecord {
         let now = clock.nowMs()
-        let result: Result<(TaskRecord, [TaskRecord]), ForceError> = state.withLock { state in
-            var finished: [TaskRecord] = []
-            Self.advance(&state, to: now, ttl: settings.taskTTLMs, inputs: inputs, finished: &finished, log: log)
+        let result: Result<TaskRecord, ForceError> = state.withLock { state in
+            Self.advance(&state, to: now, ttl: settings.taskTTLMs, inputs: inputs, log: log)
             guard var record = state.records[id], tenant == nil || record.tenant == tenant else {
                 return .failure(.notFound)
             }
@@ -308,40 +357,39 @@ final class TaskStore: Sendable {
             record.outcome = outcome
             state.records[id] = record
             let actions = state.scheduler.finishNow(serial: record.serial, at: now)
-            Self.apply(actions, to: &state, finished: &finished, log: log)
+            Self.apply(actions, to: &state, log: log)
             if state.records[id]?.finishedAt == nil {
-                Self.finish(serial: record.serial, at: now, state: &state, finished: &finished, log: log)
+                Self.finish(serial: record.serial, at: now, state: &state, log: log)
             }
-            return .success((state.records[id]!, finished))
+            return .success(state.records[id]!)
         }
-        let (record, finished) = try result.get()
-        notify(finished)
+        let record = try result.get()
         wakeups.signal()
         return record
     }
 
     /// Drops every task of `tenant`, or of all tenants.
     func reset(tenant: String?) {
+        let now = clock.nowMs()
         state.withLock { state in
+            // Time first: what reads reported up to now must stay true when the doomed tasks'
+            // slots free (they free now, not when the scheduler last moved).
+            Self.advance(&state, to: now, ttl: settings.taskTTLMs, inputs: inputs, log: log)
             let doomed = state.records.values.filter { tenant == nil || $0.tenant == tenant }.map(\.id)
             for id in doomed { Self.remove(id, from: &state, inputs: inputs, log: log) }
+            // Dropped tasks start nothing any more (and an unstarted service's outbox stays bounded).
+            state.outbox.removeAll { state.records[$0.id] == nil }
         }
         wakeups.signal()
     }
 
     // MARK: internals (all called with the lock held)
 
-    private func notify(_ finished: [TaskRecord]) {
-        guard !finished.isEmpty, let handler = finishedHandler.withLock({ $0 }) else { return }
-        handler.call(finished)
-    }
-
     private static func advance(
-        _ state: inout State, to now: Int64, ttl: Int64, inputs: InputImageStore, finished: inout [TaskRecord],
-        log: TaskLog?
+        _ state: inout State, to now: Int64, ttl: Int64, inputs: InputImageStore, log: TaskLog?
     ) {
         let actions = state.scheduler.advance(to: now)
-        apply(actions, to: &state, finished: &finished, log: log)
+        apply(actions, to: &state, log: log)
         // Expire finished tasks whose time is up (finishing order is time order).
         while let (finishedAt, id) = state.expiryOrder.first, finishedAt + ttl <= now {
             _ = state.expiryOrder.popFirst()
@@ -351,9 +399,7 @@ final class TaskStore: Sendable {
         }
     }
 
-    private static func apply(
-        _ actions: [TaskScheduler.Action], to state: inout State, finished: inout [TaskRecord], log: TaskLog?
-    ) {
+    private static func apply(_ actions: [TaskScheduler.Action], to state: inout State, log: TaskLog?) {
         for action in actions {
             switch action {
             case .started(let serial, let at):
@@ -361,14 +407,12 @@ final class TaskStore: Sendable {
                 state.records[id]?.startedAt = at
                 state.records[id]?.status = .processing
             case .finished(let serial, let at):
-                finish(serial: serial, at: at, state: &state, finished: &finished, log: log)
+                finish(serial: serial, at: at, state: &state, log: log)
             }
         }
     }
 
-    private static func finish(
-        serial: Int, at time: Int64, state: inout State, finished: inout [TaskRecord], log: TaskLog?
-    ) {
+    private static func finish(serial: Int, at time: Int64, state: inout State, log: TaskLog?) {
         guard let id = state.serialToID.removeValue(forKey: serial), var record = state.records[id] else { return }
         if record.startedAt == nil { record.startedAt = time }
         if record.outcome == .succeed && record.extra.storage != nil {
@@ -377,12 +421,12 @@ final class TaskStore: Sendable {
             record.awaitingStorage = true
             record.status = .processing
             state.records[id] = record
-            finished.append(record)
+            state.outbox.append(record)
             return
         }
         settle(&record, at: time, state: &state)
         log?.append(finishOf: record)
-        finished.append(record)
+        state.outbox.append(record)
     }
 
     private static func settle(_ record: inout TaskRecord, at time: Int64, state: inout State) {
@@ -404,15 +448,17 @@ final class TaskStore: Sendable {
     /// Ends a task held for its custom-storage upload: SUCCEED, or FAILED with `failure`.
     func settleStorage(id: String, failure: String?) {
         let now = clock.nowMs()
-        let (settled, waiters): (TaskRecord?, [DispatchSemaphore]) = state.withLock { state in
+        let (settled, waiters): (Bool, [DispatchSemaphore]) = state.withLock { state in
             let waiters = state.storageWaiters.removeValue(forKey: id) ?? []
-            guard var record = state.records[id], record.awaitingStorage else { return (nil, waiters) }
+            guard var record = state.records[id], record.awaitingStorage else { return (false, waiters) }
             if let failure { record.outcome = .fail(reason: failure) }
             Self.settle(&record, at: now, state: &state)
             log?.append(finishOf: record)
-            return (record, waiters)
+            state.outbox.append(record)
+            return (true, waiters)
         }
-        if let settled { notify([settled]) }
+        // The webhook of a settled task goes out from the driver too.
+        if settled { wakeups.signal() }
         for waiter in waiters { waiter.signal() }
     }
 
@@ -472,12 +518,46 @@ final class TaskStore: Sendable {
         let slack = 1024
         if state.expiryOrder.count > 2 * state.records.count + slack {
             let records = state.records
-            state.expiryOrder.retain { records[$0.1]?.finishedAt == $0.0 }
+            state.expiryOrder.removeAll { records[$0.1]?.finishedAt != $0.0 }
         }
         if let book = state.tenants[tenant], book.finishedOrder.count > 2 * book.taskCount + slack {
             let records = state.records
-            state.tenants[tenant]?.finishedOrder.retain { records[$0]?.status.isFinished == true }
+            state.tenants[tenant]?.finishedOrder.removeAll { records[$0]?.status.isFinished != true }
         }
+    }
+
+    /// The task as it stands at `now`, which may be past the last time the simulation moved:
+    /// a start, finish or expiry that is due is applied to this copy alone, by the same rules
+    /// (the scheduler's projection for a queued task), so a poll is exact without moving anything.
+    /// Nil when the task has expired by `now`.
+    private static func view(
+        _ stored: TaskRecord, at now: Int64, ttl: Int64, scheduler: inout TaskScheduler
+    ) -> TaskRecord? {
+        var record = stored
+        if record.status == .queued, !record.awaitingStorage,
+            let start = scheduler.projectedStart(of: record.serial), start <= now
+        {
+            record.status = .processing
+            record.startedAt = start
+        }
+        if record.status == .processing, !record.awaitingStorage, let start = record.startedAt,
+            start + record.durationMs <= now
+        {
+            let end = start + record.durationMs
+            if record.outcome == .succeed && record.extra.storage != nil {
+                record.awaitingStorage = true
+            } else {
+                record.finishedAt = end
+                switch record.outcome {
+                case .succeed: record.status = .succeed
+                case .fail(let reason):
+                    record.status = .failed
+                    record.failureReason = reason
+                }
+            }
+        }
+        if let finishedAt = record.finishedAt, record.status.isFinished, finishedAt + ttl <= now { return nil }
+        return record
     }
 
     private static func describe(_ record: TaskRecord, now: Int64, scheduler: inout TaskScheduler) -> TaskSnapshot {

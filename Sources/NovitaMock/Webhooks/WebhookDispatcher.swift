@@ -1,3 +1,4 @@
+import DequeModule
 import Dispatch
 import OutboundHTTP
 import Synchronization
@@ -12,7 +13,8 @@ struct WebhookAttempt: Sendable {
     let latencyMs: Int
     let statusCode: Int?
     let error: String?
-    /// `delivered`, `retry_scheduled`, `failed` (no retries left) or `abandoned` (shutdown).
+    /// `delivered`, `retry_scheduled`, `failed` (no retries left) or `abandoned` (shutdown: a
+    /// retry that was waiting, or an attempt that failed once shutdown had begun).
     let outcome: String
 
     var json: JSONValue {
@@ -33,8 +35,9 @@ struct WebhookAttempt: Sendable {
 
 /// Delivers `ASYNC_TASK_RESULT` events (SPEC §8) off the request path: any 2xx within the
 /// timeout is delivered; otherwise up to 5 retries after 1, 2, 4, 8 and 16 s of the mock's
-/// clock, so a virtual clock drives retries too. A hanging receiver costs one background thread
-/// for at most the timeout and stalls nothing else.
+/// clock, so a virtual clock drives retries too. A hanging receiver holds one thread of the
+/// webhook pool for at most the timeout: uploads have a pool of their own, so it never delays
+/// them, but enough hanging receivers at once make other webhooks wait for a thread.
 final class WebhookDispatcher: Sendable {
     static let backoffSeconds: [Int64] = [1, 2, 4, 8, 16]
     static let maxLogEntries = 10_000
@@ -51,7 +54,7 @@ final class WebhookDispatcher: Sendable {
     private struct State {
         var waiting: [Delivery] = []
         var inFlight = 0
-        var log = FIFOQueue<WebhookAttempt>()
+        var log = Deque<WebhookAttempt>()
         var stopped = false
     }
 
@@ -103,6 +106,9 @@ final class WebhookDispatcher: Sendable {
 
     var pendingCount: Int { state.withLock { $0.waiting.count + $0.inFlight } }
 
+    /// Whether shutdown has begun (no attempt starts, no retry is scheduled).
+    var isStopped: Bool { state.withLock { $0.stopped } }
+
     func attempts(tenant: String?) -> [WebhookAttempt] {
         state.withLock { state in Array(state.log.filter { tenant == nil || $0.tenant == tenant }) }
     }
@@ -110,9 +116,7 @@ final class WebhookDispatcher: Sendable {
     func reset(tenant: String?) {
         state.withLock { state in
             state.waiting.removeAll { tenant == nil || $0.tenant == tenant }
-            var kept = FIFOQueue<WebhookAttempt>()
-            for attempt in state.log where tenant != nil && attempt.tenant != tenant { kept.append(attempt) }
-            state.log = kept
+            state.log.removeAll { tenant == nil || $0.tenant == tenant }
         }
     }
 
@@ -143,7 +147,7 @@ final class WebhookDispatcher: Sendable {
         }
         guard accepted else { return }
         idle.enter()
-        BlockingWorkPool.shared.submit { [self] in
+        BlockingWorkPool.webhooks.submit { [self] in
             defer { idle.leave() }
             attempt(delivery)
         }
@@ -168,28 +172,32 @@ final class WebhookDispatcher: Sendable {
         }
         let delivered = status.map { (200...299).contains($0) } ?? false
         let retryIndex = delivery.attempt - 1
-        let outcome: String
-        if delivered {
-            outcome = "delivered"
-        } else if retryIndex < Self.backoffSeconds.count {
-            outcome = "retry_scheduled"
-        } else {
-            outcome = "failed"
-        }
-        append(
-            WebhookAttempt(
-                taskID: delivery.taskID, tenant: delivery.tenant, url: delivery.url, attempt: delivery.attempt,
-                atMs: startedAt, latencyMs: latencyMs, statusCode: status, error: error, outcome: outcome))
-        metrics.recordWebhook(outcome: delivered ? "delivered" : "failed")
-        state.withLock { state in
-            state.inFlight -= 1
-            if outcome == "retry_scheduled" && !state.stopped {
+        // Decided under the lock that shutdown sets: an attempt that fails once shutdown has
+        // begun gets no retry, and is logged as abandoned rather than `retry_scheduled`.
+        let outcome: String = state.withLock { state in
+            let outcome: String
+            if delivered {
+                outcome = "delivered"
+            } else if retryIndex >= Self.backoffSeconds.count {
+                outcome = "failed"
+            } else if state.stopped {
+                outcome = "abandoned"
+            } else {
                 var next = delivery
                 next.attempt += 1
                 next.dueAt = clock.nowMs() + Self.backoffSeconds[retryIndex] * 1000
                 state.waiting.append(next)
+                outcome = "retry_scheduled"
             }
+            Self.record(
+                WebhookAttempt(
+                    taskID: delivery.taskID, tenant: delivery.tenant, url: delivery.url, attempt: delivery.attempt,
+                    atMs: startedAt, latencyMs: latencyMs, statusCode: status, error: error, outcome: outcome),
+                in: &state)
+            state.inFlight -= 1
+            return outcome
         }
+        metrics.recordWebhook(outcome: delivered ? "delivered" : "failed")
         if outcome == "retry_scheduled" { wakeups.signal() }
         if !delivered {
             logger.debug(
@@ -202,10 +210,12 @@ final class WebhookDispatcher: Sendable {
     }
 
     private func append(_ attempt: WebhookAttempt) {
-        state.withLock { state in
-            state.log.append(attempt)
-            if state.log.count > Self.maxLogEntries { _ = state.log.popFirst() }
-        }
+        state.withLock { Self.record(attempt, in: &$0) }
+    }
+
+    private static func record(_ attempt: WebhookAttempt, in state: inout State) {
+        state.log.append(attempt)
+        if state.log.count > maxLogEntries { _ = state.log.popFirst() }
     }
 
     static func describe(_ error: OutboundError) -> String {

@@ -18,6 +18,11 @@ struct ServiceHarness {
         service.start()
     }
 
+    /// Drives a service built elsewhere, as it is (started or not).
+    init(wrapping service: MockService) {
+        self.service = service
+    }
+
     /// A response with its body parsed as JSON when it is JSON.
     struct Reply {
         let response: HTTPResponse

@@ -10,6 +10,10 @@ extension BlockingWorkPool {
     /// more than the machine has, and a queue bound past which callers answer 429.
     static let cpu = BlockingWorkPool(threads: max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
+    /// Submits that must reach the disk (the `--state-dir` fsync) before they answer: blocking
+    /// I/O kept apart from the CPU pool and from the network pools.
+    static let stateWrites = BlockingWorkPool(threads: 4)
+
     /// Jobs that may wait for `cpu`; one more is refused (429 with `Retry-After`).
     static let cpuQueueLimit = 64
 
