@@ -322,9 +322,7 @@ final class TaskStore: Sendable {
         let live = state.withLock { $0.records.count }
         guard log.needsCompaction(liveTasks: live) else { return }
         try log.compact { cut in
-            state.withLock { state in
-                cut(Array(state.records.values).sorted { $0.serial < $1.serial }, random.draws)
-            }
+            state.withLock { state in cut(Array(state.records.values), random.draws) }  // sorted outside
         }
     }
 
