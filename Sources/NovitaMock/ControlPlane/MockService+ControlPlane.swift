@@ -40,7 +40,7 @@ extension MockService {
         return .object([
             "task_id": .string(record.id),
             "api_key": .string(Logger.redact(record.tenant)),
-            "task_type": .string(record.parameters.kind.rawValue),
+            "task_type": .string(record.parameters.reportedTaskType),
             "status": .string(snapshot.status.rawValue),
             "reason": .string(record.failureReason),
             "progress_percent": .number(JSONNumber(snapshot.progressPercent)),

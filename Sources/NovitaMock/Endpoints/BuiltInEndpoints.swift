@@ -487,6 +487,57 @@ enum BuiltInEndpoints {
 
     static let files: [(name: String, json: String)] = [
         (
+            "async-replace-background.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/replace-background",
+              "operation_id": "createReplaceBackgroundTask",
+              "summary": "Replace the background, as a task",
+              "mode": "async",
+              "body": "flat",
+              "operation": "replace-background",
+              "fields": [
+                {
+                  "use": "extra-async"
+                },
+                {
+                  "name": "image_file",
+                  "type": "image",
+                  "max_bytes": 31457280,
+                  "max_pixels": 4194304,
+                  "max_side": 4096,
+                  "required": true,
+                  "summary": "Base64 original image (≤ 2048×2048 pixels in all, each side ≤ 4096, ≤ 30 MB)."
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "max_length": 1024,
+                  "required": true,
+                  "summary": "The new background."
+                }
+              ],
+              "duration": {
+                "base_ms": 400,
+                "per_step_ms": 50
+              },
+              "rate_limit": {
+                "name": "replace_background",
+                "per_minute": 10,
+                "unit": "images"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-replace-background",
+              "notes": "The asynchronous twin of /v3/replace-background that the cnovita CLI 0.3.0 calls (core/client.py: a flat {image_file, prompt, extra} body answered {task_id}); no reference page documents it, so the fields and limits are the synchronous endpoint's and the task type follows the naming rule [sdk].",
+              "example": {
+                "image_file": "<base64 image>",
+                "prompt": "a beach sunset"
+              }
+            }
+            """#
+        ),
+        (
             "cleanup.json",
             #"""
             {

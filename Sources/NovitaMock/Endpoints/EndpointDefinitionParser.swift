@@ -5,10 +5,13 @@ struct EndpointDefinitionParser {
 
     /// The operations each mode can run; a definition naming another is refused at start.
     static let operations: [EndpointDefinition.Mode: [String]] = [
-        .async: TaskKind.allCases.map(\.operationName),
-        .syncImage: ImageOperation.allCases.filter { $0 != .img2prompt }.map(\.rawValue),
+        .async: TaskKind.allCases.compactMap(\.operationName) + imageOperations,
+        .syncImage: imageOperations,
         .syncText: [ImageOperation.img2prompt.rawValue],
     ]
+
+    /// The editors' operations that make an image (all but img2prompt).
+    static let imageOperations = ImageOperation.allCases.filter { $0 != .img2prompt }.map(\.rawValue)
 
     func parse(_ bytes: [UInt8], file: String) throws(EndpointDefinitionError) -> EndpointDefinition {
         let value: JSONValue

@@ -63,22 +63,29 @@ extension MockService {
     private func accept(_ definition: EndpointDefinition, _ request: HTTPRequest, tenant: String) throws(APIError) -> (
         TaskRecord, [String]
     ) {
-        // The catalog only loads async definitions whose operation is a task kind.
-        let kind = TaskKind.allCases.first { $0.operationName == definition.operation } ?? .txt2img
+        // The catalog loads async definitions whose operation is a task kind or an editor's.
+        let kind = TaskKind.allCases.first { $0.operationName == definition.operation } ?? .edit
         try Self.requireJSON(request)
         let validated = try RequestValidator.validate(
             body: request.body, schema: definition.schema, mode: isStrict(request) ? .strict : .compat)
         let (outcome, timing) = try SubmissionReader.controls(request.headers)
-        let requestObject = validated.body["request"]?.objectValue ?? JSONObject()
+        // `{extra, request}` bodies hold the fields in `request`; flat ones (the async editors) at the top.
+        let requestObject =
+            definition.body == .wrapped ? validated.body["request"]?.objectValue ?? JSONObject() : validated.body
+        let inputPath = definition.body == .wrapped ? "request.image_base64" : "image_file"
         var warnings = validated.warnings
-        let nameProblems = ModelNameCheck(catalog: catalog).problems(
-            kind: kind, request: requestObject, checkBaseModels: configuration.strictModels)
-        if !nameProblems.isEmpty {
-            if configuration.strictModels { throw APIError.violations(nameProblems) }
-            warnings += nameProblems.map { "\($0.path): not in the model catalog (\($0.sentence))" }
+        if kind != .edit {
+            let nameProblems = ModelNameCheck(catalog: catalog).problems(
+                kind: kind, request: requestObject, checkBaseModels: configuration.strictModels)
+            if !nameProblems.isEmpty {
+                if configuration.strictModels { throw APIError.violations(nameProblems) }
+                warnings += nameProblems.map { "\($0.path): not in the model catalog (\($0.sentence))" }
+            }
         }
         var (parameters, requestedSeed) = SubmissionReader.parameters(
-            kind: kind, request: requestObject, input: validated.images["request.image_base64"]?.header)
+            kind: kind, request: requestObject, input: validated.images[inputPath]?.header)
+        parameters.taskType = definition.taskType == kind.rawValue ? nil : definition.taskType
+        parameters.operation = kind == .edit ? definition.operation : nil
         let extra = SubmissionReader.extra(validated.body["extra"]?.objectValue)
         parameters.format = extra.responseImageType
 
@@ -89,7 +96,7 @@ extension MockService {
         }
         let submission = TaskSubmission(
             tenant: tenant, parameters: parameters, requestedSeed: requestedSeed,
-            inputImage: validated.images["request.image_base64"]?.bytes, extra: extra, outcome: planned,
+            inputImage: validated.images[inputPath]?.bytes, extra: extra, outcome: planned,
             timing: timing, imageBaseURL: imageBaseURL(for: request),
             requestSummary: SubmissionReader.summary(of: validated.body, images: validated.images))
         let record = try store.submit(submission)

@@ -29,6 +29,14 @@ enum SubmissionReader {
                 parameters.width = hires["target_width"]?.integerValue.map(Int.init) ?? parameters.width
                 parameters.height = hires["target_height"]?.integerValue.map(Int.init) ?? parameters.height
             }
+        case .edit:
+            // An editor keeps its input's size; one image, timed like a short SD task.
+            parameters.imageNum = 1
+            parameters.strength = 1
+            if let input {
+                parameters.width = input.width
+                parameters.height = input.height
+            }
         case .upscale:
             let factor = double("scale_factor", 2)
             parameters.scaleFactor = factor

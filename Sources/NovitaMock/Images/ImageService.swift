@@ -26,6 +26,9 @@ struct ImageService: Sendable {
                 throw RenderFailure(message: "the input image could not be decoded: \(error)")
             }
         }
+        if p.kind == .edit {
+            return try renderEdit(record, input: input)
+        }
         let pixels: PixelBuffer
         if p.kind == .upscale, let input {
             pixels = ImageRenderer.upscale(input, factor: p.scaleFactor ?? 2, caption: p.modelName)
@@ -39,6 +42,29 @@ struct ImageService: Sendable {
             return try ImageEncoder.encode(pixels, as: p.format, parameters: parametersText(p, index: index))
         } catch {
             throw RenderFailure(message: "the image could not be encoded: \(error)")
+        }
+    }
+
+    /// An editor's operation run as a task: the same pixels its synchronous endpoint answers,
+    /// from the stored input and the request kept with the task (images elided).
+    static func renderEdit(_ record: TaskRecord, input: PixelBuffer?) throws(RenderFailure) -> [UInt8] {
+        let p = record.parameters
+        guard let operation = p.operation.flatMap(ImageOperation.init(rawValue:)), let input else {
+            throw RenderFailure(message: "the task has no operation or input image to edit")
+        }
+        let fields = (try? JSONParser.parse(record.requestSummary))?.objectValue ?? JSONObject()
+        do {
+            guard
+                case .image(let image) = try operation.run(
+                    OperationInput(images: ["image_file": input], fields: fields, seed: p.seed))
+            else { throw RenderFailure(message: "\(operation.rawValue) does not make an image") }
+            let parameters =
+                "\(operation.rawValue)\nSeed: \(p.seed), Size: \(image.pixels.width)x\(image.pixels.height)"
+            return try EditorOutput.encode(image, as: p.format, parameters: parameters)
+        } catch let failure as RenderFailure {
+            throw failure
+        } catch {
+            throw RenderFailure(message: "\(operation.rawValue) failed: \(error)")
         }
     }
 

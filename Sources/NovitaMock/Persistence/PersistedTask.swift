@@ -19,10 +19,15 @@ struct PersistedTask: Codable, Sendable {
         var strength: Double?
         var format: String
         var scale: Double?
+        /// Absent in logs written before endpoints were data: the kind's own task type then.
+        var taskType: String?
+        var operation: String?
 
         enum CodingKeys: String, CodingKey {
             case kind, model, prompt, negative, width, height, steps, cfg, sampler, seed, strength, format, scale
+            case operation
             case imageNum = "image_num"
+            case taskType = "task_type"
         }
     }
 
@@ -122,7 +127,8 @@ struct PersistedTask: Codable, Sendable {
         parameters = Parameters(
             kind: p.kind.rawValue, model: p.modelName, prompt: p.prompt, negative: p.negativePrompt, width: p.width,
             height: p.height, imageNum: p.imageNum, steps: p.steps, cfg: p.guidanceScale, sampler: p.samplerName,
-            seed: Int64(p.seed), strength: p.strength, format: p.format.rawValue, scale: p.scaleFactor)
+            seed: Int64(p.seed), strength: p.strength, format: p.format.rawValue, scale: p.scaleFactor,
+            taskType: p.taskType, operation: p.operation)
         input = record.inputKey
         let e = record.extra
         extra = Extra(
@@ -158,7 +164,7 @@ struct PersistedTask: Codable, Sendable {
             width: p.width ?? 0, height: p.height ?? 0, imageNum: p.imageNum ?? 0, steps: p.steps ?? 0,
             guidanceScale: p.cfg ?? 7.5, samplerName: p.sampler ?? "",
             seed: UInt32(truncatingIfNeeded: p.seed ?? 0), strength: p.strength ?? 0.5, format: format,
-            scaleFactor: p.scale)
+            scaleFactor: p.scale, taskType: p.taskType, operation: p.operation)
         let e = extra ?? Extra()
         var options = ExtraOptions(
             responseImageType: e.responseImageType.flatMap(ImageFormat.init(rawValue:)) ?? .png,

@@ -5,13 +5,18 @@ enum TaskKind: String, Sendable, CaseIterable {
     case img2img = "IMG_TO_IMG"
     case txt2img = "TXT_TO_IMG"
     case upscale = "UPSCALE"
+    /// An editor's operation run as a task (`/v3/async/replace-background`): the operation's name
+    /// is in `GenerationParameters.operation`.
+    case edit = "EDIT"
 
-    /// The operation name an endpoint definition gives for this kind (`"operation": "img2img"`).
-    var operationName: String {
+    /// The operation name an endpoint definition gives for this kind (`"operation": "img2img"`);
+    /// nil for `edit`, whose definitions name an editor operation.
+    var operationName: String? {
         switch self {
         case .img2img: "img2img"
         case .txt2img: "txt2img"
         case .upscale: "upscale"
+        case .edit: nil
         }
     }
 }
@@ -44,6 +49,13 @@ struct GenerationParameters: Sendable, Hashable {
     var format: ImageFormat
     /// Upscale only: the factor in (1, 4].
     var scaleFactor: Double? = nil
+    /// `task.task_type` in task-result when the endpoint definition names another than the kind's.
+    var taskType: String? = nil
+    /// `edit` only: the editor operation (`replace-background`).
+    var operation: String? = nil
+
+    /// What task-result reports as `task.task_type`.
+    var reportedTaskType: String { taskType ?? kind.rawValue }
 
     func seed(ofImage index: Int) -> UInt32 {
         seed &+ UInt32(truncatingIfNeeded: index)

@@ -21,7 +21,7 @@ struct TaskResultBody {
         ])
         let task: JSONObject = [
             "task_id": .string(record.id),
-            "task_type": .string(record.parameters.kind.rawValue),
+            "task_type": .string(record.parameters.reportedTaskType),
             "status": .string(snapshot.status.rawValue),
             "reason": .string(snapshot.status == .failed ? record.failureReason : ""),
             "eta": .number(JSONNumber(snapshot.etaSeconds)),
