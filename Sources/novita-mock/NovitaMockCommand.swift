@@ -4,6 +4,7 @@ import Dispatch
 import FoundationEssentials
 import MicroHTTP
 import NovitaMock
+import OutboundHTTP
 
 #if canImport(Glibc)
     import Glibc
@@ -170,6 +171,10 @@ struct NovitaMockCommand: ParsableCommand {
             throw ValidationError("--webhook-timeout-ms must be in 1…600000 (ten minutes), got \(webhookTimeoutMs)")
         }
         configuration.webhookTimeoutMs = webhookTimeoutMs
+        if let s3Endpoint, !s3Endpoint.isEmpty, case .failure(let problem) = OutboundURL.parse(s3Endpoint) {
+            // Checked by the parser uploads use, so an endpoint taken here is one they can reach.
+            throw ValidationError("--s3-endpoint \(s3Endpoint) is not a usable URL: \(problem)")
+        }
         configuration.s3Endpoint = s3Endpoint
         configuration.storageDirectory = storageDir
         configuration.stateDirectory = stateDir
@@ -227,7 +232,7 @@ struct NovitaMockCommand: ParsableCommand {
         do {
             service = try MockService(configuration: configuration, logger: logger)
         } catch {
-            logger.error("could not open the state", [("error", "\(error)")])
+            logger.error("could not start the service", [("error", "\(error)")])
             throw ExitCode(1)
         }
         var serverConfiguration = HTTPServerConfiguration()
