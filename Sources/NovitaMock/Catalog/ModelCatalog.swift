@@ -84,11 +84,9 @@ struct ModelCatalog: Sendable {
             problem = { field in "must be \(expectation(type, field: field)), got \(found(at: path, in: entries))" }
         case .dataCorrupted(let context):
             path = context.codingPath
+            // An enumeration's unknown value, or an integer field's number that is not one.
             problem = { field in
-                let expected = CatalogEntry.allowedValues[field].map {
-                    "one of " + $0.map { "\"\($0)\"" }.joined(separator: ", ")
-                }
-                return "must be \(expected ?? "an integer"), got \(found(at: path, in: entries))"
+                "must be \(expectation(WholeNumber.self, field: field)), got \(found(at: path, in: entries))"
             }
         @unknown default:
             return CatalogError("the catalog could not be read: \(error)")
