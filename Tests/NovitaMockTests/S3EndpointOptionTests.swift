@@ -1,4 +1,3 @@
-import Foundation
 import Testing
 
 /// `--s3-endpoint` is read by the URL parser uploads use: an endpoint no upload could reach is a
@@ -10,16 +9,8 @@ struct S3EndpointOptionTests {
         ("http://127.0.0.1:+9000", "port"),
     ])
     func anUnusableEndpointIsAUsageError(endpoint: String, reason: String) throws {
-        let process = Process()
-        process.executableURL = MockProcess.binary
-        process.arguments = ["--host", "127.0.0.1", "--port", "0", "--s3-endpoint", endpoint]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let output = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 64, "\(output)")
+        let (status, output) = try StartupRefusal.run(["--s3-endpoint", endpoint])
+        #expect(status == 64, "\(output)")
         #expect(output.contains("--s3-endpoint \(endpoint) is not a usable URL"), "\(output)")
         #expect(output.contains(reason), "\(output)")
     }
