@@ -14,12 +14,13 @@ struct ResolvedAddress: Sendable {
 /// Host name resolution bounded by a request's deadline.
 ///
 /// `getaddrinfo` takes no timeout: a slow or unreachable DNS server holds the calling thread for
-/// as long as the resolver's own retries last (30 s and more), far past `timeoutMs`. A name is
-/// therefore looked up on a helper thread, and the request stops waiting for it at the deadline;
-/// the helper finishes on its own and its answer is dropped. Literal addresses never wait: they
-/// are converted on the calling thread.
+/// as long as the resolver's own timeouts and retries last (seconds each), past `timeoutMs`. A
+/// name is therefore looked up on a helper thread, and the request stops waiting for it at the
+/// deadline; the helper finishes on its own and its answer is dropped. Literal addresses never
+/// wait: they are converted on the calling thread.
 enum NameResolver {
-    /// Looks up `host:port` for TCP; nil when the name is not a literal address.
+    /// Looks up `host:port` for TCP. With `numericOnly` it looks nothing up: nil for a name,
+    /// the address for a literal one.
     typealias Lookup =
         @Sendable (_ host: String, _ port: UInt16, _ numericOnly: Bool) -> Result<
             [ResolvedAddress], TransportFailure

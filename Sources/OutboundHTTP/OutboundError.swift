@@ -15,7 +15,11 @@ extension OutboundError: CustomStringConvertible {
     /// One sentence for logs and the webhook journal.
     public var description: String {
         switch self {
-        case .invalidURL(let url): "invalid URL \"\(url)\": only absolute http and https URLs are accepted"
+        case .invalidURL(let url):
+            switch OutboundURL.parse(url) {
+            case .failure(let problem): "invalid URL \"\(url)\": \(problem)"
+            case .success: "invalid URL \"\(url)\""
+            }
         case .timedOut(let ms): "timed out after \(ms) ms"
         case .connectionFailed(let message): "connection failed: \(message)"
         case .failed(let message): "request failed: \(message)"

@@ -4,6 +4,7 @@ import Dispatch
 import FoundationEssentials
 import MicroHTTP
 import NovitaMock
+import OutboundHTTP
 
 #if canImport(Glibc)
     import Glibc
@@ -192,6 +193,10 @@ struct NovitaMockCommand: ParsableCommand {
             throw ValidationError("--webhook-timeout-ms must be in 1…600000 (ten minutes), got \(webhookTimeoutMs)")
         }
         configuration.webhookTimeoutMs = webhookTimeoutMs
+        if let s3Endpoint, !s3Endpoint.isEmpty, case .failure(let problem) = OutboundURL.parse(s3Endpoint) {
+            // Checked by the parser uploads use, so an endpoint taken here is one they can reach.
+            throw ValidationError("--s3-endpoint \(s3Endpoint) is not a usable URL: \(problem)")
+        }
         configuration.s3Endpoint = s3Endpoint
         configuration.storageDirectory = storageDir
         configuration.stateDirectory = stateDir
@@ -253,7 +258,7 @@ struct NovitaMockCommand: ParsableCommand {
             logger.error("bad endpoint definition", [("error", "\(error)")])
             throw ExitCode(1)
         } catch {
-            logger.error("could not open the state", [("error", "\(error)")])
+            logger.error("could not start the service", [("error", "\(error)")])
             throw ExitCode(1)
         }
         var serverConfiguration = HTTPServerConfiguration()

@@ -1,4 +1,3 @@
-import Foundation
 import Testing
 
 /// Options whose values would overflow once turned into bytes or milliseconds are refused at
@@ -14,17 +13,8 @@ struct OutOfRangeOptionTests {
         (["--webhook-timeout-ms", "10000000000000"], "--webhook-timeout-ms must be in 1…600000"),
     ])
     func refusedWithAUsageError(arguments: [String], message: String) throws {
-        let process = Process()
-        process.executableURL = MockProcess.binary
-        process.arguments = ["--host", "127.0.0.1", "--port", "0"] + arguments
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let output = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationReason == .exit)
-        #expect(process.terminationStatus == 64, "\(output)")
+        let (status, output) = try StartupRefusal.run(arguments)
+        #expect(status == 64, "\(output)")
         #expect(output.contains(message), "\(output)")
     }
 }

@@ -136,6 +136,14 @@ struct OutboundHTTPClientTests {
         #expect(result.failure == .invalidURL(url))
     }
 
+    /// The error says what is wrong with the URL, in the parser's words.
+    @Test func anInvalidURLSaysWhy() {
+        let url = "http://user:pw@127.0.0.1:9/hook"
+        let description = OutboundError.invalidURL(url).description
+        #expect(description.hasPrefix("invalid URL \"\(url)\": "))
+        #expect(description.contains("user information"), "\(description)")
+    }
+
     @Test func connectionClosedMidResponseFails() throws {
         let server = try LoopbackHTTPServer { _ in .closeMidResponse }
         defer { server.stop() }

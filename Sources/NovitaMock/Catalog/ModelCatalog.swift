@@ -1,3 +1,5 @@
+import FoundationEssentials
+
 /// The models `GET /v3/model` lists and the generation endpoints name (SPEC §11): parsed once,
 /// validated whole, then read-only.
 ///
@@ -27,6 +29,8 @@ struct ModelCatalog: Sendable {
     /// Parses and validates a catalog document given as raw bytes (a `--models` file).
     /// - Throws: `CatalogError` naming the entry (index, id, sd_name) and the field at fault.
     init(bytes: [UInt8]) throws(CatalogError) {
+        // The entries as written, to serve back unchanged (extra fields included) and to name
+        // an entry in an error; the typed fields come from JSONDecoder below.
         let document: JSONValue
         do throws(JSONParseError) {
             document = try JSONParser.parse(bytes)
@@ -39,12 +43,103 @@ struct ModelCatalog: Sendable {
         guard let items = entries.arrayValue else {
             throw CatalogError("\"models\" must be an array, got \(entries.typeDescription)")
         }
-        var models: [CatalogModel] = []
-        models.reserveCapacity(items.count)
+        var objects: [JSONObject] = []
+        objects.reserveCapacity(items.count)
         for (position, item) in items.enumerated() {
-            models.append(try CatalogModel(entry: item, position: position))
+            guard let object = item.objectValue else {
+                throw CatalogError("models[\(position)]: must be an object, got \(item.typeDescription)")
+            }
+            objects.append(object)
+        }
+        let decoded: CatalogDocument
+        do {
+            decoded = try JSONDecoder().decode(CatalogDocument.self, from: Data(bytes))
+        } catch let error as DecodingError {
+            throw Self.describe(error, entries: objects)
+        } catch {
+            throw CatalogError("the catalog could not be read: \(error)")
+        }
+        var models: [CatalogModel] = []
+        models.reserveCapacity(objects.count)
+        for (position, entry) in decoded.models.enumerated() {
+            models.append(try CatalogModel(entry: entry, json: objects[position], position: position))
         }
         try self.init(models: models)
+    }
+
+    /// A decoding failure as one sentence: the entry (by position, and by id and sd_name when
+    /// they read), the field's JSON path, and what is wrong with it.
+    private static func describe(_ error: DecodingError, entries: [JSONObject]) -> CatalogError {
+        let path: [any CodingKey]
+        let problem: (String) -> String
+        switch error {
+        case .keyNotFound(let key, let context):
+            path = context.codingPath + [key]
+            problem = { _ in "is missing" }
+        case .valueNotFound(let type, let context):
+            path = context.codingPath
+            problem = { field in "must be \(expectation(type, field: field)), got null" }
+        case .typeMismatch(let type, let context):
+            path = context.codingPath
+            problem = { field in "must be \(expectation(type, field: field)), got \(found(at: path, in: entries))" }
+        case .dataCorrupted(let context):
+            path = context.codingPath
+            // An enumeration's unknown value, or an integer field's number that is not one.
+            problem = { field in
+                "must be \(expectation(WholeNumber.self, field: field)), got \(found(at: path, in: entries))"
+            }
+        @unknown default:
+            return CatalogError("the catalog could not be read: \(error)")
+        }
+        // path: "models", the entry's index, then the field's keys and indices.
+        guard path.count >= 2, let position = path[1].intValue, entries.indices.contains(position) else {
+            return CatalogError("the catalog could not be read: \(error)")
+        }
+        var field = ""
+        for key in path.dropFirst(2) {
+            if let index = key.intValue {
+                field += "[\(index)]"
+            } else {
+                field += (field.isEmpty ? "" : ".") + key.stringValue
+            }
+        }
+        var label = "models[\(position)]"
+        let entry = entries[position]
+        switch (entry["id"]?.integerValue, entry["sd_name"]?.stringValue) {
+        case (let id?, let sdName?): label += " (id \(id), sd_name \"\(sdName)\")"
+        case (let id?, nil): label += " (id \(id))"
+        case (nil, let sdName?): label += " (sd_name \"\(sdName)\")"
+        case (nil, nil): break
+        }
+        return CatalogError("\(label): field \"\(field)\" \(problem(field))")
+    }
+
+    /// What a field of `type` must be, in words.
+    private static func expectation(_ type: Any.Type, field: String) -> String {
+        if let allowed = CatalogEntry.allowedValues[field] {
+            return "one of " + allowed.map { "\"\($0)\"" }.joined(separator: ", ")
+        }
+        switch type {
+        case is String.Type: return "a string"
+        case is Int64.Type, is WholeNumber.Type: return "an integer"
+        case is Bool.Type: return "a boolean"
+        case is [String].Type: return "an array of strings"
+        default: return type is any Collection.Type ? "an array" : "an object"
+        }
+    }
+
+    /// The value the document has at `path`, described for an error message.
+    private static func found(at path: [any CodingKey], in entries: [JSONObject]) -> String {
+        guard path.count >= 2, let position = path[1].intValue, entries.indices.contains(position) else {
+            return "something else"
+        }
+        var value = JSONValue.object(entries[position])
+        for key in path.dropFirst(2) {
+            guard let next = key.intValue.flatMap({ value.arrayValue?[$0] }) ?? value.objectValue?[key.stringValue]
+            else { return "something else" }
+            value = next
+        }
+        return RequestValidator.describe(value)
     }
 
     /// A catalog of already-parsed models.
@@ -113,29 +208,29 @@ struct CatalogError: Error, Sendable, Equatable, CustomStringConvertible {
 /// served back unchanged (extra fields a `--models` file carries included).
 struct CatalogModel: Sendable, Equatable {
     /// `type.name`.
-    enum Kind: String, Sendable, CaseIterable {
+    enum Kind: String, Sendable, CaseIterable, Decodable {
         case checkpoint, lora, vae
         case controlNet = "controlnet"
         case upscaler
         case textualInversion = "textualinversion"
     }
 
-    enum Source: String, Sendable, CaseIterable {
+    enum Source: String, Sendable, CaseIterable, Decodable {
         case civitai, training, uploading
     }
 
-    enum Visibility: String, Sendable, CaseIterable {
+    enum Visibility: String, Sendable, CaseIterable, Decodable {
         case `public`, `private`
     }
 
     /// `base_model`; `is_sdxl` must agree with it.
-    enum BaseModel: String, Sendable, CaseIterable {
+    enum BaseModel: String, Sendable, CaseIterable, Decodable {
         case sd15 = "SD 1.5"
         case sdxl = "SDXL 1.0"
     }
 
     /// `base_model_type`.
-    enum BaseModelType: String, Sendable, CaseIterable {
+    enum BaseModelType: String, Sendable, CaseIterable, Decodable {
         case standard = "Standard"
         case inpainting = "Inpainting"
     }
@@ -172,45 +267,48 @@ struct CatalogModel: Sendable, Equatable {
     }
 
     /// The fields every entry must have, in the order the built-in catalog writes them.
-    static let fieldNames = [
-        "id", "name", "hash_sha256", "sd_name", "sd_name_in_api", "type", "categories", "status", "download_url",
-        "download_url_ttl", "tags", "cover_url", "source", "base_model", "base_model_type", "is_sdxl", "visibility",
-    ]
+    static let fieldNames = CatalogEntry.CodingKeys.allCases.map(\.stringValue)
 
-    /// Reads and validates entry `position` of a catalog's `models` array.
+    /// Checks entry `position` of a catalog beyond what decoding checked.
     /// - Throws: `CatalogError` naming the entry and the first field at fault.
-    init(entry: JSONValue, position: Int) throws(CatalogError) {
-        guard let object = entry.objectValue else {
-            throw CatalogError("models[\(position)]: must be an object, got \(entry.typeDescription)")
+    init(entry: CatalogEntry, json: JSONObject, position: Int) throws(CatalogError) {
+        let (id, status, downloadURLTTL) = (entry.id.value, entry.status.value, entry.downloadURLTTL.value)
+        let label = "models[\(position)] (id \(id), sd_name \"\(entry.sdName)\")"
+        func failure(_ field: String, _ problem: String) -> CatalogError {
+            CatalogError("\(label): field \"\(field)\" \(problem)")
         }
-        var reader = EntryReader(object: object, position: position)
-        id = try reader.integer("id", in: 0...Int64.max)
-        sdName = try reader.string("sd_name", nonEmpty: true)
-        name = try reader.string("name", nonEmpty: true)
-        let hash = try reader.string("hash_sha256", nonEmpty: true)
-        guard hash.utf8.count == 64, hash.utf8.allSatisfy(Self.isHexDigit) else {
-            throw reader.failure("hash_sha256", "must be 64 hexadecimal digits, got \"\(hash.prefix(80))\"")
+        guard id >= 0 else { throw failure("id", "must be an integer at least 0, got \(id)") }
+        for (field, text) in [
+            ("sd_name", entry.sdName), ("name", entry.name), ("hash_sha256", entry.hashSHA256),
+            ("sd_name_in_api", entry.sdNameInAPI), ("type.display_name", entry.type.displayName),
+        ] where text.isEmpty {
+            throw failure(field, "must be a non-empty string")
         }
-        sdNameInAPI = try reader.string("sd_name_in_api", nonEmpty: true)
-        let type = try reader.object("type")
-        kind = try reader.enumeration("type.name", type["name"], Kind.self)
-        _ = try reader.string("type.display_name", type["display_name"], nonEmpty: true)
-        _ = try reader.strings("categories")
-        status = Int(try reader.integer("status", in: 0...1))
-        _ = try reader.string("download_url", nonEmpty: false)
-        _ = try reader.integer("download_url_ttl", in: 0...Int64.max)
-        tags = try reader.strings("tags")
-        _ = try reader.string("cover_url", nonEmpty: false)
-        source = try reader.enumeration("source", object["source"], Source.self)
-        baseModel = try reader.enumeration("base_model", object["base_model"], BaseModel.self)
-        baseModelType = try reader.enumeration("base_model_type", object["base_model_type"], BaseModelType.self)
-        isSDXL = try reader.boolean("is_sdxl")
-        guard isSDXL == (baseModel == .sdxl) else {
-            throw reader.failure(
-                "is_sdxl", "must be \(baseModel == .sdxl) to agree with base_model \"\(baseModel.rawValue)\"")
+        guard entry.hashSHA256.utf8.count == 64, entry.hashSHA256.utf8.allSatisfy(Self.isHexDigit) else {
+            throw failure("hash_sha256", "must be 64 hexadecimal digits, got \"\(entry.hashSHA256.prefix(80))\"")
         }
-        visibility = try reader.enumeration("visibility", object["visibility"], Visibility.self)
-        json = object
+        guard (0...1).contains(status) else { throw failure("status", "must be an integer in [0, 1], got \(status)") }
+        guard downloadURLTTL >= 0 else {
+            throw failure("download_url_ttl", "must be an integer at least 0, got \(downloadURLTTL)")
+        }
+        guard entry.isSDXL == (entry.baseModel == .sdxl) else {
+            throw failure(
+                "is_sdxl",
+                "must be \(entry.baseModel == .sdxl) to agree with base_model \"\(entry.baseModel.rawValue)\"")
+        }
+        self.id = id
+        name = entry.name
+        sdName = entry.sdName
+        sdNameInAPI = entry.sdNameInAPI
+        kind = entry.type.name
+        isSDXL = entry.isSDXL
+        baseModel = entry.baseModel
+        baseModelType = entry.baseModelType
+        self.status = Int(status)
+        visibility = entry.visibility
+        source = entry.source
+        tags = entry.tags
+        self.json = json
     }
 
     /// `models[3] (id 1004, sd_name "x")`, for error messages.
@@ -220,107 +318,5 @@ struct CatalogModel: Sendable, Equatable {
 
     private static func isHexDigit(_ byte: UInt8) -> Bool {
         (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66) || (byte >= 0x41 && byte <= 0x46)
-    }
-}
-
-/// Reads the fields of one catalog entry, failing with a sentence that names the entry.
-private struct EntryReader {
-    let object: JSONObject
-    let position: Int
-    /// Filled in as soon as they are read, so later failures name the entry by them.
-    private var id: Int64?
-    private var sdName: String?
-
-    init(object: JSONObject, position: Int) {
-        self.object = object
-        self.position = position
-    }
-
-    func failure(_ field: String, _ problem: String) -> CatalogError {
-        var label = "models[\(position)]"
-        switch (id, sdName) {
-        case (let id?, let sdName?): label += " (id \(id), sd_name \"\(sdName)\")"
-        case (let id?, nil): label += " (id \(id))"
-        case (nil, let sdName?): label += " (sd_name \"\(sdName)\")"
-        case (nil, nil): break
-        }
-        return CatalogError("\(label): field \"\(field)\" \(problem)")
-    }
-
-    private func present(_ field: String, _ value: JSONValue?) throws(CatalogError) -> JSONValue {
-        guard let value else { throw failure(field, "is missing") }
-        return value
-    }
-
-    mutating func integer(_ field: String, in range: ClosedRange<Int64>) throws(CatalogError) -> Int64 {
-        let value = try present(field, object[field])
-        guard let integer = value.integerValue else {
-            throw failure(field, "must be an integer, got \(RequestValidator.describe(value))")
-        }
-        guard range.contains(integer) else {
-            let bounds =
-                range.upperBound == .max
-                ? "at least \(range.lowerBound)" : "in [\(range.lowerBound), \(range.upperBound)]"
-            throw failure(field, "must be an integer \(bounds), got \(integer)")
-        }
-        if field == "id" { id = integer }
-        return integer
-    }
-
-    mutating func string(_ field: String, nonEmpty: Bool) throws(CatalogError) -> String {
-        let text = try string(field, object[field], nonEmpty: nonEmpty)
-        if field == "sd_name" { sdName = text }
-        return text
-    }
-
-    func string(_ field: String, _ value: JSONValue?, nonEmpty: Bool) throws(CatalogError) -> String {
-        let value = try present(field, value)
-        guard let text = value.stringValue else {
-            throw failure(field, "must be a string, got \(RequestValidator.describe(value))")
-        }
-        if nonEmpty && text.isEmpty { throw failure(field, "must be a non-empty string") }
-        return text
-    }
-
-    func object(_ field: String) throws(CatalogError) -> JSONObject {
-        let value = try present(field, object[field])
-        guard let nested = value.objectValue else {
-            throw failure(field, "must be an object, got \(RequestValidator.describe(value))")
-        }
-        return nested
-    }
-
-    func strings(_ field: String) throws(CatalogError) -> [String] {
-        let value = try present(field, object[field])
-        guard let items = value.arrayValue else {
-            throw failure(field, "must be an array of strings, got \(RequestValidator.describe(value))")
-        }
-        var out: [String] = []
-        for (i, item) in items.enumerated() {
-            guard let text = item.stringValue else {
-                throw failure("\(field)[\(i)]", "must be a string, got \(RequestValidator.describe(item))")
-            }
-            out.append(text)
-        }
-        return out
-    }
-
-    func boolean(_ field: String) throws(CatalogError) -> Bool {
-        let value = try present(field, object[field])
-        guard let flag = value.boolValue else {
-            throw failure(field, "must be a boolean, got \(RequestValidator.describe(value))")
-        }
-        return flag
-    }
-
-    func enumeration<E: RawRepresentable & CaseIterable>(
-        _ field: String, _ value: JSONValue?, _ type: E.Type
-    ) throws(CatalogError) -> E where E.RawValue == String {
-        let value = try present(field, value)
-        let allowed = E.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
-        guard let text = value.stringValue, let result = E(rawValue: text) else {
-            throw failure(field, "must be one of \(allowed), got \(RequestValidator.describe(value))")
-        }
-        return result
     }
 }

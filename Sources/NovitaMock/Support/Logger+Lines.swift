@@ -55,6 +55,12 @@ extension Logger {
         logLevel = level.swiftLogLevel
     }
 
+    /// The lowest level written, in the mock's terms.
+    public var level: LogLevel { LogLevel(logLevel) }
+
+    /// The line format; `text` for a logger whose handler is not the mock's.
+    public var format: LogFormat { (handler as? LineLogHandler)?.format ?? .text }
+
     /// Whether debug lines are written: callers skip work that only a debug line needs.
     var logsDebug: Bool { logLevel <= .debug }
 

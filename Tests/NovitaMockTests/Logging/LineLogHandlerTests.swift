@@ -50,6 +50,12 @@ struct LineLogHandlerTests {
         #expect(object["level_field"]?.stringValue == "x")
     }
 
+    @Test func theConfigurationReadsBack() {
+        let logger = Logger(level: .warning, format: .json)
+        #expect(logger.level == .warning)
+        #expect(logger.format == .json)
+    }
+
     @Test func levelsBelowTheConfiguredOneAreDropped() {
         let lines = LogLines()
         let logger = lines.logger(level: .warning)

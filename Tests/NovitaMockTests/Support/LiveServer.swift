@@ -26,6 +26,7 @@ final class LiveServer: @unchecked Sendable {  // immutable after init; HTTPServ
         serverConfiguration.port = 0
         serverConfiguration.maxBodyBytes = configuration.maxBodyBytes
         server = try HTTPServer(configuration: serverConfiguration, handler: service.handle)
+        service.serverDidBind(port: server.port)  // as the executable does
         service.start()
         base = "http://127.0.0.1:\(server.port)"
         let sessionConfiguration = URLSessionConfiguration.ephemeral
