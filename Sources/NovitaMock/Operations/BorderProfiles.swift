@@ -3,19 +3,23 @@ import ImageCodecs
 /// The four edges of a picture, each averaged over a thin strip and median-filtered along its length,
 /// with the corners: the data of the Coons-patch background model.
 struct BorderProfiles {
-    /// Per side, 3 values per position (R, G, B, 0...255).
+    /// Per side, one plane per channel (R at 0..<n, G at n..<2n, B after; values 0...255):
+    /// planar, so the per-row loops run over contiguous memory and vectorise.
     let top: [Int32]
     let bottom: [Int32]
     let left: [Int32]
     let right: [Int32]
     let width: Int
     let height: Int
+    /// u = x/(w−1) in 1/256 for every column, computed once (a division per pixel would dominate).
+    let us: [Int32]
 
     init(_ image: PixelBuffer) {
         width = image.width
         height = image.height
+        us = (0..<image.width).map { Int32($0 * 256 / max(1, image.width - 1)) }
         let strip = max(1, min(width, height) / 100)
-        let smoothing = max(1, min(width, height) / 32)
+        let smoothing = max(1, min(width, height) / 64)
         let (w, h) = (width, height)
         top = Self.profile(image, count: w, strip: strip, smoothing: smoothing) { i, k in (i, k) }
         bottom = Self.profile(image, count: w, strip: strip, smoothing: smoothing) { i, k in (i, h - 1 - k) }
@@ -23,18 +27,45 @@ struct BorderProfiles {
         right = Self.profile(image, count: h, strip: strip, smoothing: smoothing) { i, k in (w - 1 - k, i) }
     }
 
-    /// The background model at (x, y): top/bottom blended by v, left/right by u, minus the
-    /// bilinear blend of the corners (so the four edges are matched exactly).
-    @inline(__always)
-    func model(x: Int, y: Int, u: Int32, v: Int32, channel c: Int) -> Int32 {
-        let iu = 256 - u
+    /// The background model along row `y` into `row` (`width * 3`, planar like the profiles):
+    /// S(u, v) = (1−v)·top(u) + v·bottom(u) + (1−u)·left(v) + u·right(v) − the bilinear blend of
+    /// the corners, with u = x/(w−1) and v = y/(h−1) in 1/256 — a Coons patch, which matches all
+    /// four edges exactly and is linear in u along a row, so each pixel costs three multiplies.
+    func modelRow(_ y: Int, into row: inout [Int32]) {
+        let v = Int32(y * 256 / max(1, height - 1))
         let iv = 256 - v
-        let vertical = iv &* top[x * 3 + c] &+ v &* bottom[x * 3 + c]
-        let horizontal = iu &* left[y * 3 + c] &+ u &* right[y * 3 + c]
-        let corners =
-            (iu &* iv &* top[c] &+ u &* iv &* top[(width - 1) * 3 + c] &+ iu &* v &* bottom[c] &+ u &* v
-                &* bottom[(width - 1) * 3 + c]) >> 8
-        return min(255, max(0, (vertical &+ horizontal &- corners &+ 128) >> 8))
+        let width = width
+        let height = height
+        withUnsafeBuffers { top, bottom, us in
+            row.withUnsafeMutableBufferPointer { row in
+                for c in 0..<3 {
+                    let plane = c * width
+                    // Everything that depends on the row only, in 1/65536: the left edge, minus the
+                    // corners' blend at u = 0, and the slope per step of u.
+                    let leftEdge = left[c * height + y] &* 256
+                    let rightEdge = right[c * height + y] &* 256
+                    let cornersAtLeft = iv &* top[plane] &+ v &* bottom[plane]
+                    let cornersAtRight = iv &* top[plane + width - 1] &+ v &* bottom[plane + width - 1]
+                    let constant = (leftEdge &- cornersAtLeft) &* 256 &+ 32768
+                    let slope = (rightEdge &- leftEdge) &- (cornersAtRight &- cornersAtLeft)
+                    for x in 0..<width {
+                        let vertical = iv &* top[plane &+ x] &+ v &* bottom[plane &+ x]
+                        let value = (vertical &* 256 &+ constant &+ us[x] &* slope) >> 16
+                        row[plane &+ x] = min(255, max(0, value))
+                    }
+                }
+            }
+        }
+    }
+
+    private func withUnsafeBuffers(
+        _ body: (UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>) -> Void
+    ) {
+        top.withUnsafeBufferPointer { top in
+            bottom.withUnsafeBufferPointer { bottom in
+                us.withUnsafeBufferPointer { us in body(top, bottom, us) }
+            }
+        }
     }
 
     /// Mean over `strip` pixels inward at each position, then a median of ±`smoothing` along the edge.
@@ -46,22 +77,21 @@ struct BorderProfiles {
             for k in 0..<strip {
                 let (x, y) = position(i, k)
                 let p = (y * image.width + x) * 3
-                for c in 0..<3 { raw[i * 3 + c] += Int32(image.rgb[p + c]) }
+                for c in 0..<3 { raw[c * count + i] += Int32(image.rgb[p + c]) }
             }
-            for c in 0..<3 { raw[i * 3 + c] = (raw[i * 3 + c] + Int32(strip / 2)) / Int32(strip) }
+            for c in 0..<3 { raw[c * count + i] = (raw[c * count + i] + Int32(strip / 2)) / Int32(strip) }
         }
         // A running median, not a mean: it keeps a sharp step (a horizon) sharp and ignores a
         // narrow intrusion (a subject touching the edge) instead of smearing both along the edge.
         var smooth = [Int32](repeating: 0, count: count * 3)
         var window = [Int32](repeating: 0, count: 2 * smoothing + 1)
-        for i in 0..<count {
-            let low = max(0, i - smoothing)
-            let high = min(count - 1, i + smoothing)
-            for c in 0..<3 {
+        for c in 0..<3 {
+            let plane = c * count
+            for i in 0..<count {
                 var filled = 0
-                for j in low...high {
+                for j in max(0, i - smoothing)...min(count - 1, i + smoothing) {
                     // Insertion into the sorted prefix: windows are a few dozen values.
-                    let value = raw[j * 3 + c]
+                    let value = raw[plane + j]
                     var k = filled
                     while k > 0 && window[k - 1] > value {
                         window[k] = window[k - 1]
@@ -70,7 +100,7 @@ struct BorderProfiles {
                     window[k] = value
                     filled += 1
                 }
-                smooth[i * 3 + c] = window[filled / 2]
+                smooth[plane + i] = window[filled / 2]
             }
         }
         return smooth

@@ -19,9 +19,8 @@ enum ForegroundMask {
     /// `width * height` bytes, 255 subject, 0 background, soft in between.
     static func alpha(of image: PixelBuffer) -> [UInt8] {
         let binary = subject(of: image) ?? ellipse(width: image.width, height: image.height)
-        // Two passes of a 3×3 box: a 5-pixel triangle ramp, the "1–3 px" soft edge of a cut-out.
-        let once = PlaneBlur.box(binary, width: image.width, height: image.height, radius: 1)
-        return PlaneBlur.box(once, width: image.width, height: image.height, radius: 1)
+        // A 5-pixel triangle ramp: the "1–3 px" soft edge of a cut-out.
+        return PlaneBlur.triangle(binary, width: image.width, height: image.height)
     }
 
     /// The binary subject mask (0/255), or nil when the picture shows none.
@@ -33,10 +32,11 @@ enum ForegroundMask {
         let strong = max(minimumStrongDistance, otsuThreshold(distance))
         let weak = UInt8(max(minimumWeakDistance, strong / 3))
         var mask = distance.map { Int($0) > strong ? UInt8(255) : 0 }
-        MaskComponents.grow(&mask, width: width, height: height) { distance[$0] > weak }
+        MaskComponents.grow(&mask, width: width, height: height, accepts: distance.map { $0 > weak ? 1 : 0 })
         // Majority vote over a small neighbourhood: removes speckles and hairlines, keeps shapes.
         let radius = max(1, min(width, height) / 256)
-        mask = PlaneBlur.box(mask, width: width, height: height, radius: radius).map { $0 >= 128 ? 255 : 0 }
+        let votes = Int32((2 * radius + 1) * (2 * radius + 1)) * 255
+        mask = PlaneBlur.boxSums(mask, width: width, height: height, radius: radius).map { $0 * 2 >= votes ? 255 : 0 }
         MaskComponents.removeSmall(&mask, width: width, height: height, minimumSize: max(16, width * height / 500))
         MaskComponents.fillHoles(&mask, width: width, height: height)
         let subjectPixels = mask.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
@@ -51,20 +51,26 @@ enum ForegroundMask {
         let height = image.height
         let edges = BorderProfiles(image)
         var distance = [UInt8](repeating: 0, count: width * height)
-        // Coons patch in 8.8 fixed point: u = x/(w−1), v = y/(h−1) as 0...256.
-        let us = (0..<width).map { Int32($0 * 256 / max(1, width - 1)) }
+        var model = [Int32](repeating: 0, count: width * 3)
         image.rgb.withUnsafeBufferPointer { rgb in
             distance.withUnsafeMutableBufferPointer { out in
                 for y in 0..<height {
-                    let v = Int32(y * 256 / max(1, height - 1))
-                    for x in 0..<width {
-                        let u = us[x]
-                        var largest: Int32 = 0
-                        for c in 0..<3 {
-                            let model = edges.model(x: x, y: y, u: u, v: v, channel: c)
-                            largest = max(largest, abs(Int32(rgb[(y * width + x) * 3 + c]) &- model))
+                    edges.modelRow(y, into: &model)
+                    model.withUnsafeBufferPointer { model in
+                        let row = y * width
+                        // Wrapping arithmetic and a branch-free |d|: no overflow traps in the hot loop.
+                        @inline(__always) func distance(_ a: UInt8, _ b: Int32) -> Int32 {
+                            let d = Int32(a) &- b
+                            let sign = d >> 31
+                            return (d ^ sign) &- sign
                         }
-                        out[y * width + x] = UInt8(truncatingIfNeeded: largest)
+                        for x in 0..<width {
+                            let p = (row &+ x) &* 3
+                            let r = distance(rgb[p], model[x])
+                            let g = distance(rgb[p &+ 1], model[width &+ x])
+                            let b = distance(rgb[p &+ 2], model[2 &* width &+ x])
+                            out[row &+ x] = UInt8(truncatingIfNeeded: max(r, max(g, b)))
+                        }
                     }
                 }
             }

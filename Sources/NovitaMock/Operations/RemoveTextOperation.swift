@@ -36,21 +36,30 @@ enum RemoveTextOperation {
         var horizontal = [UInt8](repeating: 0, count: width * height)
         var vertical = [UInt8](repeating: 0, count: width * height)
         let step = Int32(edgeStep)
+        // Wrapping arithmetic and a branch-free |d|: no overflow traps in the hot loop.
+        @inline(__always) func magnitude(_ d: Int32) -> Int32 {
+            let sign = d >> 31
+            return (d ^ sign) &- sign
+        }
         luma.withUnsafeBufferPointer { l in
-            for y in 0..<height {
-                let above = max(y - 1, 0) * width
-                let below = min(y + 1, height - 1) * width
-                let row = y * width
-                for x in 0..<width {
-                    // The larger step to either neighbour, not the central difference: a one-pixel
-                    // stroke then marks itself too, as wide strokes' edges do.
-                    let centre = Int32(l[row + x])
-                    let gx = max(
-                        abs(Int32(l[row + min(x + 1, width - 1)]) - centre), abs(centre - Int32(l[row + max(x - 1, 0)]))
-                    )
-                    let gy = max(abs(Int32(l[below + x]) - centre), abs(centre - Int32(l[above + x])))
-                    horizontal[row + x] = gx > step ? 1 : 0
-                    vertical[row + x] = gy > step ? 1 : 0
+            horizontal.withUnsafeMutableBufferPointer { horizontal in
+                vertical.withUnsafeMutableBufferPointer { vertical in
+                    for y in 0..<height {
+                        let above = max(y - 1, 0) &* width
+                        let below = min(y + 1, height - 1) &* width
+                        let row = y &* width
+                        for x in 0..<width {
+                            // The larger step to either neighbour, not the central difference: a
+                            // one-pixel stroke then marks itself too, as wide strokes' edges do.
+                            let centre = Int32(l[row &+ x])
+                            let right = magnitude(Int32(l[row &+ min(x &+ 1, width &- 1)]) &- centre)
+                            let left = magnitude(centre &- Int32(l[row &+ max(x &- 1, 0)]))
+                            let down = magnitude(Int32(l[below &+ x]) &- centre)
+                            let up = magnitude(centre &- Int32(l[above &+ x]))
+                            horizontal[row &+ x] = max(left, right) > step ? 1 : 0
+                            vertical[row &+ x] = max(up, down) > step ? 1 : 0
+                        }
+                    }
                 }
             }
         }
@@ -62,10 +71,16 @@ enum RemoveTextOperation {
         let neededPerDirection = window * Int32(directionDensityPercent) / 100
         let across = PlaneBlur.boxSums(horizontal, width: width, height: height, radius: radius)
         let down = PlaneBlur.boxSums(vertical, width: width, height: height, radius: radius)
-        var text = [UInt8](repeating: 0, count: width * height)
-        for i in 0..<text.count
-        where across[i] + down[i] >= needed && across[i] >= neededPerDirection && down[i] >= neededPerDirection {
-            text[i] = 1
+        let text = [UInt8](unsafeUninitializedCapacity: width * height) { text, initialized in
+            across.withUnsafeBufferPointer { across in
+                down.withUnsafeBufferPointer { down in
+                    for i in 0..<text.count {
+                        let (a, d) = (across[i], down[i])
+                        text[i] = a &+ d >= needed && min(a, d) >= neededPerDirection ? 1 : 0
+                    }
+                }
+            }
+            initialized = width * height
         }
         // Widen so the fill starts from clean background, not from the letters' anti-aliased rims.
         let grow = 3 + min(width, height) / 512
