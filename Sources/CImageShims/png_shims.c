@@ -90,12 +90,14 @@ static void cis_png_write(png_structp png, png_bytep bytes, png_size_t count) {
 
 static void cis_png_flush(png_structp png) { (void)png; }
 
-int cis_png_encode_rgb8(const uint8_t *rgb, uint32_t width, uint32_t height,
-                        const cis_png_write_settings *settings, const char *text, int text_is_utf8,
-                        uint8_t **out, size_t *out_length, char *message, size_t message_capacity) {
+// One writer for both layouts: `channels` is 3 (RGB) or 4 (RGBA, straight alpha). The RGB path
+// makes exactly the calls it always made, so RGB files stay byte-identical.
+static int cis_png_encode(const uint8_t *pixels, int channels, uint32_t width, uint32_t height,
+                          const cis_png_write_settings *settings, const char *text, int text_is_utf8,
+                          uint8_t **out, size_t *out_length, char *message, size_t message_capacity) {
     cis_error_sink sink = {message, message_capacity};
     if (message != NULL && message_capacity > 0) message[0] = '\0';
-    if (rgb == NULL || settings == NULL || out == NULL || out_length == NULL || width == 0 || height == 0) {
+    if (pixels == NULL || (channels != 3 && channels != 4) || settings == NULL || out == NULL || out_length == NULL || width == 0 || height == 0) {
         cis_set_message(&sink, "invalid arguments");
         return CIS_ERROR_ARGUMENT;
     }
@@ -124,7 +126,8 @@ int cis_png_encode_rgb8(const uint8_t *rgb, uint32_t width, uint32_t height,
     }
 
     png_set_write_fn(png, writer, cis_png_write, cis_png_flush);
-    png_set_IHDR(png, info, width, height, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+    png_set_IHDR(png, info, width, height, 8, channels == 4 ? PNG_COLOR_TYPE_RGB_ALPHA : PNG_COLOR_TYPE_RGB,
+                 PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     png_set_compression_level(png, settings->compression_level);
     png_set_compression_strategy(png, settings->compression_strategy);
@@ -146,9 +149,9 @@ int cis_png_encode_rgb8(const uint8_t *rgb, uint32_t width, uint32_t height,
     }
     // No tIME chunk: nothing here may depend on the clock.
     png_write_info(png, info);
-    size_t stride = (size_t)width * 3;
+    size_t stride = (size_t)width * (size_t)channels;
     for (uint32_t y = 0; y < height; y++) {
-        png_write_row(png, (png_const_bytep)(rgb + (size_t)y * stride));
+        png_write_row(png, (png_const_bytep)(pixels + (size_t)y * stride));
     }
     png_write_end(png, NULL);
     png_destroy_write_struct(&png, &info);
@@ -157,6 +160,20 @@ int cis_png_encode_rgb8(const uint8_t *rgb, uint32_t width, uint32_t height,
     *out_length = writer->length;
     free(writer);
     return CIS_OK;
+}
+
+int cis_png_encode_rgb8(const uint8_t *rgb, uint32_t width, uint32_t height,
+                        const cis_png_write_settings *settings, const char *text, int text_is_utf8,
+                        uint8_t **out, size_t *out_length, char *message, size_t message_capacity) {
+    return cis_png_encode(rgb, 3, width, height, settings, text, text_is_utf8, out, out_length, message,
+                          message_capacity);
+}
+
+int cis_png_encode_rgba8(const uint8_t *rgba, uint32_t width, uint32_t height,
+                         const cis_png_write_settings *settings, const char *text, int text_is_utf8,
+                         uint8_t **out, size_t *out_length, char *message, size_t message_capacity) {
+    return cis_png_encode(rgba, 4, width, height, settings, text, text_is_utf8, out, out_length, message,
+                          message_capacity);
 }
 
 // MARK: - Decoding

@@ -19,6 +19,25 @@ public enum ImageEncoder {
         }
     }
 
+    /// Encodes `image` with a transparency plane: PNG as RGBA (colour type 6), WebP with an
+    /// `ALPH` chunk, and JPEG — which has no alpha — composited over white. Otherwise as
+    /// `encode(_:as:parameters:)`, with the same pinned settings.
+    /// - Parameter alpha: `width * height` bytes, 0 transparent … 255 opaque, rows top to bottom;
+    ///   straight (not premultiplied) alpha.
+    public static func encode(_ image: PixelBuffer, alpha: [UInt8], as format: ImageFormat, parameters: String)
+        throws(ImageCodecError) -> [UInt8]
+    {
+        guard alpha.count == image.width * image.height else {
+            throw .encodingFailed("alpha plane has \(alpha.count) bytes for \(image.width)x\(image.height) pixels")
+        }
+        let text = ParametersText(parameters)
+        switch format {
+        case .png: return try PNGCodec.encode(image, alpha: alpha, parameters: text, compression: .standard)
+        case .jpeg: return try JPEGCodec.encode(AlphaPlane.compositedOverWhite(image, alpha: alpha), parameters: text)
+        case .webp: return try WebPCodec.encode(image, alpha: alpha, parameters: text)
+        }
+    }
+
     /// Encodes a PNG with explicit compression settings (e.g. `.stored` as a speed baseline).
     public static func encodePNG(_ image: PixelBuffer, parameters: String, compression: PNGCompression)
         throws(ImageCodecError) -> [UInt8]

@@ -27,9 +27,10 @@ enum PNGCodec {
         return PixelBuffer(width: header.width, height: header.height, rgb: rgb)
     }
 
-    static func encode(_ image: PixelBuffer, parameters: ParametersText, compression: PNGCompression)
-        throws(ImageCodecError) -> [UInt8]
-    {
+    /// Encodes `image` as RGB, or as RGBA (colour type 6) when `alpha` (one byte per pixel) is given.
+    static func encode(
+        _ image: PixelBuffer, alpha: [UInt8]? = nil, parameters: ParametersText, compression: PNGCompression
+    ) throws(ImageCodecError) -> [UInt8] {
         guard image.width <= Int(Int32.max), image.height <= Int(Int32.max) else {
             throw .encodingFailed("image too large for PNG")
         }
@@ -53,11 +54,23 @@ enum PNGCodec {
         var message = [CChar](repeating: 0, count: messageCapacity)
         var output: UnsafeMutablePointer<UInt8>?
         var length = 0
-        let status = image.rgb.withUnsafeBufferPointer { pixels in
-            withOptionalCString(text) { textPointer in
-                cis_png_encode_rgb8(
-                    pixels.baseAddress, UInt32(image.width), UInt32(image.height), &settings, textPointer, isUTF8,
-                    &output, &length, &message, messageCapacity)
+        let status: Int32
+        if let alpha {
+            let rgba = AlphaPlane.interleave(image, alpha: alpha)
+            status = rgba.withUnsafeBufferPointer { pixels in
+                withOptionalCString(text) { textPointer in
+                    cis_png_encode_rgba8(
+                        pixels.baseAddress, UInt32(image.width), UInt32(image.height), &settings, textPointer,
+                        isUTF8, &output, &length, &message, messageCapacity)
+                }
+            }
+        } else {
+            status = image.rgb.withUnsafeBufferPointer { pixels in
+                withOptionalCString(text) { textPointer in
+                    cis_png_encode_rgb8(
+                        pixels.baseAddress, UInt32(image.width), UInt32(image.height), &settings, textPointer,
+                        isUTF8, &output, &length, &message, messageCapacity)
+                }
             }
         }
         defer { cis_free(output) }

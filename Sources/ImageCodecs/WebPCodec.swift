@@ -65,7 +65,11 @@ enum WebPCodec {
         return PixelBuffer(width: header.width, height: header.height, rgb: rgb)
     }
 
-    static func encode(_ image: PixelBuffer, parameters: ParametersText) throws(ImageCodecError) -> [UInt8] {
+    /// Encodes `image` lossy; with `alpha` (one byte per pixel) the file is VP8X with an `ALPH`
+    /// chunk, compressed losslessly (`alpha_quality` 100) so the edges come back as they were.
+    static func encode(_ image: PixelBuffer, alpha: [UInt8]? = nil, parameters: ParametersText)
+        throws(ImageCodecError) -> [UInt8]
+    {
         guard image.width <= Int(WEBP_MAX_DIMENSION), image.height <= Int(WEBP_MAX_DIMENSION) else {
             throw .encodingFailed("WebP dimensions are limited to \(WEBP_MAX_DIMENSION)")
         }
@@ -76,8 +80,16 @@ enum WebPCodec {
         picture.use_argb = 0
         picture.width = Int32(image.width)
         picture.height = Int32(image.height)
-        let imported = image.rgb.withUnsafeBufferPointer { pixels in
-            WebPPictureImportRGB(&picture, pixels.baseAddress, Int32(image.width * 3))
+        let imported: Int32
+        if let alpha {
+            let rgba = AlphaPlane.interleave(image, alpha: alpha)
+            imported = rgba.withUnsafeBufferPointer { pixels in
+                WebPPictureImportRGBA(&picture, pixels.baseAddress, Int32(image.width * 4))
+            }
+        } else {
+            imported = image.rgb.withUnsafeBufferPointer { pixels in
+                WebPPictureImportRGB(&picture, pixels.baseAddress, Int32(image.width * 3))
+            }
         }
         defer { WebPPictureFree(&picture) }
         guard imported != 0 else { throw .encodingFailed("WebP import failed (out of memory)") }

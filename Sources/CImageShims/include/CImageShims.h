@@ -44,6 +44,12 @@ int cis_png_encode_rgb8(const uint8_t *rgb, uint32_t width, uint32_t height,
                         const cis_png_write_settings *settings, const char *text, int text_is_utf8,
                         uint8_t **out, size_t *out_length, char *message, size_t message_capacity);
 
+/// Like `cis_png_encode_rgb8`, for 8-bit RGBA rows (`width * 4` bytes, straight alpha): colour
+/// type 6 (RGB + alpha), so transparent pixels stay transparent.
+int cis_png_encode_rgba8(const uint8_t *rgba, uint32_t width, uint32_t height,
+                         const cis_png_write_settings *settings, const char *text, int text_is_utf8,
+                         uint8_t **out, size_t *out_length, char *message, size_t message_capacity);
+
 /// Decodes a PNG held in memory into 8-bit RGB (`width * height * 3` bytes at `rgb_out`).
 ///
 /// Palette, grey and low bit depths are expanded, 16-bit samples scaled to 8 bits (rounded),

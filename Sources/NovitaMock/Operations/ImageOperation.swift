@@ -1,6 +1,9 @@
-import ImageCodecs
-
-/// What an editor endpoint does, named as in the endpoint definitions ("operation": "cleanup").
+/// What an editor endpoint does to its inputs, named as in the endpoint definitions
+/// (`"operation": "cleanup"`); the pixels behind docs/contract.md §12 "Operations".
+///
+/// Every operation is a pure function of its input: same images, fields and seed → same output,
+/// on every machine and thread count (integer arithmetic in the pixel paths, no clock, no
+/// process-seeded hashing), in time proportional to the pixels.
 enum ImageOperation: String, Sendable, CaseIterable {
     case cleanup
     case removeBackground = "remove-background"
@@ -10,36 +13,29 @@ enum ImageOperation: String, Sendable, CaseIterable {
     case reimagine
     case img2prompt
     case outpainting
-}
 
-// Placeholder until the operations land (replaced by their implementation).
-struct OperationInput: Sendable {
-    var images: [String: PixelBuffer]
-    var fields: JSONObject
-    var seed: UInt32
-}
-
-enum OperationOutput: Sendable {
-    case image(OperationImage)
-    case text(String)
-}
-
-struct OperationImage: Sendable {
-    var pixels: PixelBuffer
-    var alpha: [UInt8]?
-}
-
-struct OperationFailure: Error, Sendable {
-    var field: String
-    var message: String
-}
-
-extension ImageOperation {
+    /// Runs the operation.
+    /// - Throws: `OperationFailure` naming the request field at fault (a missing image, a mask of
+    ///   another size, a canvas out of range).
     func run(_ input: OperationInput) throws(OperationFailure) -> OperationOutput {
-        if self == .img2prompt { return .text("a picture") }
-        guard let image = input.images["image_file"] else {
-            throw OperationFailure(field: "image_file", message: "an image")
+        switch self {
+        case .cleanup: try CleanupOperation.run(input)
+        case .removeBackground: try RemoveBackgroundOperation.run(input)
+        case .replaceBackground: try ReplaceBackgroundOperation.run(input)
+        case .removeText: try RemoveTextOperation.run(input)
+        case .mergeFace: try MergeFaceOperation.run(input)
+        case .reimagine: try ReimagineOperation.run(input)
+        case .img2prompt: try ImageToPromptOperation.run(input)
+        case .outpainting: try OutpaintingOperation.run(input)
         }
-        return .image(OperationImage(pixels: image, alpha: nil))
+    }
+
+    /// The image fields the operation reads, as the request names them.
+    var imageFields: [String] {
+        switch self {
+        case .cleanup: ["image_file", "mask_file"]
+        case .mergeFace: ["image_file", "face_image_file"]
+        default: ["image_file"]
+        }
     }
 }

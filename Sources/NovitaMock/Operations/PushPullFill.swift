@@ -1,0 +1,216 @@
+import ImageCodecs
+
+/// Fills unknown pixels smoothly from the known ones around them, in O(pixels): the push–pull
+/// (pyramid) scheme of Gortler et al., "The Lumigraph" (1996).
+///
+/// Push: halve the image level by level, each coarse pixel the weighted mean of its (up to) four
+/// children, its weight their mean weight doubled (so a half-known block counts as known).
+/// Pull: from the coarsest level down, each pixel becomes its own mean blended with the bilinear
+/// upsampling of the level above by its weight. Holes thus take the colours of their rims, smoothly,
+/// however large they are — no iteration, no per-pixel allocation, integers only (deterministic).
+enum PushPullFill {
+    /// Weight of a fully known pixel in the pyramid's fixed point.
+    static let full: Int32 = 256
+
+    /// One pyramid level: 8.8 fixed-point colour and a weight in 0...`full`, 4 values per pixel.
+    private struct Level {
+        let width: Int
+        let height: Int
+        /// R, G, B (each 0...255·256), weight, per pixel.
+        var values: [Int32]
+    }
+
+    /// `image` with every pixel whose `known` byte is 0 replaced by the fill; the others keep
+    /// their bytes exactly. With no known pixel at all, the fill is mid grey.
+    /// - Parameter known: `width * height` bytes, 0 for a pixel to fill, anything else for one to keep.
+    static func fill(_ image: PixelBuffer, known: [UInt8]) -> PixelBuffer {
+        precondition(known.count == image.width * image.height, "known plane size mismatch")
+        let width = image.width
+        let height = image.height
+        guard width > 1 || height > 1 else {
+            return known[0] != 0 ? image : PixelBuffer(width: 1, height: 1, fill: (128, 128, 128))
+        }
+        var levels = [firstCoarseLevel(image, known: known)]
+        while levels[levels.count - 1].width > 1 || levels[levels.count - 1].height > 1 {
+            levels.append(coarser(levels[levels.count - 1]))
+        }
+        // The top is one pixel: with no weight anywhere, the whole image had nothing known.
+        if levels[levels.count - 1].values[3] == 0 {
+            levels[levels.count - 1].values = [128 << 8, 128 << 8, 128 << 8, full]
+        }
+        for index in stride(from: levels.count - 2, through: 0, by: -1) {
+            pull(into: &levels[index], from: levels[index + 1])
+        }
+        var output = image
+        fillUnknown(&output, known: known, from: levels[0])
+        return output
+    }
+
+    /// Level 1 straight from the 8-bit image, so level 0 never needs its own wide copy.
+    private static func firstCoarseLevel(_ image: PixelBuffer, known: [UInt8]) -> Level {
+        let width = image.width
+        let height = image.height
+        let coarseWidth = (width + 1) / 2
+        let coarseHeight = (height + 1) / 2
+        var values = [Int32](repeating: 0, count: coarseWidth * coarseHeight * 4)
+        image.rgb.withUnsafeBufferPointer { rgb in
+            known.withUnsafeBufferPointer { known in
+                values.withUnsafeMutableBufferPointer { out in
+                    for cy in 0..<coarseHeight {
+                        let y0 = cy * 2
+                        let y1 = min(y0 + 1, height - 1)
+                        let rows = y1 == y0 ? 1 : 2
+                        for cx in 0..<coarseWidth {
+                            let x0 = cx * 2
+                            let x1 = min(x0 + 1, width - 1)
+                            let columns = x1 == x0 ? 1 : 2
+                            var r: Int32 = 0
+                            var g: Int32 = 0
+                            var b: Int32 = 0
+                            var count: Int32 = 0
+                            for y in y0...y1 {
+                                for x in x0...x1 where known[y * width + x] != 0 {
+                                    let p = (y * width + x) * 3
+                                    r &+= Int32(rgb[p])
+                                    g &+= Int32(rgb[p + 1])
+                                    b &+= Int32(rgb[p + 2])
+                                    count &+= 1
+                                }
+                            }
+                            let o = (cy * coarseWidth + cx) * 4
+                            if count > 0 {
+                                out[o] = (r << 8 + count / 2) / count
+                                out[o + 1] = (g << 8 + count / 2) / count
+                                out[o + 2] = (b << 8 + count / 2) / count
+                                out[o + 3] = min(full, 2 * full * count / Int32(rows * columns))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Level(width: coarseWidth, height: coarseHeight, values: values)
+    }
+
+    /// The next level up: weighted means of 2×2 blocks (fewer at odd edges).
+    private static func coarser(_ fine: Level) -> Level {
+        let width = (fine.width + 1) / 2
+        let height = (fine.height + 1) / 2
+        var values = [Int32](repeating: 0, count: width * height * 4)
+        fine.values.withUnsafeBufferPointer { source in
+            values.withUnsafeMutableBufferPointer { out in
+                for cy in 0..<height {
+                    let y0 = cy * 2
+                    let y1 = min(y0 + 1, fine.height - 1)
+                    for cx in 0..<width {
+                        let x0 = cx * 2
+                        let x1 = min(x0 + 1, fine.width - 1)
+                        // Sums of weight·colour reach 4 · 256 · 65280 < 2^31.
+                        var r: Int32 = 0
+                        var g: Int32 = 0
+                        var b: Int32 = 0
+                        var weight: Int32 = 0
+                        var children: Int32 = 0
+                        for y in y0...y1 {
+                            for x in x0...x1 {
+                                let p = (y * fine.width + x) * 4
+                                let w = source[p + 3]
+                                r &+= source[p] &* w
+                                g &+= source[p + 1] &* w
+                                b &+= source[p + 2] &* w
+                                weight &+= w
+                                children &+= 1
+                            }
+                        }
+                        let o = (cy * width + cx) * 4
+                        if weight > 0 {
+                            out[o] = (r + weight / 2) / weight
+                            out[o + 1] = (g + weight / 2) / weight
+                            out[o + 2] = (b + weight / 2) / weight
+                            out[o + 3] = min(full, 2 * weight / children)
+                        }
+                    }
+                }
+            }
+        }
+        return Level(width: width, height: height, values: values)
+    }
+
+    /// For one fine-axis position, the two coarse neighbours and their weights out of 4: pixel
+    /// centres aligned, so an even position leans 3:1 on its own coarse pixel and 1 on the one
+    /// before, an odd position 3:1 on its own and 1 on the one after (clamped at the edges).
+    private static func bilinearTaps(fine: Int, coarse: Int) -> (first: [Int], second: [Int]) {
+        var first = [Int](repeating: 0, count: fine)
+        var second = [Int](repeating: 0, count: fine)
+        for i in 0..<fine {
+            let own = min(i / 2, coarse - 1)
+            first[i] = own
+            second[i] = i % 2 == 0 ? max(own - 1, 0) : min(own + 1, coarse - 1)
+        }
+        return (first, second)
+    }
+
+    /// Blends each pixel of `fine` with the upsampled `coarse` by its own weight; afterwards
+    /// every pixel of `fine` has a colour and full weight.
+    private static func pull(into fine: inout Level, from coarse: Level) {
+        let columns = bilinearTaps(fine: fine.width, coarse: coarse.width)
+        let rows = bilinearTaps(fine: fine.height, coarse: coarse.height)
+        let width = fine.width
+        let coarseWidth = coarse.width
+        coarse.values.withUnsafeBufferPointer { up in
+            fine.values.withUnsafeMutableBufferPointer { out in
+                for y in 0..<fine.height {
+                    let rowA = rows.first[y] * coarseWidth
+                    let rowB = rows.second[y] * coarseWidth
+                    for x in 0..<width {
+                        let o = (y * width + x) * 4
+                        let own = out[o + 3]
+                        if own >= full { continue }
+                        let a = columns.first[x]
+                        let b = columns.second[x]
+                        let keep = full - own
+                        for c in 0..<3 {
+                            // 9·v + 3·v + 3·v + 1·v over 16: at most 16 · 65280 < 2^31.
+                            let sum =
+                                9 &* up[(rowA + a) * 4 + c] &+ 3 &* up[(rowA + b) * 4 + c]
+                                &+ 3 &* up[(rowB + a) * 4 + c] &+ up[(rowB + b) * 4 + c]
+                            let upsampled = (sum &+ 8) >> 4
+                            out[o + c] = (out[o + c] &* own &+ upsampled &* keep &+ full / 2) / full
+                        }
+                        out[o + 3] = full
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes the upsampled level 1 into the unknown pixels of the full-size image.
+    private static func fillUnknown(_ image: inout PixelBuffer, known: [UInt8], from level: Level) {
+        let width = image.width
+        let columns = bilinearTaps(fine: width, coarse: level.width)
+        let rows = bilinearTaps(fine: image.height, coarse: level.height)
+        let coarseWidth = level.width
+        level.values.withUnsafeBufferPointer { up in
+            known.withUnsafeBufferPointer { known in
+                image.rgb.withUnsafeMutableBufferPointer { rgb in
+                    for y in 0..<image.height {
+                        let rowA = rows.first[y] * coarseWidth
+                        let rowB = rows.second[y] * coarseWidth
+                        for x in 0..<width where known[y * width + x] == 0 {
+                            let a = columns.first[x]
+                            let b = columns.second[x]
+                            let o = (y * width + x) * 3
+                            for c in 0..<3 {
+                                let sum =
+                                    9 &* up[(rowA + a) * 4 + c] &+ 3 &* up[(rowA + b) * 4 + c]
+                                    &+ 3 &* up[(rowB + a) * 4 + c] &+ up[(rowB + b) * 4 + c]
+                                // 8.8 fixed point over 16: round once, at the end.
+                                rgb[o + c] = UInt8(truncatingIfNeeded: min(255, (sum &+ 2048) >> 12))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

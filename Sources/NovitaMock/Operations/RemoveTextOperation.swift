@@ -1,0 +1,90 @@
+import ImageCodecs
+
+/// `remove-text`: the input with its fine high-contrast detail — lettering, mostly — smoothed
+/// away, flat and gently shaded areas left exactly as they were, then the caption band.
+///
+/// Text is told from the outlines of ordinary shapes by edge density in a 17×17 window: a
+/// strong luma step (> `edgeStep` to either neighbour) marks a pixel per direction; an outline,
+/// straight or diagonal, marks about 2 pixels per row or column — under 30 % of the window in
+/// the two directions together — while letters, strokes crossing strokes, mark far more, and in
+/// both directions. Where the sum passes `textDensityPercent` and each direction
+/// `directionDensityPercent`, the region (widened by a few pixels) is refilled from its rim by
+/// `PushPullFill` — the smooth fill of `cleanup` — so the letters go and the background they
+/// sat on closes over them.
+enum RemoveTextOperation {
+    /// A luma difference to a neighbour above this is a strong edge.
+    static let edgeStep = 40
+    /// Share of strong-edge pixels in the window, both directions summed (percent), that marks text…
+    static let textDensityPercent = 32
+    /// …provided each direction alone has at least this share (an outline has one dominant direction).
+    static let directionDensityPercent = 8
+    /// Half the side of the square window the densities are counted in.
+    static let windowRadius = 8
+
+    static func run(_ input: OperationInput) throws(OperationFailure) -> OperationOutput {
+        let image = try input.image("image_file")
+        var output = PushPullFill.fill(image, known: textMask(image).map { $0 == 0 ? 1 : 0 })
+        OperationCaption.draw(title: "remove-text", seed: input.seed, into: &output)
+        return .image(OperationImage(pixels: output))
+    }
+
+    /// 255 where the picture has text-like detail (widened by a few pixels), 0 elsewhere.
+    static func textMask(_ image: PixelBuffer) -> [UInt8] {
+        let width = image.width
+        let height = image.height
+        let luma = LuminancePlane.of(image)
+        var horizontal = [UInt8](repeating: 0, count: width * height)
+        var vertical = [UInt8](repeating: 0, count: width * height)
+        let step = Int32(edgeStep)
+        // Wrapping arithmetic and a branch-free |d|: no overflow traps in the hot loop.
+        @inline(__always) func magnitude(_ d: Int32) -> Int32 {
+            let sign = d >> 31
+            return (d ^ sign) &- sign
+        }
+        luma.withUnsafeBufferPointer { l in
+            horizontal.withUnsafeMutableBufferPointer { horizontal in
+                vertical.withUnsafeMutableBufferPointer { vertical in
+                    for y in 0..<height {
+                        let above = max(y - 1, 0) &* width
+                        let below = min(y + 1, height - 1) &* width
+                        let row = y &* width
+                        for x in 0..<width {
+                            // The larger step to either neighbour, not the central difference: a
+                            // one-pixel stroke then marks itself too, as wide strokes' edges do.
+                            let centre = Int32(l[row &+ x])
+                            let right = magnitude(Int32(l[row &+ min(x &+ 1, width &- 1)]) &- centre)
+                            let left = magnitude(centre &- Int32(l[row &+ max(x &- 1, 0)]))
+                            let down = magnitude(Int32(l[below &+ x]) &- centre)
+                            let up = magnitude(centre &- Int32(l[above &+ x]))
+                            horizontal[row &+ x] = max(left, right) > step ? 1 : 0
+                            vertical[row &+ x] = max(up, down) > step ? 1 : 0
+                        }
+                    }
+                }
+            }
+        }
+        // A fixed window, not one that grows with the picture: outlines mark a share of it that
+        // depends only on its side, and the lettering worth removing is a few pixels per stroke.
+        let radius = windowRadius
+        let window = Int32((2 * radius + 1) * (2 * radius + 1))
+        let needed = window * Int32(textDensityPercent) / 100
+        let neededPerDirection = window * Int32(directionDensityPercent) / 100
+        let across = PlaneBlur.boxSums(horizontal, width: width, height: height, radius: radius)
+        let down = PlaneBlur.boxSums(vertical, width: width, height: height, radius: radius)
+        let text = [UInt8](unsafeUninitializedCapacity: width * height) { text, initialized in
+            across.withUnsafeBufferPointer { across in
+                down.withUnsafeBufferPointer { down in
+                    for i in 0..<text.count {
+                        let (a, d) = (across[i], down[i])
+                        text[i] = a &+ d >= needed && min(a, d) >= neededPerDirection ? 1 : 0
+                    }
+                }
+            }
+            initialized = width * height
+        }
+        // Widen so the fill starts from clean background, not from the letters' anti-aliased rims.
+        let grow = 3 + min(width, height) / 512
+        let spread = PlaneBlur.boxSums(text, width: width, height: height, radius: grow)
+        return spread.map { $0 > 0 ? 255 : 0 }
+    }
+}
