@@ -27,6 +27,9 @@ public final class MockService: Sendable {
     let catalog: ModelCatalog
     /// The endpoints served from definitions (built-in and `--endpoints`).
     let endpoints: EndpointCatalog
+    let catalogController: CatalogController
+    let editors: EditorController
+    let taskResults: TaskResultController
     private let router: Router
     private let pipeline: [any PipelineStep]
     private let phase = Mutex(Phase.starting)
@@ -94,6 +97,10 @@ public final class MockService: Sendable {
         }
         catalog = try configuration.modelsFile.map { try ModelCatalog(bytes: try FileIO.read($0)) } ?? .builtIn
         endpoints = try configuration.endpointsDirectory.map { try EndpointCatalog.loading(directory: $0) } ?? .builtIn
+        catalogController = CatalogController(catalog: catalog, authenticator: authenticator)
+        taskResults = TaskResultController(
+            store: store, signer: signer, finishedResults: finishedResults, authenticator: authenticator)
+        editors = EditorController(authenticator: authenticator, clock: clock, speed: max(0, configuration.speed))
         router = Self.router(for: endpoints)
         pipeline = Self.pipeline(
             configuration: configuration, router: router, faults: faults, rateLimiter: rateLimiter, clock: clock,
@@ -239,11 +246,7 @@ public final class MockService: Sendable {
 
     /// Runs `body` with the tenant of the request, or answers the auth error.
     func authenticated(_ request: HTTPRequest, _ body: (String) -> HTTPReply) -> HTTPReply {
-        do {
-            return body(try authenticator.tenant(of: request))
-        } catch {
-            return .now(error.response)
-        }
+        authenticator.authenticated(request, body)
     }
 
     /// Whether the request's body is declared JSON (parameters such as charset allowed).

@@ -52,11 +52,11 @@ extension MockService {
         case .async:
             reply = submit(definition, request)
         case .taskResult:
-            reply = taskResult(request)
+            reply = taskResults.taskResult(request)
         case .modelCatalog:
-            reply = listModels(request)
+            reply = catalogController.listModels(request)
         case .syncImage, .syncText:
-            reply = runEditor(definition, request)
+            reply = editors.run(definition, request, mode: isStrict(request) ? .strict : .compat)
         }
         guard !unknown.isEmpty else { return reply }
         let warnings = unknown.map { "query \($0): unknown parameter ignored" }

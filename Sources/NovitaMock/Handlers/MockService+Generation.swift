@@ -65,7 +65,7 @@ extension MockService {
     ) {
         // The catalog loads async definitions whose operation is a task kind or an editor's.
         let kind = TaskKind.allCases.first { $0.operationName == definition.operation } ?? .edit
-        try Self.requireJSON(request)
+        try RequestValidator.requireJSON(request)
         let validated = try RequestValidator.validate(
             body: request.body, schema: definition.schema, mode: isStrict(request) ? .strict : .compat)
         let (outcome, timing) = try SubmissionReader.controls(request.headers)
@@ -104,29 +104,5 @@ extension MockService {
             "task accepted",
             [("task_id", record.id), ("tenant", Logger.redact(tenant)), ("type", kind.rawValue)])
         return (record, warnings)
-    }
-
-    /// `GET /v3/async/task-result?task_id=…` (SPEC §6).
-    func taskResult(_ request: HTTPRequest) -> HTTPReply {
-        authenticated(request) { tenant in
-            guard let id = request.queryValue("task_id"), !id.isEmpty else {
-                return .now(
-                    APIError.violations([
-                        Violation(
-                            path: "query task_id", expected: "a task id",
-                            actual: request.queryValue("task_id") == nil
-                                ? "nothing (the parameter is missing)" : "an empty string")
-                    ]).response)
-            }
-            guard let snapshot = store.snapshot(id: id, tenant: tenant) else {
-                return .now(APIError.taskNotFound(id).response)
-            }
-            if snapshot.status.isFinished, let body = finishedResults.body(for: id) {
-                return .now(HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: body))
-            }
-            let body = JSONWriter.serialize(TaskResultBody(signer: signer).json(for: snapshot))
-            if snapshot.status.isFinished { finishedResults.store(body, for: id) }
-            return .now(HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: body))
-        }
     }
 }

@@ -47,3 +47,14 @@ struct Authenticator: Sendable {
         return key
     }
 }
+
+extension Authenticator {
+    /// Runs `body` with the tenant of the request, or answers the auth error.
+    func authenticated(_ request: HTTPRequest, _ body: (String) -> HTTPReply) -> HTTPReply {
+        do {
+            return body(try tenant(of: request))
+        } catch {
+            return .now(error.response)
+        }
+    }
+}

@@ -128,19 +128,19 @@ struct EditorEndpointTests {
     }
 
     @Test func aSyncCallTakesItsModelledTimeAndXMockDurationMsOverridesIt() {
-        var configuration = MockConfiguration()
-        configuration.clockMode = .real
         let definition = EndpointCatalog.builtIn.definition(method: "POST", path: "/v3/cleanup")!
-        let service = try! MockService(configuration: configuration, logger: Logger(level: .error, format: .text))
-        #expect(service.modelledMilliseconds(definition, megapixels: 1, timing: TimingOverrides()) == 1200)
+        func editors(speed: Double, clock: MockClock.Mode = .real) -> EditorController {
+            EditorController(authenticator: Authenticator(apiKeys: nil), clock: MockClock(mode: clock), speed: speed)
+        }
+        #expect(editors(speed: 1).modelledMilliseconds(definition, megapixels: 1, timing: TimingOverrides()) == 1200)
         #expect(
-            service.modelledMilliseconds(definition, megapixels: 1, timing: TimingOverrides(processingMs: 5)) == 5)
-        configuration.speed = 4
-        let faster = try! MockService(configuration: configuration, logger: Logger(level: .error, format: .text))
-        #expect(faster.modelledMilliseconds(definition, megapixels: 1, timing: TimingOverrides()) == 300)
-        configuration.clockMode = .virtual
-        let frozen = try! MockService(configuration: configuration, logger: Logger(level: .error, format: .text))
-        #expect(frozen.modelledMilliseconds(definition, megapixels: 1, timing: TimingOverrides()) == 0)
+            editors(speed: 1).modelledMilliseconds(definition, megapixels: 1, timing: TimingOverrides(processingMs: 5))
+                == 5)
+        #expect(editors(speed: 4).modelledMilliseconds(definition, megapixels: 1, timing: TimingOverrides()) == 300)
+        #expect(editors(speed: 0).modelledMilliseconds(definition, megapixels: 1, timing: TimingOverrides()) == 0)
+        #expect(
+            editors(speed: 1, clock: .virtual).modelledMilliseconds(definition, megapixels: 1, timing: TimingOverrides())
+                == 0)
     }
 
     @Test func theAsyncReplaceBackgroundIsATaskWithTheEditorsPixels() throws {

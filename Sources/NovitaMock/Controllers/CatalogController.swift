@@ -1,12 +1,16 @@
 import MicroHTTP
 
-extension MockService {
+/// The model catalog area: `GET /v3/model`.
+struct CatalogController: Sendable {
+    let catalog: ModelCatalog
+    let authenticator: Authenticator
+
     /// `GET /v3/model` (SPEC §11): one page of the catalog models that pass the query's filters,
     /// each served as its catalog entry, and the cursor of the next page.
     ///
     /// The catalog is the same for every tenant: `private` models are listed to every key.
     func listModels(_ request: HTTPRequest) -> HTTPReply {
-        authenticated(request) { _ in
+        authenticator.authenticated(request) { _ in
             let query: CatalogQuery
             do throws(CatalogQueryError) {
                 query = try CatalogQuery(parameters: request.query)

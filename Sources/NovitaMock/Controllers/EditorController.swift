@@ -6,16 +6,20 @@ import MicroHTTP
 /// The synchronous editors (docs/contract.md §12): validate, run the definition's operation in
 /// the CPU pool, answer `{"image_file", "image_type"}` (or `{"prompt"}`) after the modelled
 /// duration. Auth, faults, rate limits, journal and metrics come from the pipeline around it.
-extension MockService {
-    func runEditor(_ definition: EndpointDefinition, _ request: HTTPRequest) -> HTTPReply {
-        authenticated(request) { _ in
+struct EditorController: Sendable {
+    let authenticator: Authenticator
+    let clock: MockClock
+    /// `--speed`: divides the modelled durations; 0 answers at once.
+    let speed: Double
+
+    func run(_ definition: EndpointDefinition, _ request: HTTPRequest, mode: ValidationMode) -> HTTPReply {
+        authenticator.authenticated(request) { _ in
             do throws(APIError) {
-                try Self.requireJSON(request)
+                try RequestValidator.requireJSON(request)
                 let (_, timing) = try SubmissionReader.controls(request.headers)
                 guard BlockingWorkPool.cpu.queuedCount < BlockingWorkPool.cpuQueueLimit else {
                     return .now(APIError.workQueueFull().response)
                 }
-                let mode: ValidationMode = isStrict(request) ? .strict : .compat
                 let started = ContinuousClock.now
                 return .deferred { [self] deliver in
                     BlockingWorkPool.cpu.submit { [self] in
@@ -98,22 +102,8 @@ extension MockService {
     /// clock (a test must not wait on a clock that does not move).
     func modelledMilliseconds(_ definition: EndpointDefinition, megapixels: Double, timing: TimingOverrides) -> Int64 {
         if let forced = timing.processingMs { return forced }
-        guard configuration.speed > 0, clock.mode == .real, let model = definition.duration else { return 0 }
+        guard speed > 0, clock.mode == .real, let model = definition.duration else { return 0 }
         let ms = Double(model.baseMs) + Double(model.perMegapixelMs) * megapixels
-        return Int64((ms / configuration.speed).rounded())
-    }
-
-    /// Submits and sync calls take JSON only (docs/contract.md §4).
-    static func requireJSON(_ request: HTTPRequest) throws(APIError) {
-        guard isJSON(request) else {
-            let given = request.headers["Content-Type"] ?? "no Content-Type"
-            let sentence = "Content-Type must be application/json (only JSON is supported), got \(given.prefix(100))"
-            throw APIError.invalidBody(
-                sentence,
-                metadata: [
-                    ("path", "header Content-Type"), ("expected", "application/json"),
-                    ("actual", String(given.prefix(100))), ("violation_count", "1"), ("violations", sentence),
-                ])
-        }
+        return Int64((ms / speed).rounded())
     }
 }

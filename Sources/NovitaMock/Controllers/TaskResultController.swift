@@ -1,0 +1,34 @@
+import MicroHTTP
+
+/// The task-result area: `GET /v3/async/task-result`. A poll reads; it never moves the
+/// simulation or starts side effects (docs/architecture.md).
+struct TaskResultController: Sendable {
+    let store: TaskStore
+    let signer: ImageURLSigner
+    let finishedResults: FinishedResultCache
+    let authenticator: Authenticator
+
+    /// `GET /v3/async/task-result?task_id=…` (SPEC §6).
+    func taskResult(_ request: HTTPRequest) -> HTTPReply {
+        authenticator.authenticated(request) { tenant in
+            guard let id = request.queryValue("task_id"), !id.isEmpty else {
+                return .now(
+                    APIError.violations([
+                        Violation(
+                            path: "query task_id", expected: "a task id",
+                            actual: request.queryValue("task_id") == nil
+                                ? "nothing (the parameter is missing)" : "an empty string")
+                    ]).response)
+            }
+            guard let snapshot = store.snapshot(id: id, tenant: tenant) else {
+                return .now(APIError.taskNotFound(id).response)
+            }
+            if snapshot.status.isFinished, let body = finishedResults.body(for: id) {
+                return .now(HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: body))
+            }
+            let body = JSONWriter.serialize(TaskResultBody(signer: signer).json(for: snapshot))
+            if snapshot.status.isFinished { finishedResults.store(body, for: id) }
+            return .now(HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: body))
+        }
+    }
+}
