@@ -30,12 +30,13 @@ public final class MockService: Sendable {
     let catalogController: CatalogController
     let editors: EditorController
     let taskResults: TaskResultController
+    let media: MediaController
+    let generation: GenerationController
     private let router: Router
     private let pipeline: [any PipelineStep]
     private let phase = Mutex(Phase.starting)
     private let driver: LifecycleDriver
-    /// The port the server is bound to, 0 until the executable says (see `serverDidBind`).
-    private let boundPort = Atomic<Int>(0)
+    let imageBase: ImageBaseURL
 
     enum Phase: Sendable {
         case starting, ready, draining
@@ -98,6 +99,12 @@ public final class MockService: Sendable {
         catalog = try configuration.modelsFile.map { try ModelCatalog(bytes: try FileIO.read($0)) } ?? .builtIn
         endpoints = try configuration.endpointsDirectory.map { try EndpointCatalog.loading(directory: $0) } ?? .builtIn
         catalogController = CatalogController(catalog: catalog, authenticator: authenticator)
+        imageBase = ImageBaseURL(
+            publicURL: configuration.publicURL, host: configuration.host, port: configuration.port)
+        generation = GenerationController(
+            store: store, catalog: catalog, authenticator: authenticator, logger: logger, imageBase: imageBase,
+            strictModels: configuration.strictModels, speed: max(0, configuration.speed))
+        media = MediaController(signer: signer, store: store, images: images, clock: clock)
         taskResults = TaskResultController(
             store: store, signer: signer, finishedResults: finishedResults, authenticator: authenticator)
         editors = EditorController(authenticator: authenticator, clock: clock, speed: max(0, configuration.speed))
@@ -148,7 +155,8 @@ public final class MockService: Sendable {
         var router = Router()
         for (pattern, handlers) in routes(for: endpoints) { router.add(pattern, handlers) }
         router.add(
-            .prefix(ImageURLSigner.pathPrefix), [("GET", { $0.downloadImage($1) }), ("HEAD", { $0.downloadImage($1) })])
+            .prefix(ImageURLSigner.pathPrefix),
+            [("GET", { $0.media.downloadImage($1) }), ("HEAD", { $0.media.downloadImage($1) })])
         router.add(.exact("/__mock/health"), [("GET", { _, _ in .now(.json(["status": "ok"])) })])
         router.add(.exact("/__mock/ready"), [("GET", { $0.readiness($1) })])
         router.add(.exact("/__mock/clock"), [("GET", { $0.clockState($1) }), ("POST", { $0.changeClock($1) })])
@@ -258,22 +266,13 @@ public final class MockService: Sendable {
 
     /// Where image URLs of a task submitted with `request` point.
     func imageBaseURL(for request: HTTPRequest) -> String {
-        if let base = configuration.publicURL, !base.isEmpty {
-            return base.hasSuffix("/") ? String(base.dropLast()) : base
-        }
-        let host = request.headers["Host"].map { $0.trimmingSpaces } ?? ""
-        if !host.isEmpty && !host.contains(where: { $0 == "/" || $0 == " " || $0 == "?" || $0 == "#" || $0 == "@" }) {
-            return "http://\(host)"
-        }
-        let bound = boundPort.load(ordering: .relaxed)
-        return "http://"
-            + Self.dialableAuthority(host: configuration.host, port: bound > 0 ? bound : configuration.port)
+        imageBase.url(for: request)
     }
 
     /// Tells the service the port its server listens on: under `--port 0` the kernel picks it,
     /// and image URLs built without a `Host` header must carry that one.
     public func serverDidBind(port: Int) {
-        boundPort.store(port, ordering: .relaxed)
+        imageBase.didBind(port: port)
     }
 
     /// `host:port` as a client dials it: a wildcard bind address becomes the loopback address,

@@ -139,7 +139,8 @@ struct EditorEndpointTests {
         #expect(editors(speed: 4).modelledMilliseconds(definition, megapixels: 1, timing: TimingOverrides()) == 300)
         #expect(editors(speed: 0).modelledMilliseconds(definition, megapixels: 1, timing: TimingOverrides()) == 0)
         #expect(
-            editors(speed: 1, clock: .virtual).modelledMilliseconds(definition, megapixels: 1, timing: TimingOverrides())
+            editors(speed: 1, clock: .virtual).modelledMilliseconds(
+                definition, megapixels: 1, timing: TimingOverrides())
                 == 0)
     }
 

@@ -2,28 +2,42 @@ import ASCIIText
 import ImageCodecs
 import MicroHTTP
 
-extension MockService {
+/// The generation area: every `async` endpoint's submit — validate, store the task, answer
+/// `{"task_id"}`.
+struct GenerationController: Sendable {
+    let store: TaskStore
+    let catalog: ModelCatalog
+    let authenticator: Authenticator
+    let logger: Logger
+    let imageBase: ImageBaseURL
+    /// `--strict-models`: names outside the catalog are a 400, not a warning.
+    let strictModels: Bool
+    /// `--speed`: 0 means a task has finished when its submit answers.
+    let speed: Double
+
     /// `POST /v3/async/<kind>`: validate, store, answer `{"task_id": …}` (SPEC §4). Work that
     /// can take long runs off the poll threads: decoding submitted images (validation decodes
     /// every one; a 16-megapixel JPEG takes most of a second), and with a state directory the
     /// fsync before the answer.
-    func submit(_ definition: EndpointDefinition, _ request: HTTPRequest) -> HTTPReply {
+    func submit(_ definition: EndpointDefinition, _ request: HTTPRequest, mode: ValidationMode) -> HTTPReply {
         if request.body.count >= Self.inlineSubmitBodyBytes {
             // Decoding is CPU work: the bounded CPU pool, or 429 when its queue is full.
             guard BlockingWorkPool.cpu.queuedCount < BlockingWorkPool.cpuQueueLimit else {
                 return .now(APIError.workQueueFull().response)
             }
             return .deferred { [self] deliver in
-                BlockingWorkPool.cpu.submit { [self] in deliver(acceptAndAnswer(definition, request)) }
+                BlockingWorkPool.cpu.submit { [self] in deliver(acceptAndAnswer(definition, request, mode: mode)) }
             }
         }
         if store.log != nil {
             // The fsync before the answer blocks: a blocking-work thread, never a poll thread.
             return .deferred { [self] deliver in
-                BlockingWorkPool.stateWrites.submit { [self] in deliver(acceptAndAnswer(definition, request)) }
+                BlockingWorkPool.stateWrites.submit { [self] in
+                    deliver(acceptAndAnswer(definition, request, mode: mode))
+                }
             }
         }
-        return acceptAndAnswer(definition, request)
+        return acceptAndAnswer(definition, request, mode: mode)
     }
 
     /// Smaller submits (a txt2img body, a tiny image) are answered on the poll thread.
@@ -32,10 +46,12 @@ extension MockService {
     /// How long an instant submit waits for its upload: the S3 request timeout and some margin.
     static let instantStorageWaitMs = 35_000
 
-    private func acceptAndAnswer(_ definition: EndpointDefinition, _ request: HTTPRequest) -> HTTPReply {
-        authenticated(request) { tenant in
+    private func acceptAndAnswer(_ definition: EndpointDefinition, _ request: HTTPRequest, mode: ValidationMode)
+        -> HTTPReply
+    {
+        authenticator.authenticated(request) { tenant in
             do throws(APIError) {
-                let (record, warnings) = try accept(definition, request, tenant: tenant)
+                let (record, warnings) = try accept(definition, request, tenant: tenant, mode: mode)
                 var response = HTTPResponse.json(["task_id": .string(record.id)])
                 response.annotations = [
                     ResponseAnnotation.taskID: record.id,
@@ -44,7 +60,7 @@ extension MockService {
                 if !warnings.isEmpty {
                     response.headers.set(MockWarnings.header, MockWarnings.headerValue(warnings))
                 }
-                if configuration.speed == 0, store.record(id: record.id)?.awaitingStorage == true {
+                if speed == 0, store.record(id: record.id)?.awaitingStorage == true {
                     // Instant means finished when the submit answers (SPEC §5), custom-storage
                     // upload included: answer once it has settled (off the poll threads).
                     let (store, id, answer) = (self.store, record.id, response)
@@ -60,14 +76,14 @@ extension MockService {
         }
     }
 
-    private func accept(_ definition: EndpointDefinition, _ request: HTTPRequest, tenant: String) throws(APIError) -> (
-        TaskRecord, [String]
-    ) {
+    private func accept(
+        _ definition: EndpointDefinition, _ request: HTTPRequest, tenant: String, mode: ValidationMode
+    ) throws(APIError) -> (TaskRecord, [String]) {
         // The catalog loads async definitions whose operation is a task kind or an editor's.
         let kind = TaskKind.allCases.first { $0.operationName == definition.operation } ?? .edit
         try RequestValidator.requireJSON(request)
         let validated = try RequestValidator.validate(
-            body: request.body, schema: definition.schema, mode: isStrict(request) ? .strict : .compat)
+            body: request.body, schema: definition.schema, mode: mode)
         let (outcome, timing) = try SubmissionReader.controls(request.headers)
         // `{extra, request}` bodies hold the fields in `request`; flat ones (the async editors) at the top.
         let requestObject =
@@ -76,9 +92,9 @@ extension MockService {
         var warnings = validated.warnings
         if kind != .edit {
             let nameProblems = ModelNameCheck(catalog: catalog).problems(
-                kind: kind, request: requestObject, checkBaseModels: configuration.strictModels)
+                kind: kind, request: requestObject, checkBaseModels: strictModels)
             if !nameProblems.isEmpty {
-                if configuration.strictModels { throw APIError.violations(nameProblems) }
+                if strictModels { throw APIError.violations(nameProblems) }
                 warnings += nameProblems.map { "\($0.path): not in the model catalog (\($0.sentence))" }
             }
         }
@@ -97,7 +113,7 @@ extension MockService {
         let submission = TaskSubmission(
             tenant: tenant, parameters: parameters, requestedSeed: requestedSeed,
             inputImage: validated.images[inputPath]?.bytes, extra: extra, outcome: planned,
-            timing: timing, imageBaseURL: imageBaseURL(for: request),
+            timing: timing, imageBaseURL: imageBase.url(for: request),
             requestSummary: SubmissionReader.summary(of: validated.body, images: validated.images))
         let record = try store.submit(submission)
         logger.debug(

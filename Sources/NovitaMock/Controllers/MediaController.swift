@@ -2,10 +2,16 @@ import ASCIIText
 import ImageCodecs
 import MicroHTTP
 
-extension MockService {
+/// The media area: the signed image URLs task-result hands out.
+struct MediaController: Sendable {
+    let signer: ImageURLSigner
+    let store: TaskStore
+    let images: ImageService
+    let clock: MockClock
+
     /// `GET`/`HEAD` of an image URL (SPEC §7): signature, then expiry, then existence, each
-    /// refused with an S3-style XML error; then the bytes, rendered off the poll threads when
-    /// not cached.
+    /// refused with an S3-style XML error; then the bytes, rendered in the CPU pool when not
+    /// cached (429 `SlowDown` when its queue is full).
     func downloadImage(_ request: HTTPRequest) -> HTTPReply {
         let verdict = signer.verify(path: request.path, query: request.query, nowMs: clock.nowMs())
         let taskID: String
@@ -57,7 +63,13 @@ extension MockService {
                     resource: request.path)
             }
         }
-        return .later(respond)
+        guard BlockingWorkPool.cpu.queuedCount < BlockingWorkPool.cpuQueueLimit else {
+            var busy = Self.s3Error(
+                429, code: "SlowDown", message: "Please reduce your request rate.", resource: request.path)
+            busy.headers.set("Retry-After", "1")
+            return .now(busy)
+        }
+        return .deferred { deliver in BlockingWorkPool.cpu.submit { deliver(.now(respond())) } }
     }
 
     static func imageResponse(

@@ -50,7 +50,7 @@ extension MockService {
         let reply: HTTPReply
         switch definition.mode {
         case .async:
-            reply = submit(definition, request)
+            reply = generation.submit(definition, request, mode: isStrict(request) ? .strict : .compat)
         case .taskResult:
             reply = taskResults.taskResult(request)
         case .modelCatalog:
