@@ -1,0 +1,92 @@
+import ImageCodecs
+import Testing
+import VideoCodecs
+
+/// The codecs without external tools: determinism, the file layout, and errors as Swift values.
+@Suite struct VideoEncoderTests {
+    private static func clip(frames: Int, width: Int = 160, height: Int = 96, offset: Int = 0) -> [PixelBuffer] {
+        (0..<frames).map { MovingTestPattern.frame($0 + offset, width: width, height: height) }
+    }
+
+    @Test func theSameFramesGiveTheSameBytes() throws {
+        let frames = Self.clip(frames: 20, width: 320, height: 180)
+        let first = try VideoEncoder.encodeMP4(frames: frames, fps: 24)
+        let second = try VideoEncoder.encodeMP4(frames: frames, fps: 24)
+        #expect(first == second)
+        let bitrate = H264EncoderSettings(rateControl: .bitrate(bitsPerSecond: 300_000))
+        #expect(
+            try VideoEncoder.encodeMP4(frames: frames, fps: 24, settings: bitrate)
+                == VideoEncoder.encodeMP4(frames: frames, fps: 24, settings: bitrate))
+        #expect(try VideoEncoder.encodeGIF(frames: frames, fps: 24) == VideoEncoder.encodeGIF(frames: frames, fps: 24))
+    }
+
+    @Test func differentFramesGiveDifferentBytes() throws {
+        let a = try VideoEncoder.encodeMP4(frames: Self.clip(frames: 5), fps: 24)
+        let b = try VideoEncoder.encodeMP4(frames: Self.clip(frames: 5, offset: 1), fps: 24)
+        #expect(a != b)
+    }
+
+    @Test func streamingAndWholeClipAgree() throws {
+        let frames = Self.clip(frames: 12)
+        let builder = try MP4Builder(width: 160, height: 96, frameRate: 12)
+        for frame in frames { try builder.append(frame) }
+        #expect(builder.frameCount == 12)
+        #expect(try builder.finish() == VideoEncoder.encodeMP4(frames: frames, fps: 12))
+    }
+
+    /// Top-level boxes in order, each size adding up to the file: ftyp, moov before mdat.
+    @Test func moovComesBeforeMdat() throws {
+        let bytes = try VideoEncoder.encodeMP4(frames: Self.clip(frames: 3), fps: 24)
+        var offset = 0
+        var types: [String] = []
+        while offset + 8 <= bytes.count {
+            let size = bytes[offset..<offset + 4].reduce(0) { $0 << 8 | Int($1) }
+            types.append(String(decoding: bytes[offset + 4..<offset + 8], as: UTF8.self))
+            #expect(size >= 8)
+            offset += max(size, 8)
+        }
+        #expect(offset == bytes.count)
+        #expect(types == ["ftyp", "moov", "mdat"])
+    }
+
+    @Test func annexBFramesStartWithParameterSetsAndAnIDR() throws {
+        let encoder = try H264Encoder(width: 64, height: 48, frameRate: 10)
+        let first = try encoder.encode(MovingTestPattern.frame(0, width: 64, height: 48))
+        let second = try encoder.encode(MovingTestPattern.frame(1, width: 64, height: 48))
+        #expect(first.isKeyframe)
+        #expect(!second.isKeyframe)
+        #expect(first.nalUnits.map { $0[0] & 0x1F } == [7, 8, 5])
+        #expect(first.annexB.starts(with: [0, 0, 0, 1, first.nalUnits[0][0]]))
+    }
+
+    @Test func oddSizesAreRefused() {
+        #expect(throws: VideoEncodingError.oddDimensions(width: 101, height: 50)) {
+            try VideoEncoder.encodeMP4(frames: [PixelBuffer(width: 101, height: 50)], fps: 24)
+        }
+        #expect(throws: VideoEncodingError.oddDimensions(width: 100, height: 51)) {
+            try MP4Builder(width: 100, height: 51, frameRate: 24)
+        }
+    }
+
+    @Test func errorsAreSwiftValues() throws {
+        #expect(throws: VideoEncodingError.noFrames) { try VideoEncoder.encodeMP4(frames: [], fps: 24) }
+        #expect(throws: VideoEncodingError.noFrames) { try VideoEncoder.encodeGIF(frames: [], fps: 24) }
+        #expect(throws: VideoEncodingError.unsupportedFrameRate(0)) {
+            try VideoEncoder.encodeMP4(frames: Self.clip(frames: 1), fps: 0)
+        }
+        #expect(throws: VideoEncodingError.dimensionsTooLarge(width: 8192, height: 64)) {
+            try MP4Builder(width: 8192, height: 64, frameRate: 24)
+        }
+        #expect(throws: VideoEncodingError.invalidSetting(name: "qp", value: 60)) {
+            try MP4Builder(width: 64, height: 64, frameRate: 24, settings: .init(rateControl: .constantQP(60)))
+        }
+        #expect(
+            throws: VideoEncodingError.frameSizeMismatch(expectedWidth: 160, expectedHeight: 96, width: 64, height: 64)
+        ) {
+            try VideoEncoder.encodeMP4(frames: Self.clip(frames: 1) + [PixelBuffer(width: 64, height: 64)], fps: 24)
+        }
+        let builder = try MP4Builder(width: 64, height: 64, frameRate: 24)
+        #expect(throws: VideoEncodingError.noFrames) { try builder.finish() }
+        #expect(throws: VideoEncodingError.alreadyFinished) { try builder.append(PixelBuffer(width: 64, height: 64)) }
+    }
+}
