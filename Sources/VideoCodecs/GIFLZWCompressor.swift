@@ -9,8 +9,10 @@ struct GIFLZWCompressor {
     private static let clearCode = 1 << minimumCodeSize
     private static let endCode = clearCode + 1
     private static let tableCapacity = 4096
-    /// Open-addressing hash of (prefix code, byte) → code; a prime a bit larger than 4096 × 2.
-    private static let hashSize = 9_973
+    /// Open-addressing hash of (prefix code, byte) → code: a power of two four times the table,
+    /// so a slot is a multiply and a shift (a `%` per pixel cost more than the rest of the loop).
+    private static let hashBits = 14
+    private static let hashSize = 1 << hashBits
 
     private var hashKeys = [Int32](repeating: -1, count: hashSize)
     private var hashCodes = [Int16](repeating: 0, count: hashSize)
@@ -42,36 +44,44 @@ struct GIFLZWCompressor {
             if bitCount > 0 { output.append(UInt8(truncatingIfNeeded: bitBuffer)) }
             return output
         }
-        indices.withUnsafeBufferPointer { pixels in
-            for position in 1..<pixels.count {
-                let byte = Int(pixels[position])
-                let key = Int32(prefix << 8 | byte)
-                var slot = (prefix << 5 ^ byte) % Self.hashSize
-                var found = -1
-                while hashKeys[slot] != -1 {
-                    if hashKeys[slot] == key {
-                        found = Int(hashCodes[slot])
-                        break
+        // Raw pointers in the hot loop: array accesses through `self` cost a third of the time.
+        hashKeys.withUnsafeMutableBufferPointer { keysBuffer in
+            hashCodes.withUnsafeMutableBufferPointer { codesBuffer in
+                indices.withUnsafeBufferPointer { pixels in
+                    let keys = keysBuffer.baseAddress!
+                    let codes = codesBuffer.baseAddress!
+                    for position in 1..<pixels.count {
+                        let byte = Int(pixels[position])
+                        let key = Int32(truncatingIfNeeded: prefix &<< 8 | byte)
+                        var slot = Int(
+                            truncatingIfNeeded: (UInt32(bitPattern: key) &* 0x9E37_79B1) >> (32 - Self.hashBits))
+                        var found = -1
+                        while keys[slot] != -1 {
+                            if keys[slot] == key {
+                                found = Int(codes[slot])
+                                break
+                            }
+                            slot = (slot &+ 1) & (Self.hashSize - 1)
+                        }
+                        if found >= 0 {
+                            prefix = found
+                            continue
+                        }
+                        emit(prefix)
+                        if nextCode == Self.tableCapacity {
+                            emit(Self.clearCode)
+                            keys.update(repeating: -1, count: Self.hashSize)
+                            nextCode = Self.endCode + 1
+                            codeSize = Self.minimumCodeSize + 1
+                        } else {
+                            if nextCode >= 1 << codeSize { codeSize += 1 }
+                            keys[slot] = key
+                            codes[slot] = Int16(truncatingIfNeeded: nextCode)
+                            nextCode += 1
+                        }
+                        prefix = byte
                     }
-                    slot = slot + 1 == Self.hashSize ? 0 : slot + 1
                 }
-                if found >= 0 {
-                    prefix = found
-                    continue
-                }
-                emit(prefix)
-                if nextCode == Self.tableCapacity {
-                    emit(Self.clearCode)
-                    resetTable()
-                    nextCode = Self.endCode + 1
-                    codeSize = Self.minimumCodeSize + 1
-                } else {
-                    if nextCode >= 1 << codeSize { codeSize += 1 }
-                    hashKeys[slot] = key
-                    hashCodes[slot] = Int16(nextCode)
-                    nextCode += 1
-                }
-                prefix = byte
             }
         }
         emit(prefix)
