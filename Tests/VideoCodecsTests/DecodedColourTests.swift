@@ -7,6 +7,11 @@ import VideoCodecs
 /// the VUI colour tags and the palette all agree with what a player assumes.
 @Suite(.enabled(if: FFmpegTools.available, Comment(rawValue: FFmpegTools.missingMessage)))
 struct DecodedColourTests {
+    /// This test's files, removed when it ends.
+    private let scratch: ScratchDirectory
+
+    init() throws { scratch = try ScratchDirectory() }
+
     /// Inner rectangles of the four quadrants (edges blur under chroma subsampling and dithering).
     private static func quadrantRegions(width: Int, height: Int) -> [(Range<Int>, Range<Int>)] {
         let marginX = width / 8
@@ -29,7 +34,7 @@ struct DecodedColourTests {
 
     @Test func mp4QuadrantsDecodeToTheirColours() throws {
         let frame = MovingTestPattern.quadrants(width: 320, height: 240)
-        let path = try FFmpegTools.temporaryFile(
+        let path = try scratch.write(
             try VideoEncoder.encodeMP4(frames: [frame, frame, frame], fps: 10), name: "quadrants.mp4")
         for index in [0, 2] {
             let decoded = try ImageDecoder.decode(
@@ -49,7 +54,7 @@ struct DecodedColourTests {
         let width = 640
         let height = 360
         let frames = (0..<24).map { MovingTestPattern.frame($0, width: width, height: height) }
-        let path = try FFmpegTools.temporaryFile(
+        let path = try scratch.write(
             try VideoEncoder.encodeMP4(frames: frames, fps: 24), name: "pattern.mp4")
         for index in [0, 23] {
             let decoded = try ImageDecoder.decode(
@@ -70,7 +75,7 @@ struct DecodedColourTests {
 
     @Test func gifQuadrantsDecodeToTheirColours() throws {
         let frame = MovingTestPattern.quadrants(width: 200, height: 120)
-        let path = try FFmpegTools.temporaryFile(
+        let path = try scratch.write(
             try VideoEncoder.encodeGIF(frames: [frame, frame], fps: 10), name: "q.gif")
         let decoded = try ImageDecoder.decode(try FFmpegTools.extractFramePNG(path, index: 1), maxPixels: 1 << 24)
         for (quadrant, region) in Self.quadrantRegions(width: 200, height: 120).enumerated() {

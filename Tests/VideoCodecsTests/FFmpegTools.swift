@@ -44,16 +44,6 @@ enum FFmpegTools {
             standardError: String(decoding: errData, as: UTF8.self), data: outData)
     }
 
-    /// Writes `bytes` to a fresh file in a per-test temporary directory and returns its path.
-    static func temporaryFile(_ bytes: [UInt8], name: String) throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "video-codecs-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let url = directory.appendingPathComponent(name)
-        try Data(bytes).write(to: url)
-        return url.path
-    }
-
     /// `ffprobe -show_streams -show_format` of the first video stream, as key=value pairs
     /// (`-count_frames` adds `nb_read_frames`, decoded rather than read from the container).
     static func probe(_ path: String) throws -> [String: String] {

@@ -6,11 +6,16 @@ import VideoCodecs
 /// ffprobe reads the animated GIFs as GIF with the asked-for size, frame count and length.
 @Suite(.enabled(if: FFmpegTools.available, Comment(rawValue: FFmpegTools.missingMessage)))
 struct GIFProbeTests {
+    /// This test's files, removed when it ends.
+    private let scratch: ScratchDirectory
+
+    init() throws { scratch = try ScratchDirectory() }
+
     @Test(arguments: [(160, 90, 24, 48), (101, 77, 8, 16), (320, 240, 30, 10)])
     func ffprobeReadsTheAnimation(width: Int, height: Int, fps: Int, frames: Int) throws {
         let encoder = try GIFEncoder(width: width, height: height, frameRate: fps)
         for index in 0..<frames { try encoder.append(MovingTestPattern.frame(index, width: width, height: height)) }
-        let path = try FFmpegTools.temporaryFile(try encoder.finish(), name: "clip.gif")
+        let path = try scratch.write(try encoder.finish(), name: "clip.gif")
         let fields = try FFmpegTools.probe(path)
         #expect(fields["codec_name"] == "gif")
         #expect(fields["format_name"] == "gif")

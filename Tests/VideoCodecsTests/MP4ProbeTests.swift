@@ -7,6 +7,11 @@ import VideoCodecs
 /// duration asked for, H.264 in yuv420p, and a stream that decodes without a single error.
 @Suite(.enabled(if: FFmpegTools.available, Comment(rawValue: FFmpegTools.missingMessage)))
 struct MP4ProbeTests {
+    /// This test's files, removed when it ends.
+    private let scratch: ScratchDirectory
+
+    init() throws { scratch = try ScratchDirectory() }
+
     struct Clip: Sendable, CustomTestStringConvertible {
         let width: Int
         let height: Int
@@ -31,7 +36,7 @@ struct MP4ProbeTests {
         for index in 0..<clip.frames {
             try builder.append(MovingTestPattern.frame(index, width: clip.width, height: clip.height))
         }
-        let path = try FFmpegTools.temporaryFile(try builder.finish(), name: "clip.mp4")
+        let path = try scratch.write(try builder.finish(), name: "clip.mp4")
         let fields = try FFmpegTools.probe(path)
 
         #expect(fields["codec_name"] == "h264")
@@ -54,7 +59,7 @@ struct MP4ProbeTests {
 
     @Test func ffmpegDecodesEveryFrameWithoutAnError() throws {
         let frames = (0..<40).map { MovingTestPattern.frame($0, width: 480, height: 270) }
-        let path = try FFmpegTools.temporaryFile(try VideoEncoder.encodeMP4(frames: frames, fps: 20), name: "clip.mp4")
+        let path = try scratch.write(try VideoEncoder.encodeMP4(frames: frames, fps: 20), name: "clip.mp4")
         let decode = try FFmpegTools.run(FFmpegTools.ffmpeg, ["-v", "error", "-i", path, "-f", "null", "-"])
         #expect(decode.status == 0)
         #expect(decode.standardError.isEmpty, "ffmpeg reported: \(decode.standardError)")
@@ -63,7 +68,7 @@ struct MP4ProbeTests {
     @Test func keyframesFallOnFrameZeroAndEveryGOP() throws {
         let frames = (0..<25).map { MovingTestPattern.frame($0, width: 320, height: 180) }
         let settings = H264EncoderSettings(rateControl: .constantQP(28), keyframeInterval: 10)
-        let path = try FFmpegTools.temporaryFile(
+        let path = try scratch.write(
             try VideoEncoder.encodeMP4(frames: frames, fps: 25, settings: settings), name: "gop.mp4")
         let output = try FFmpegTools.run(
             FFmpegTools.ffprobe,
@@ -81,7 +86,7 @@ struct MP4ProbeTests {
     @Test func bitrateModeKeepsTheFrameCount() throws {
         let frames = (0..<30).map { MovingTestPattern.frame($0, width: 640, height: 360) }
         let settings = H264EncoderSettings(rateControl: .bitrate(bitsPerSecond: 500_000))
-        let path = try FFmpegTools.temporaryFile(
+        let path = try scratch.write(
             try VideoEncoder.encodeMP4(frames: frames, fps: 30, settings: settings), name: "bitrate.mp4")
         let fields = try FFmpegTools.probe(path)
         #expect(fields["nb_read_frames"] == "30")

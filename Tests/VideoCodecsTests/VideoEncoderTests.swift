@@ -20,6 +20,16 @@ import VideoCodecs
         #expect(try VideoEncoder.encodeGIF(frames: frames, fps: 24) == VideoEncoder.encodeGIF(frames: frames, fps: 24))
     }
 
+    /// The quantiser is really pinned: with rate control off, file size follows the QP alone.
+    @Test func lowerQPGivesLargerFiles() throws {
+        let frames = Self.clip(frames: 6, width: 320, height: 180)
+        let sizes = try [18, 26, 34, 42].map { qp in
+            try VideoEncoder.encodeMP4(frames: frames, fps: 24, settings: .init(rateControl: .constantQP(qp))).count
+        }
+        #expect(sizes == sizes.sorted(by: >), "sizes by QP 18, 26, 34, 42: \(sizes)")
+        #expect(Set(sizes).count == sizes.count)
+    }
+
     @Test func differentFramesGiveDifferentBytes() throws {
         let a = try VideoEncoder.encodeMP4(frames: Self.clip(frames: 5), fps: 24)
         let b = try VideoEncoder.encodeMP4(frames: Self.clip(frames: 5, offset: 1), fps: 24)
