@@ -28,7 +28,6 @@ public final class H264Encoder {
 
     private let encoder: UnsafeMutablePointer<ISVCEncoder?>
     private var planes: YUV420Frame
-    private var picture = SSourcePicture()
     private var frameIndex = 0
 
     /// The largest side openh264 accepts for level 5.2 (36 864 macroblocks in a 4096-wide frame).
@@ -184,6 +183,8 @@ public final class H264Encoder {
         // Milliseconds, as openh264 wants; exact frame timing lives in the container, not here.
         let timestamp = Int64(index) * 1000 / Int64(frameRate)
         var info = SFrameBSInfo()
+        // Built per call: its plane pointers are valid only inside `withPlanes`.
+        var picture = SSourcePicture()
         let status = planes.withPlanes { y, u, v in
             copenh264_set_i420_planes(&picture, y, lumaStride, u, v, chromaStride)
             picture.iPicWidth = pictureWidth

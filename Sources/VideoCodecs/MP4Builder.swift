@@ -14,7 +14,7 @@ public final class MP4Builder {
         throws(VideoEncodingError)
     {
         encoder = try H264Encoder(width: width, height: height, frameRate: frameRate, settings: settings)
-        writer = MP4Writer(width: width, height: height, frameRate: frameRate)
+        writer = try MP4Writer(width: width, height: height, frameRate: frameRate)
     }
 
     /// Frames appended so far.

@@ -25,7 +25,13 @@ public struct MP4Writer: Sendable {
     /// Ticks per frame; the timescale is `frameRate` times this.
     static let ticksPerFrame: UInt32 = 1000
 
-    public init(width: Int, height: Int, frameRate: Int) {
+    /// - Throws: `.dimensionsTooLarge` past the 16-bit sizes of the sample entry,
+    ///   `.unsupportedFrameRate` outside `VideoEncoder.supportedFrameRates`.
+    public init(width: Int, height: Int, frameRate: Int) throws(VideoEncodingError) {
+        guard width > 0, height > 0, width <= 0xFFFF, height <= 0xFFFF else {
+            throw .dimensionsTooLarge(width: width, height: height)
+        }
+        guard VideoEncoder.supportedFrameRates.contains(frameRate) else { throw .unsupportedFrameRate(frameRate) }
         self.width = width
         self.height = height
         self.frameRate = frameRate
@@ -39,8 +45,9 @@ public struct MP4Writer: Sendable {
     /// - Throws: `.missingOrChangedParameterSets` when the first frame carries no SPS/PPS or a
     ///   later one carries different ones (a single `avcC` describes the whole track).
     public mutating func append(_ frame: EncodedVideoFrame) throws(VideoEncodingError) {
-        var sampleSize = 0
-        let sampleStart = mediaData.count
+        var sample: [UInt8] = []
+        var sequenceParameterSet = self.sequenceParameterSet
+        var pictureParameterSet = self.pictureParameterSet
         for unit in frame.nalUnits where !unit.isEmpty {
             switch NALUnitType.of(unit) {
             case NALUnitType.sequenceParameterSet.rawValue:
@@ -49,20 +56,20 @@ public struct MP4Writer: Sendable {
                 try Self.keep(unit, in: &pictureParameterSet)
             default:
                 let length = UInt32(unit.count)
-                mediaData.append(contentsOf: [
+                sample.append(contentsOf: [
                     UInt8(length >> 24), UInt8((length >> 16) & 0xFF), UInt8((length >> 8) & 0xFF),
                     UInt8(length & 0xFF),
                 ])
-                mediaData.append(contentsOf: unit)
-                sampleSize += 4 + unit.count
+                sample.append(contentsOf: unit)
             }
         }
-        guard sequenceParameterSet != nil, pictureParameterSet != nil else {
-            mediaData.removeSubrange(sampleStart...)
-            throw .missingOrChangedParameterSets
-        }
-        guard mediaData.count < Int(UInt32.max) - 1 << 20 else { throw .fileTooLarge }
-        sampleSizes.append(UInt32(sampleSize))
+        guard sequenceParameterSet != nil, pictureParameterSet != nil else { throw .missingOrChangedParameterSets }
+        // Leave room below 4 GiB for the header: 32-bit mdat size and chunk offset.
+        guard mediaData.count + sample.count < Int(UInt32.max) - (1 << 24) else { throw .fileTooLarge }
+        self.sequenceParameterSet = sequenceParameterSet
+        self.pictureParameterSet = pictureParameterSet
+        mediaData.append(contentsOf: sample)
+        sampleSizes.append(UInt32(sample.count))
         if frame.isKeyframe { syncSamples.append(UInt32(sampleSizes.count)) }
     }
 

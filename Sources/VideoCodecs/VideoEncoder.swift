@@ -3,7 +3,7 @@ public import ImageCodecs
 /// Whole clips in one call: H.264 in MP4, or an animated GIF. For clips produced frame by frame,
 /// `MP4Builder` and `GIFEncoder` take one frame at a time.
 public enum VideoEncoder {
-    /// Frame rates accepted, in whole frames per second (Novita's video endpoints use 8…60).
+    /// Frame rates accepted, in whole frames per second (Novita's endpoints ask for as few as 6).
     public static let supportedFrameRates = 1...120
 
     /// An MP4 (H.264, yuv420p) of `frames` at `fps`: `frames.count` frames lasting exactly
@@ -20,7 +20,7 @@ public enum VideoEncoder {
     }
 
     /// An animated GIF of `frames` at `fps` that loops forever (see `GIFEncoder` for its palette
-    /// and timing).
+    /// and timing). Width and height come from the first frame; odd sizes are fine in GIF.
     ///
     /// - Throws: `VideoEncodingError`: `.noFrames`, `.frameSizeMismatch`, …
     public static func encodeGIF(frames: [PixelBuffer], fps: Int) throws(VideoEncodingError) -> [UInt8] {

@@ -28,6 +28,9 @@ struct MP4ProbeTests {
         // Not a multiple of 16 (cropped in the SPS), and a duration that is not whole seconds.
         Clip(width: 250, height: 142, fps: 25, frames: 7),
         Clip(width: 512, height: 512, fps: 16, frames: 33),
+        // 1080p (1080 is not a multiple of 16 either), and a portrait clip at SVD's 6 fps.
+        Clip(width: 1920, height: 1080, fps: 30, frames: 5),
+        Clip(width: 576, height: 1024, fps: 6, frames: 25),
     ]
 
     @Test(arguments: clips)
