@@ -14,10 +14,10 @@ public import ImageCodecs
 /// skipping, constant SPS/PPS ids, and the RGB→YUV conversion done by our own integer code
 /// (`YUV420Frame`). The same frames and settings give the same bytes.
 ///
-/// Sizes: width and height must be even — 4:2:0 chroma samples 2×2 blocks, and an odd size would
-/// need cropping that players (and x264 itself) refuse — so odd sizes throw
-/// `VideoEncodingError.oddDimensions` instead of being silently padded. Sizes that are not
-/// multiples of 16 are fine: openh264 crops in the SPS.
+/// Sizes: width and height must be even. In 4:2:0 H.264 the SPS crops in units of two pixels, so
+/// an odd size cannot be represented at all (x264 refuses it too); odd sizes throw
+/// `VideoEncodingError.oddDimensions` rather than being silently padded to a size nobody asked
+/// for. Even sizes that are not multiples of 16 are fine: openh264 crops the last macroblocks.
 ///
 /// Not `Sendable`: it owns a C encoder that is used from one thread at a time.
 public final class H264Encoder {
@@ -30,7 +30,8 @@ public final class H264Encoder {
     private var planes: YUV420Frame
     private var frameIndex = 0
 
-    /// The largest side openh264 accepts for level 5.2 (36 864 macroblocks in a 4096-wide frame).
+    /// The largest side accepted. With the 36 864 macroblocks per frame of H.264's highest common
+    /// level (5.1/5.2, e.g. 4096 × 2304), this keeps every clip within what players decode.
     static let maximumSide = 4096
 
     /// Prepares an encoder for `width` × `height` frames at `frameRate` frames per second.
