@@ -30,19 +30,26 @@ public final class H264Encoder {
     private var planes: YUV420Frame
     private var frameIndex = 0
 
+    /// The smallest side openh264 encodes (one macroblock; below it EncodeFrame answers
+    /// "unsupported data").
+    static let minimumSide = 16
+
     /// The largest side accepted. With the 36 864 macroblocks per frame of H.264's highest common
     /// level (5.1/5.2, e.g. 4096 × 2304), this keeps every clip within what players decode.
     static let maximumSide = 4096
 
     /// Prepares an encoder for `width` × `height` frames at `frameRate` frames per second.
     ///
-    /// - Throws: `VideoEncodingError` for odd or oversized dimensions, a frame rate outside
+    /// - Throws: `VideoEncodingError` for odd, undersized (< 16) or oversized dimensions, a frame rate outside
     ///   `VideoEncoder.supportedFrameRates`, settings out of range, or an openh264 failure.
     public init(width: Int, height: Int, frameRate: Int, settings: H264EncoderSettings = .standard)
         throws(VideoEncodingError)
     {
         guard width > 0, height > 0, width % 2 == 0, height % 2 == 0 else {
             throw .oddDimensions(width: width, height: height)
+        }
+        guard width >= Self.minimumSide, height >= Self.minimumSide else {
+            throw .dimensionsTooSmall(width: width, height: height)
         }
         guard width <= Self.maximumSide, height <= Self.maximumSide,
             ((width + 15) / 16) * ((height + 15) / 16) <= 36_864

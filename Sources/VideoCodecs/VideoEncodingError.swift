@@ -4,6 +4,8 @@ public enum VideoEncodingError: Error, Equatable, Sendable {
     case noFrames
     /// 4:2:0 chroma covers 2×2 pixels, so width and height must be even (see `H264Encoder`).
     case oddDimensions(width: Int, height: Int)
+    /// Smaller than one 16×16 macroblock each way, which openh264 refuses to encode.
+    case dimensionsTooSmall(width: Int, height: Int)
     /// Larger than the encoder or the container can describe.
     case dimensionsTooLarge(width: Int, height: Int)
     /// Frames per second outside `VideoEncoder.supportedFrameRates`.

@@ -46,6 +46,7 @@ enum MovingTestPattern {
                 for column in 0..<3 where glyphs[digit][row] >> (2 - column) & 1 == 1 {
                     let left = (1 + position * 4 + column) * block
                     let top = (1 + row) * block
+                    guard left < frame.width, top < frame.height else { continue }  // tiny frames
                     for y in top..<min(frame.height, top + block) {
                         for x in left..<min(frame.width, left + block) { set(&frame, x, y, (255, 255, 255)) }
                     }

@@ -84,6 +84,9 @@ import VideoCodecs
         #expect(throws: VideoEncodingError.unsupportedFrameRate(0)) {
             try VideoEncoder.encodeMP4(frames: Self.clip(frames: 1), fps: 0)
         }
+        #expect(throws: VideoEncodingError.dimensionsTooSmall(width: 16, height: 14)) {
+            try MP4Builder(width: 16, height: 14, frameRate: 24)
+        }
         #expect(throws: VideoEncodingError.dimensionsTooLarge(width: 8192, height: 64)) {
             try MP4Builder(width: 8192, height: 64, frameRate: 24)
         }
