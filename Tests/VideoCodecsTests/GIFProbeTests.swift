@@ -11,7 +11,7 @@ struct GIFProbeTests {
 
     init() throws { scratch = try ScratchDirectory() }
 
-    @Test(arguments: [(160, 90, 24, 48), (101, 77, 8, 16), (320, 240, 30, 10)])
+    @Test(arguments: [(160, 90, 24, 48), (101, 77, 8, 16), (320, 240, 30, 10), (3, 1, 10, 3)])
     func ffprobeReadsTheAnimation(width: Int, height: Int, fps: Int, frames: Int) throws {
         let encoder = try GIFEncoder(width: width, height: height, frameRate: fps)
         for index in 0..<frames { try encoder.append(MovingTestPattern.frame(index, width: width, height: height)) }
