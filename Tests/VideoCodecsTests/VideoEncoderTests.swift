@@ -20,6 +20,27 @@ import VideoCodecs
         #expect(try VideoEncoder.encodeGIF(frames: frames, fps: 24) == VideoEncoder.encodeGIF(frames: frames, fps: 24))
     }
 
+    /// Clips are encoded side by side in the CPU pool: encoders share no state, so a clip's bytes
+    /// do not depend on what else is being encoded.
+    @Test func concurrentEncodesGiveTheSameBytesAsOneAtATime() async throws {
+        let frames = Self.clip(frames: 8, width: 256, height: 144)
+        let alone = try VideoEncoder.encodeMP4(frames: frames, fps: 24)
+        let gifAlone = try VideoEncoder.encodeGIF(frames: frames, fps: 24)
+        let results = try await withThrowingTaskGroup(of: ([UInt8], [UInt8]).self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    (
+                        try VideoEncoder.encodeMP4(frames: frames, fps: 24),
+                        try VideoEncoder.encodeGIF(frames: frames, fps: 24)
+                    )
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.count == 4)
+        #expect(results.allSatisfy { $0.0 == alone && $0.1 == gifAlone })
+    }
+
     /// The quantiser is really pinned: with rate control off, file size follows the QP alone.
     @Test func lowerQPGivesLargerFiles() throws {
         let frames = Self.clip(frames: 6, width: 320, height: 180)
