@@ -119,28 +119,50 @@ public final class GIFEncoder {
     private func quantise(_ frame: PixelBuffer) {
         let width = self.width
         let height = self.height
-        frame.rgb.withUnsafeBufferPointer { rgb in
-            indices.withUnsafeMutableBufferPointer { out in
-                for row in 0..<height {
-                    let bayerRow = (row & 3) * 4
-                    for column in 0..<width {
-                        // Threshold in 0…254 (odd steps of 255/32 centred in each of 16 cells).
-                        let threshold = (Self.bayer[bayerRow + (column & 3)] * 2 + 1) * 255 / 32
-                        let pixel = (row * width + column) * 3
-                        let red = Self.dither(Int(rgb[pixel]), levels: Self.redLevels, threshold: threshold)
-                        let green = Self.dither(Int(rgb[pixel + 1]), levels: Self.greenLevels, threshold: threshold)
-                        let blue = Self.dither(Int(rgb[pixel + 2]), levels: Self.blueLevels, threshold: threshold)
-                        out[row * width + column] = UInt8(
-                            (red * Self.greenLevels + green) * Self.blueLevels + blue)
+        Self.ditherTable.withUnsafeBufferPointer { tableBuffer in
+            frame.rgb.withUnsafeBufferPointer { rgbBuffer in
+                indices.withUnsafeMutableBufferPointer { outBuffer in
+                    let table = tableBuffer.baseAddress!
+                    let rgb = rgbBuffer.baseAddress!
+                    let out = outBuffer.baseAddress!
+                    for row in 0..<height {
+                        let rowPixels = rgb + row &* width &* 3
+                        let rowIndices = out + row &* width
+                        let bayerRow = (row & 3) &* 4
+                        for column in 0..<width {
+                            let cell = table + (bayerRow &+ (column & 3)) &* 768
+                            let pixel = column &* 3
+                            rowIndices[column] = UInt8(
+                                truncatingIfNeeded: cell[Int(rowPixels[pixel])]
+                                    &+ cell[256 &+ Int(rowPixels[pixel &+ 1])]
+                                    &+ cell[512 &+ Int(rowPixels[pixel &+ 2])])
+                        }
                     }
                 }
             }
         }
     }
 
+    /// For each of the 16 dither cells, then red, green and blue, then each 8-bit value: that
+    /// channel's share of the palette index. Indices are the sum of three lookups, so the dither
+    /// costs no arithmetic per pixel.
+    private static let ditherTable: [UInt16] = {
+        var table = [UInt16](repeating: 0, count: 16 * 3 * 256)
+        for cell in 0..<16 {
+            // Threshold in 0…254 (odd steps of 255/32 centred in each of 16 cells).
+            let threshold = (bayer[cell] * 2 + 1) * 255 / 32
+            for value in 0..<256 {
+                let base = cell * 768 + value
+                table[base] = UInt16(dither(value, levels: redLevels, threshold: threshold) * greenLevels * blueLevels)
+                table[base + 256] = UInt16(dither(value, levels: greenLevels, threshold: threshold) * blueLevels)
+                table[base + 512] = UInt16(dither(value, levels: blueLevels, threshold: threshold))
+            }
+        }
+        return table
+    }()
+
     /// The palette step for `value`: the step below, or the one above when the remainder passes
     /// the threshold.
-    @inline(__always)
     private static func dither(_ value: Int, levels: Int, threshold: Int) -> Int {
         let scaled = value * (levels - 1)
         let step = scaled / 255
