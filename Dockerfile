@@ -7,7 +7,7 @@
 #
 # Two stages: the official Swift image builds a release binary with the Swift runtime linked in
 # statically; a slim Debian image runs it with only the C libraries it links (libmicrohttpd,
-# libpng, libjpeg-turbo, libwebp; GnuTLS comes with libmicrohttpd). See docs/docker.md.
+# libpng, libjpeg-turbo, libwebp, openh264; GnuTLS comes with libmicrohttpd). See docs/docker.md.
 
 # The base images, as build arguments only so that a machine without registry access can
 # substitute local copies (scripts/container-test does); normal builds leave them alone.
@@ -20,7 +20,7 @@ FROM ${SWIFT_IMAGE} AS build
 RUN export DEBIAN_FRONTEND=noninteractive \
     && apt-get update \
     && apt-get install -y --no-install-recommends \
-        libmicrohttpd-dev libgnutls28-dev libpng-dev libturbojpeg0-dev libwebp-dev pkg-config \
+        libmicrohttpd-dev libgnutls28-dev libpng-dev libturbojpeg0-dev libwebp-dev libopenh264-dev pkg-config \
         ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 
@@ -50,11 +50,12 @@ LABEL org.opencontainers.image.title="novita-mock" \
       org.opencontainers.image.documentation="docs/docker.md"
 
 # Runtime libraries only: no -dev packages, no compilers, no recommends. The apt, dpkg and
-# debconf leftovers go in the same layer so they never reach the image.
+# debconf leftovers go in the same layer so they never reach the image. libopenh264-7 (~1.1 MB,
+# needs only libstdc++, already in the base) encodes the H.264 of video results.
 RUN export DEBIAN_FRONTEND=noninteractive \
     && apt-get update \
     && apt-get install -y --no-install-recommends \
-        libmicrohttpd12 libpng16-16 libturbojpeg0 libwebp7 libwebpmux3 libwebpdemux2 \
+        libmicrohttpd12 libpng16-16 libturbojpeg0 libwebp7 libwebpmux3 libwebpdemux2 libopenh264-7 \
     && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb /var/cache/debconf/*-old /var/lib/dpkg/*-old \
         /var/log/apt /var/log/dpkg.log \
     && groupadd --system --gid 10001 novita \

@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "novita-mock", targets: ["novita-mock"]),
         // For packages that drive the domain in-process (Fuzz/, the libFuzzer harnesses).
         .library(name: "NovitaMockKit", targets: ["NovitaMock", "MicroHTTP", "ImageCodecs", "Digests"]),
+        .library(name: "VideoCodecs", targets: ["VideoCodecs"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -32,6 +33,8 @@ let package = Package(
         .systemLibrary(
             name: "CLibWebP", pkgConfig: "libwebpmux", providers: [.apt(["libwebp-dev"])]),
         .systemLibrary(name: "CGnuTLS", pkgConfig: "gnutls", providers: [.apt(["libgnutls28-dev"])]),
+        .systemLibrary(
+            name: "COpenH264", pkgConfig: "openh264", providers: [.apt(["libopenh264-dev"])]),
         // The C that must be C: libpng's setjmp error handling.
         .target(name: "CImageShims", dependencies: ["CLibPNG"]),
 
@@ -42,6 +45,9 @@ let package = Package(
         .target(name: "Digests", dependencies: ["CGnuTLS"], swiftSettings: swiftSettings),
         .target(
             name: "ImageCodecs", dependencies: ["CImageShims", "CLibPNG", "CTurboJPEG", "CLibWebP"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "VideoCodecs", dependencies: ["COpenH264", "ImageCodecs"],
             swiftSettings: swiftSettings),
         .target(
             name: "NovitaMock",
@@ -66,6 +72,8 @@ let package = Package(
             exclude: ["TLS"],  // read from the source tree by path: a test CA and a Python TLS server
             swiftSettings: swiftSettings),
         .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "VideoCodecsTests", dependencies: ["VideoCodecs", "ImageCodecs"], swiftSettings: swiftSettings),
         .testTarget(name: "DigestsTests", dependencies: ["Digests"], swiftSettings: swiftSettings),
         .testTarget(
             name: "NovitaMockTests",
