@@ -1,4 +1,4 @@
-/// Everything the mock can be told at start (SPEC §10). Only the executable reads flags and the
+/// Everything the mock can be told at start (docs/contract.md §10). Only the executable reads flags and the
 /// environment; the domain sees this one value.
 public struct MockConfiguration: Sendable {
     /// Bind address.

@@ -3,7 +3,7 @@ import Testing
 
 @testable import NovitaMock
 
-/// `GET /v3/model` and the catalog behind it (SPEC §11).
+/// `GET /v3/model` and the catalog behind it (docs/contract.md §11).
 @Suite("Model catalog")
 struct CatalogTests {
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()

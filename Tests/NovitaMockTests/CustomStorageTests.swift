@@ -115,7 +115,7 @@ struct LocalStorageEndToEndTests {
         let extra: [String: Any] = [
             "custom_storage": ["aws_s3": ["region": "eu-west-1", "bucket": "instant", "path": "out"]]
         ]
-        // SPEC §5: at speed 0 the task is finished when the submit answers — upload included.
+        // docs/contract.md §5: at speed 0 the task is finished when the submit answers — upload included.
         let id = try #require(try await live.submit(LiveFixtures.body(extra: extra)).json?["task_id"] as? String)
         let result = try #require(try await live.result(id).json)
         #expect((result["task"] as? [String: Any])?["status"] as? String == "TASK_STATUS_SUCCEED")

@@ -119,7 +119,7 @@ public enum Fuzz {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Signs an image path the way the service does (SPEC §7), so a harness can reach the code
+    /// Signs an image path the way the service does (docs/contract.md §7), so a harness can reach the code
     /// behind the signature check.
     public static func sign(path: String, amzDate: String, expires: Int64) -> String {
         let code = HMACSHA256.authenticationCode(key: urlSecret.utf8, message: "\(path)\n\(amzDate)\n\(expires)".utf8)

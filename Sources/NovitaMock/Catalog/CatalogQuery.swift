@@ -1,6 +1,6 @@
 import ASCIIText
 
-/// The query parameters of `GET /v3/model` (SPEC §11), parsed and checked.
+/// The query parameters of `GET /v3/model` (docs/contract.md §11), parsed and checked.
 ///
 /// Decisions where the Novita documentation is silent or loose:
 /// - An empty value means the parameter is absent (clients send `filter.query=` and such).

@@ -1,6 +1,6 @@
 import FoundationEssentials
 
-/// The models `GET /v3/model` lists and the generation endpoints name (SPEC §11): parsed once,
+/// The models `GET /v3/model` lists and the generation endpoints name (docs/contract.md §11): parsed once,
 /// validated whole, then read-only.
 ///
 /// The built-in catalog is `BuiltInCatalog.json` (the bytes of `fixtures/models.json`);
@@ -167,7 +167,7 @@ struct ModelCatalog: Sendable {
         self.index = index
     }
 
-    // MARK: lookups by the name a request uses (SPEC §11)
+    // MARK: lookups by the name a request uses (docs/contract.md §11)
     //
     // They find a model whatever its `status` and `visibility`: deciding whether an unavailable
     // or private model may be used is the caller's business.
@@ -256,7 +256,7 @@ struct CatalogModel: Sendable, Equatable {
     var isInpainting: Bool { baseModelType == .inpainting }
     var isAvailable: Bool { status == 1 }
 
-    /// The names requests use for this model (SPEC §11): checkpoints and VAEs by `sd_name`,
+    /// The names requests use for this model (docs/contract.md §11): checkpoints and VAEs by `sd_name`,
     /// LoRAs and embeddings by `sd_name_in_api`; ControlNets and upscalers by either.
     var requestNames: [String] {
         switch kind {

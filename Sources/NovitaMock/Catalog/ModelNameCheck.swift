@@ -1,4 +1,4 @@
-/// Checks the model names of a validated request against the catalog (SPEC §11): every name must
+/// Checks the model names of a validated request against the catalog (docs/contract.md §11): every name must
 /// be a catalog model of the right type and available; with `--strict-models` the base models
 /// must also agree (an SDXL checkpoint takes SDXL ControlNets, LoRAs and `ip-adapter_sdxl.bin`,
 /// an SD 1.5 checkpoint the SD 1.5 ones).

@@ -1,4 +1,4 @@
-/// One fault-injection rule (SPEC §9): what it matches and what it does.
+/// One fault-injection rule (docs/contract.md §9): what it matches and what it does.
 struct FaultRule: Sendable {
     var id: String
     /// A path, or a prefix ending in `*`.

@@ -44,7 +44,7 @@ struct JournalEntry: Sendable {
     }
 }
 
-/// The request journal (SPEC §9): newest entries kept within `--journal-entries` and a byte
+/// The request journal (docs/contract.md §9): newest entries kept within `--journal-entries` and a byte
 /// budget, oldest dropped first.
 final class RequestJournal: Sendable {
     struct Filter: Sendable {

@@ -5,7 +5,7 @@ struct CatalogController: Sendable {
     let catalog: ModelCatalog
     let authenticator: Authenticator
 
-    /// `GET /v3/model` (SPEC §11): one page of the catalog models that pass the query's filters,
+    /// `GET /v3/model` (docs/contract.md §11): one page of the catalog models that pass the query's filters,
     /// each served as its catalog entry, and the cursor of the next page.
     ///
     /// The catalog is the same for every tenant: `private` models are listed to every key.

@@ -15,7 +15,7 @@ struct GenerationController: Sendable {
     /// `--speed`: 0 means a task has finished when its submit answers.
     let speed: Double
 
-    /// `POST /v3/async/<kind>`: validate, store, answer `{"task_id": …}` (SPEC §4). Work that
+    /// `POST /v3/async/<kind>`: validate, store, answer `{"task_id": …}` (docs/contract.md §4). Work that
     /// can take long runs off the poll threads: decoding submitted images (validation decodes
     /// every one; a 16-megapixel JPEG takes most of a second), and with a state directory the
     /// fsync before the answer.
@@ -61,7 +61,7 @@ struct GenerationController: Sendable {
                     response.headers.set(MockWarnings.header, MockWarnings.headerValue(warnings))
                 }
                 if speed == 0, store.record(id: record.id)?.awaitingStorage == true {
-                    // Instant means finished when the submit answers (SPEC §5), custom-storage
+                    // Instant means finished when the submit answers (docs/contract.md §5), custom-storage
                     // upload included: answer once it has settled (off the poll threads).
                     let (store, id, answer) = (self.store, record.id, response)
                     return .later {

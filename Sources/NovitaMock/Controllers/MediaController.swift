@@ -9,7 +9,7 @@ struct MediaController: Sendable {
     let images: ImageService
     let clock: MockClock
 
-    /// `GET`/`HEAD` of an image URL (SPEC §7): signature, then expiry, then existence, each
+    /// `GET`/`HEAD` of an image URL (docs/contract.md §7): signature, then expiry, then existence, each
     /// refused with an S3-style XML error; then the bytes, rendered in the CPU pool when not
     /// cached (429 `SlowDown` when its queue is full).
     func downloadImage(_ request: HTTPRequest) -> HTTPReply {

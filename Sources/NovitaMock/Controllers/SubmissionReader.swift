@@ -78,7 +78,7 @@ enum SubmissionReader {
         return options
     }
 
-    /// The control headers of SPEC §5.
+    /// The control headers of docs/contract.md §5.
     /// - Throws: 400 naming the header when a value is malformed.
     static func controls(_ headers: HTTPHeaders) throws(APIError) -> (PlannedOutcome?, TimingOverrides) {
         var outcome: PlannedOutcome?

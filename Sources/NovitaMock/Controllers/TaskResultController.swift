@@ -8,7 +8,7 @@ struct TaskResultController: Sendable {
     let finishedResults: FinishedResultCache
     let authenticator: Authenticator
 
-    /// `GET /v3/async/task-result?task_id=…` (SPEC §6).
+    /// `GET /v3/async/task-result?task_id=…` (docs/contract.md §6).
     func taskResult(_ request: HTTPRequest) -> HTTPReply {
         authenticator.authenticated(request) { tenant in
             guard let id = request.queryValue("task_id"), !id.isEmpty else {

@@ -1,6 +1,6 @@
 import MicroHTTP
 
-/// Every error the API answers, mapped to Novita's envelope in one place (SPEC §3):
+/// Every error the API answers, mapped to Novita's envelope in one place (docs/contract.md §3):
 /// `{"code": <status>, "reason": "UPPER_SNAKE", "message": "…", "metadata": {string: string}}`.
 public struct APIError: Error, Sendable, CustomStringConvertible {
     public let status: Int

@@ -15,7 +15,7 @@ struct ImageService: Sendable {
         }
     }
 
-    /// Rendering as a pure function of the task's inputs (SPEC §7).
+    /// Rendering as a pure function of the task's inputs (docs/contract.md §7).
     static func render(_ record: TaskRecord, index: Int, inputBytes: [UInt8]?) throws(RenderFailure) -> [UInt8] {
         let p = record.parameters
         var input: PixelBuffer?

@@ -1,7 +1,7 @@
 import Digests
 import ImageCodecs
 
-/// Makes and checks the image URLs (SPEC §7): shaped like S3 presigned URLs, signed with
+/// Makes and checks the image URLs (docs/contract.md §7): shaped like S3 presigned URLs, signed with
 /// HMAC-SHA256 over path, date and expiry with a server secret, expiring on the mock's clock.
 struct ImageURLSigner: Sendable {
     static let pathPrefix = "/faas-output-image/prod/"
@@ -46,7 +46,7 @@ struct ImageURLSigner: Sendable {
         case expired
     }
 
-    /// Checks signature first, then expiry (SPEC §7 order); existence is the caller's.
+    /// Checks signature first, then expiry (docs/contract.md §7 order); existence is the caller's.
     func verify(path: String, query: [(name: String, value: String)], nowMs: Int64) -> Verdict {
         func value(_ name: String) -> String? { query.first { $0.name == name }?.value }
         guard let date = value("X-Amz-Date"), let expiresText = value("X-Amz-Expires"),

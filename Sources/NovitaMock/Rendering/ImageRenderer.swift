@@ -1,6 +1,6 @@
 import ImageCodecs
 
-/// Draws the mock's images (SPEC §7): the input resized and blended with the seeded pattern by
+/// Draws the mock's images (docs/contract.md §7): the input resized and blended with the seeded pattern by
 /// `strength`, then the caption band. A pure function of its arguments: integer arithmetic only
 /// in the pixel paths, so the bytes match on every run, machine and thread count.
 enum ImageRenderer {

@@ -1,5 +1,5 @@
 /// Everything that decides the pixels of one generated image, gathered in one value so the
-/// renderer stays a pure function of it (SPEC §7: same inputs → byte-identical output).
+/// renderer stays a pure function of it (docs/contract.md §7: same inputs → byte-identical output).
 struct RenderRequest: Sendable, Hashable {
     /// The seed of this image: the task seed plus `index`, already wrapped mod 2^32.
     var seed: UInt32

@@ -1,6 +1,6 @@
 import MicroHTTP
 
-/// Turns the Authorization header into a tenant (SPEC §2): each key is a tenant of its own.
+/// Turns the Authorization header into a tenant (docs/contract.md §2): each key is a tenant of its own.
 struct Authenticator: Sendable {
     /// Valid keys as digests; nil accepts every non-empty key.
     private let keys: [SecretDigest]?

@@ -1,7 +1,7 @@
 import FoundationEssentials
 import Synchronization
 
-/// The mock's one source of time, in epoch milliseconds (SPEC §5). `real` follows the wall
+/// The mock's one source of time, in epoch milliseconds (docs/contract.md §5). `real` follows the wall
 /// clock (optionally faster or slower by `scale`); `virtual` stands still until advanced, so
 /// client tests never sleep.
 public final class MockClock: Sendable {

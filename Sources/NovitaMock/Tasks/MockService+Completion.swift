@@ -15,7 +15,7 @@ extension MockService {
         }
     }
 
-    /// The key of image `index` in the bucket (SPEC §8).
+    /// The key of image `index` in the bucket (docs/contract.md §8).
     static func storageKey(_ record: TaskRecord, target: S3Target, index: Int) -> String {
         let file = "\(ImageURLSigner.fileID(taskID: record.id, index: index)).\(record.parameters.format.fileExtension)"
         let prefix = target.path.split(separator: "/").joined(separator: "/")

@@ -1,4 +1,4 @@
-/// Deterministic NSFW "detection" (SPEC §8): a prompt naming content of the categories at the
+/// Deterministic NSFW "detection" (docs/contract.md §8): a prompt naming content of the categories at the
 /// requested level scores 85…100, anything else 0…10, drawn from the image's seed. The term lists
 /// are `fixtures/nsfw-terms.json`.
 enum NSFWDetector {

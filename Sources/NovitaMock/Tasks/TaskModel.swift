@@ -31,7 +31,7 @@ enum TaskStatus: String, Sendable, CaseIterable {
     var isFinished: Bool { self == .succeed || self == .failed }
 }
 
-/// What decides the generated pixels, besides the input image (SPEC §7 determinism).
+/// What decides the generated pixels, besides the input image (docs/contract.md §7 determinism).
 struct GenerationParameters: Sendable, Hashable {
     var kind: TaskKind
     var modelName: String
@@ -95,7 +95,7 @@ enum PlannedOutcome: Sendable, Equatable {
     case fail(reason: String)
 }
 
-/// Per-request timing overrides from the control headers (SPEC §5), in mock milliseconds.
+/// Per-request timing overrides from the control headers (docs/contract.md §5), in mock milliseconds.
 struct TimingOverrides: Sendable, Equatable {
     var processingMs: Int64? = nil
     var queueMs: Int64? = nil

@@ -1,6 +1,6 @@
 import ImageCodecs
 
-/// The task-result body (SPEC §6): every key in every state, arrays never null, `extra` always
+/// The task-result body (docs/contract.md §6): every key in every state, arrays never null, `extra` always
 /// an object.
 struct TaskResultBody {
     let signer: ImageURLSigner

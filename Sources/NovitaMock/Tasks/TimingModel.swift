@@ -1,4 +1,4 @@
-/// How long a simulated generation takes (SPEC §5):
+/// How long a simulated generation takes (docs/contract.md §5):
 /// `duration = base + per_step × steps × image_num × (width × height / 512²)`, divided by
 /// `--speed` (0 = instant). The defaults put a 512×512, 20-step, one-image task at 1.5 s from
 /// submit to SUCCEED: 100 ms QUEUED, then 1.4 s PROCESSING.

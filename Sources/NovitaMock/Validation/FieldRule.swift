@@ -1,6 +1,6 @@
 import ImageCodecs
 
-/// What a field's value must be. One case per kind of rule in SPEC §4; the validator, the error
+/// What a field's value must be. One case per kind of rule in docs/contract.md §4; the validator, the error
 /// messages and the generated OpenAPI document all read these, so they cannot disagree.
 indirect enum ValueKind: Sendable {
     /// A string of `minLength...maxLength` Unicode scalars (`maxLength` nil: no upper bound).
@@ -11,7 +11,7 @@ indirect enum ValueKind: Sendable {
     /// A number in the closed range, or with `minExclusive` the half-open `(min, max]`.
     case number(min: Double, max: Double, minExclusive: Bool)
     case boolean
-    /// A base64 PNG/JPEG/WebP image (SPEC §4.3) with this endpoint's limits.
+    /// A base64 PNG/JPEG/WebP image (docs/contract.md §4.3) with this endpoint's limits.
     case image(ImageLimits)
     case httpURL
     /// An image given by URL: `http(s)://…` or a `data:image/…;base64,` URL (docs/contract.md §12).
@@ -44,7 +44,7 @@ enum Requirement: Sendable {
     case optional
     case required
     /// Required by the docs, but the official SDK may leave it null or out and fill in this
-    /// value client-side; compat mode applies it with a warning (SPEC §4.4).
+    /// value client-side; compat mode applies it with a warning (docs/contract.md §4.4).
     case requiredWithSDKDefault(JSONValue)
 }
 

@@ -2,7 +2,7 @@ import ImageCodecs
 import MicroHTTP
 import OutboundHTTP
 
-/// How literally the docs are read (SPEC §4.4).
+/// How literally the docs are read (docs/contract.md §4.4).
 enum ValidationMode: Sendable, Equatable {
     /// What the official SDKs send is accepted: null is absent, SDK defaults fill required
     /// fields, unknown keys are ignored; each tolerance becomes a warning.
@@ -27,7 +27,7 @@ struct ValidatedBody: Sendable {
     let warnings: [String]
 }
 
-/// Walks a JSON body against an `ObjectSchema`, collecting every violation (SPEC §3 order: those
+/// Walks a JSON body against an `ObjectSchema`, collecting every violation (docs/contract.md §3 order: those
 /// of keys present in the body, in body order, then missing required fields in table order).
 struct RequestValidator {
     let mode: ValidationMode
@@ -67,7 +67,7 @@ struct RequestValidator {
         let violations = validator.present + validator.missing
         if !violations.isEmpty {
             var error = APIError.violations(violations)
-            // Tolerances applied before the refusal are reported too (SPEC §4.4: every one is listed).
+            // Tolerances applied before the refusal are reported too (docs/contract.md §4.4: every one is listed).
             if !validator.warnings.isEmpty {
                 error.headers.set(MockWarnings.header, MockWarnings.headerValue(validator.warnings))
             }
@@ -326,7 +326,7 @@ struct RequestValidator {
             }
             // A sound structure can still hold pixel data that does not decode (a header claiming
             // more rows than the data has, a bad filter byte, a garbled bitstream): decode it all
-            // once so such a file is refused here, not by its task's download later (SPEC §4.3).
+            // once so such a file is refused here, not by its task's download later (docs/contract.md §4.3).
             _ = try ImageDecoder.decode(bytes, maxPixels: limits.maxPixels)
             images[path] = InputImage(bytes: bytes, header: header)
             return true

@@ -9,7 +9,7 @@ struct Violation: Sendable, Equatable {
 }
 
 extension APIError {
-    /// The 400 for a list of violations (SPEC §3): the message names the first, the metadata
+    /// The 400 for a list of violations (docs/contract.md §3): the message names the first, the metadata
     /// carries all.
     static func violations(_ violations: [Violation]) -> APIError {
         let first = violations[0]
@@ -25,7 +25,7 @@ extension APIError {
     }
 }
 
-/// `X-Mock-Warnings`: the compat-mode tolerances a request was given (SPEC §4.4).
+/// `X-Mock-Warnings`: the compat-mode tolerances a request was given (docs/contract.md §4.4).
 enum MockWarnings {
     static let header = "X-Mock-Warnings"
 

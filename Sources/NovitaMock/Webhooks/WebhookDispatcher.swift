@@ -33,7 +33,7 @@ struct WebhookAttempt: Sendable {
     }
 }
 
-/// Delivers `ASYNC_TASK_RESULT` events (SPEC §8) off the request path: any 2xx within the
+/// Delivers `ASYNC_TASK_RESULT` events (docs/contract.md §8) off the request path: any 2xx within the
 /// timeout is delivered; otherwise up to 5 retries after 1, 2, 4, 8 and 16 s of the mock's
 /// clock, so a virtual clock drives retries too. A hanging receiver holds one thread of the
 /// webhook pool for at most the timeout: uploads have a pool of their own, so it never delays
