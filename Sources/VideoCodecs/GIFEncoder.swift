@@ -33,10 +33,7 @@ public final class GIFEncoder {
     /// - Throws: `.dimensionsTooLarge` past GIF's 16-bit sizes, `.unsupportedFrameRate` outside
     ///   `VideoEncoder.supportedFrameRates`.
     public init(width: Int, height: Int, frameRate: Int) throws(VideoEncodingError) {
-        guard width > 0, height > 0, width <= 0xFFFF, height <= 0xFFFF else {
-            throw .dimensionsTooLarge(width: width, height: height)
-        }
-        guard VideoEncoder.supportedFrameRates.contains(frameRate) else { throw .unsupportedFrameRate(frameRate) }
+        try VideoEncoder.checkContainerLimits(width: width, height: height, frameRate: frameRate)
         self.width = width
         self.height = height
         self.frameRate = frameRate

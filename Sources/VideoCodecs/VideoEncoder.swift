@@ -29,4 +29,13 @@ public enum VideoEncoder {
         for frame in frames { try encoder.append(frame) }
         return try encoder.finish()
     }
+
+    /// The limits both containers share: 16-bit sizes (GIF's screen, the MP4 sample entry) and a
+    /// supported frame rate.
+    static func checkContainerLimits(width: Int, height: Int, frameRate: Int) throws(VideoEncodingError) {
+        guard width > 0, height > 0, width <= 0xFFFF, height <= 0xFFFF else {
+            throw .dimensionsTooLarge(width: width, height: height)
+        }
+        guard supportedFrameRates.contains(frameRate) else { throw .unsupportedFrameRate(frameRate) }
+    }
 }
