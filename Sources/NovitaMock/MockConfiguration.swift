@@ -65,13 +65,17 @@ public struct MockConfiguration: Sendable {
 }
 
 extension MockConfiguration {
-    /// Why a `--rate-limit` value is not acceptable, or nil when it is.
-    public static func rateLimitProblem(_ text: String) -> String? {
+    /// Why a `--rate-limit` value is not acceptable, or nil when it is (names of the built-in
+    /// endpoints; those of `--endpoints` files are checked when the service starts).
+    public static func rateLimitProblem(_ text: String, endpointsDirectory: String? = nil) -> String? {
         do {
-            _ = try RateLimiter.parse(text)
+            let catalog = try endpointsDirectory.map { try EndpointCatalog.loading(directory: $0) } ?? .builtIn
+            _ = try RateLimiter.parse(text, catalog: catalog)
             return nil
-        } catch {
+        } catch let error as APIError {
             return error.message
+        } catch {
+            return nil  // a bad definition file: reported by the start itself
         }
     }
 }

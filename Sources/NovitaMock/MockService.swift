@@ -81,7 +81,8 @@ public final class MockService: Sendable {
         authenticator = Authenticator(apiKeys: configuration.apiKeys)
         journal = RequestJournal(maxEntries: configuration.journalEntries, maxBytes: configuration.journalBytes)
         faults = FaultInjector(random: random)
-        rateLimiter = RateLimiter(limits: (try? RateLimiter.parse(configuration.rateLimit ?? "")) ?? [])
+        endpoints = try configuration.endpointsDirectory.map { try EndpointCatalog.loading(directory: $0) } ?? .builtIn
+        rateLimiter = RateLimiter(limits: try RateLimiter.parse(configuration.rateLimit ?? "", catalog: endpoints))
         let client = OutboundHTTPClient()
         webhooks = WebhookDispatcher(
             client: client, clock: clock, timeoutMs: configuration.webhookTimeoutMs, metrics: metrics, logger: logger,
@@ -97,7 +98,6 @@ public final class MockService: Sendable {
             objectStore = LocalObjectStore(root: configuration.storageDirectory)
         }
         catalog = try configuration.modelsFile.map { try ModelCatalog(bytes: try FileIO.read($0)) } ?? .builtIn
-        endpoints = try configuration.endpointsDirectory.map { try EndpointCatalog.loading(directory: $0) } ?? .builtIn
         catalogController = CatalogController(catalog: catalog, authenticator: authenticator)
         imageBase = ImageBaseURL(
             publicURL: configuration.publicURL, host: configuration.host, port: configuration.port)

@@ -58,7 +58,7 @@ struct NovitaMockCommand: ParsableCommand {
     var faults: String?
     @Option(
         help:
-            "Per-tenant limits, e.g. img2img=10/min,task-result=20/s (routes: img2img, txt2img, upscale, task-result, model). Unset: none."
+            "Per-tenant limits, e.g. img2img=10/min,task-result=20/s (an endpoint by the last segment of its path, or a documented class such as remove_background), or novita for every limit Novita documents. Unset: none."
     )
     var rateLimit: String?
     @Option(help: "Milliseconds one webhook delivery attempt may take.") var webhookTimeoutMs = 5000
@@ -186,7 +186,9 @@ struct NovitaMockCommand: ParsableCommand {
         guard journalEntries >= 0 else { throw ValidationError("--journal-entries must be ≥ 0, got \(journalEntries)") }
         configuration.journalEntries = journalEntries
         if let rateLimit {
-            if let problem = MockConfiguration.rateLimitProblem(rateLimit) { throw ValidationError(problem) }
+            if let problem = MockConfiguration.rateLimitProblem(rateLimit, endpointsDirectory: endpoints) {
+                throw ValidationError(problem)
+            }
             configuration.rateLimit = rateLimit
         }
         guard (1...600_000).contains(webhookTimeoutMs) else {

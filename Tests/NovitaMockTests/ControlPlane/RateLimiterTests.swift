@@ -29,3 +29,29 @@ struct RateLimiterTests {
         #expect(limiter.admit(path: path, tenant: "k", now: 3000) == 57)
     }
 }
+
+@Suite("RateLimiter names from the definitions")
+struct RateLimiterNamesTests {
+    @Test func anEditorIsNamedByItsPathOrItsDocumentedClass() throws {
+        let byPath = try RateLimiter.parse("cleanup=2/min")
+        #expect(byPath.first?.paths == ["/v3/cleanup"])
+        // One class covers the synchronous editor and its asynchronous twin: one window for both.
+        let byClass = RateLimiter(limits: try RateLimiter.parse("replace_background=1/min"))
+        #expect(byClass.admit(path: "/v3/replace-background", tenant: "k", now: 0) == nil)
+        #expect(byClass.admit(path: "/v3/async/replace-background", tenant: "k", now: 10) == 60)
+    }
+
+    @Test func novitaAppliesEveryDocumentedLimit() throws {
+        let limits = try RateLimiter.parse("novita")
+        let cleanup = try #require(limits.first { $0.paths.contains("/v3/cleanup") })
+        #expect(cleanup.count == 10 && cleanup.periodMs == 60_000)
+        #expect(limits.first { $0.paths.contains("/v3/async/txt2img") }?.count == 20)
+        #expect(!limits.contains { $0.paths.contains("/v3/async/task-result") })
+    }
+
+    @Test func anUnknownNameListsTheKnownOnes() {
+        #expect(throws: APIError.self) { try RateLimiter.parse("paint=1/s") }
+        let problem = MockConfiguration.rateLimitProblem("paint=1/s") ?? ""
+        #expect(problem.contains("remove-background") && problem.contains("remove_background"))
+    }
+}
