@@ -28,7 +28,9 @@ final class RateLimiter: Sendable {
     static func routeNames(_ catalog: EndpointCatalog) -> [String: Set<String>] {
         var names: [String: Set<String>] = [:]
         for definition in catalog.definitions {
-            if let last = definition.path.split(separator: "/").last { names[String(last), default: []].insert(definition.path) }
+            if let last = definition.path.split(separator: "/").last {
+                names[String(last), default: []].insert(definition.path)
+            }
             if let documented = definition.rateLimit { names[documented.name, default: []].insert(definition.path) }
         }
         return names
