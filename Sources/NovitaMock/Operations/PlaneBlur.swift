@@ -56,8 +56,8 @@ enum PlaneBlur {
                             }
                             for x in 0..<width {
                                 out[base + x] = sum
-                                sum &+= Int32(truncatingIfNeeded: source[base + entering[x]])
-                                    &- Int32(truncatingIfNeeded: source[base + leaving[x]])
+                                let incoming = Int32(truncatingIfNeeded: source[base + entering[x]])
+                                sum &+= incoming &- Int32(truncatingIfNeeded: source[base + leaving[x]])
                             }
                         }
                     }
