@@ -1,7 +1,10 @@
 import ImageCodecs
 
-/// The four edges of a picture, each averaged over a thin strip and median-filtered along its length,
-/// with the corners: the data of the Coons-patch background model.
+/// The four edges of a picture, each averaged over a thin strip and median-filtered along its
+/// length, with the corners: the data of the Coons-patch background model. A stretch of an edge
+/// that stands out from the edge's usual colour and is bounded by usual colour on both sides —
+/// a subject reaching the border, like a person cut off at the bottom — is bridged over, so the
+/// model stays background there (a stretch that runs into a corner is kept: it may be the ground).
 struct BorderProfiles {
     /// Per side, one plane per channel (R at 0..<n, G at n..<2n, B after; values 0...255):
     /// planar, so the per-row loops run over contiguous memory and vectorise.
@@ -103,6 +106,44 @@ struct BorderProfiles {
                 smooth[plane + i] = window[filled / 2]
             }
         }
+        bridgeIntrusions(&smooth, count: count)
         return smooth
+    }
+
+    /// How far (largest channel difference) a position may stand from the edge's median colour
+    /// and still count as the edge's usual colour.
+    static let intrusionDistance: Int32 = 48
+
+    /// Replaces each run of unusual positions with both ends usual by a straight line between
+    /// the usual values around it.
+    private static func bridgeIntrusions(_ profile: inout [Int32], count: Int) {
+        guard count > 2 else { return }
+        var median = [Int32](repeating: 0, count: 3)
+        for c in 0..<3 { median[c] = profile[(c * count)..<((c + 1) * count)].sorted()[count / 2] }
+        let usual = (0..<count).map { i in
+            (0..<3).allSatisfy { c in abs(profile[c * count + i] - median[c]) <= intrusionDistance }
+        }
+        var i = 0
+        while i < count {
+            guard !usual[i] else {
+                i += 1
+                continue
+            }
+            var end = i
+            while end < count && !usual[end] { end += 1 }
+            // [i, end) is unusual; bridge it only when usual positions bound it on both sides.
+            if i > 0 && end < count {
+                let span = Int32(end - i + 1)
+                for c in 0..<3 {
+                    let before = profile[c * count + i - 1]
+                    let after = profile[c * count + end]
+                    for k in i..<end {
+                        let t = Int32(k - i + 1)
+                        profile[c * count + k] = before + (after - before) * t / span
+                    }
+                }
+            }
+            i = end
+        }
     }
 }

@@ -33,4 +33,30 @@ struct OperationInput: Sendable {
         guard let value = fields[field]?.integerValue, let int = Int(exactly: value) else { return fallback }
         return int
     }
+
+    /// A seed for an endpoint whose request has none: a stable hash of the images (sizes and
+    /// pixels) and the fields (keys sorted), so the same request always looks the same and a
+    /// different one differently — never the process-seeded `Hasher`.
+    static func derivedSeed(images: [String: PixelBuffer], fields: JSONObject) -> UInt32 {
+        var hash = RenderHash.offsetBasis
+        for name in images.keys.sorted() {
+            let image = images[name]!
+            hash = RenderHash.fnv1a64(Array(name.utf8) + [0xFF], from: hash)
+            hash = RenderRandom.mix(hash ^ UInt64(image.width) << 32 ^ UInt64(image.height))
+            // Eight bytes per step (little-endian, whatever the machine): a 16-megapixel input
+            // hashes in a few milliseconds.
+            image.rgb.withUnsafeBytes { bytes in
+                var offset = 0
+                while offset + 8 <= bytes.count {
+                    let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+                    hash = RenderRandom.mix(hash ^ word)
+                    offset += 8
+                }
+                hash = RenderHash.fnv1a64(bytes[offset...], from: hash)
+            }
+        }
+        let sorted = JSONObject(fields.entries.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        hash = RenderHash.fnv1a64(JSONWriter.serialize(.object(sorted)), from: hash)
+        return UInt32(truncatingIfNeeded: hash ^ hash >> 32)
+    }
 }

@@ -21,9 +21,23 @@ enum PlaneBlur {
         }
     }
 
-    /// Each value becomes the sum of its (2·radius + 1)² neighbourhood (at most 255 · 513² for
-    /// radius 256: callers keep radii far below that).
+    /// Each value becomes the sum of its (2·radius + 1)² neighbourhood, in wrapping Int32
+    /// arithmetic: callers keep values × window far below 2^31 (or pack fields that cannot carry
+    /// into each other, as the text detector does).
     static func boxSums(_ plane: [UInt8], width: Int, height: Int, radius: Int) -> [Int32] {
+        sums(plane, width: width, height: height, radius: radius)
+    }
+
+    /// `boxSums` of a plane of wider values (e.g. two counts packed in one).
+    static func boxSums(_ plane: [UInt32], width: Int, height: Int, radius: Int) -> [Int32] {
+        sums(plane, width: width, height: height, radius: radius)
+    }
+
+    /// Inlined into each entry point above, so each gets its own specialised loops.
+    @inline(__always)
+    private static func sums<Value: FixedWidthInteger>(_ plane: [Value], width: Int, height: Int, radius: Int)
+        -> [Int32]
+    {
         precondition(plane.count == width * height, "plane size mismatch")
         // Which column enters and which leaves the window as it moves past x, edges clamped:
         // looked up, so the inner loops have no branches.
@@ -37,10 +51,13 @@ enum PlaneBlur {
                         for y in 0..<height {
                             let base = y * width
                             var sum: Int32 = 0
-                            for k in -radius...radius { sum &+= Int32(source[base + min(max(k, 0), width - 1)]) }
+                            for k in -radius...radius {
+                                sum &+= Int32(truncatingIfNeeded: source[base + min(max(k, 0), width - 1)])
+                            }
                             for x in 0..<width {
                                 out[base + x] = sum
-                                sum &+= Int32(source[base + entering[x]]) &- Int32(source[base + leaving[x]])
+                                let incoming = Int32(truncatingIfNeeded: source[base + entering[x]])
+                                sum &+= incoming &- Int32(truncatingIfNeeded: source[base + leaving[x]])
                             }
                         }
                     }

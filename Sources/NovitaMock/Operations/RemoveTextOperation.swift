@@ -33,8 +33,9 @@ enum RemoveTextOperation {
         let width = image.width
         let height = image.height
         let luma = LuminancePlane.of(image)
-        var horizontal = [UInt8](repeating: 0, count: width * height)
-        var vertical = [UInt8](repeating: 0, count: width * height)
+        // Both edge maps in one plane — horizontal in the low 16 bits, vertical in the high — so
+        // one pass of box sums counts both (a window holds at most 289 of either: no carry).
+        var edges = [UInt32](repeating: 0, count: width * height)
         let step = Int32(edgeStep)
         // Wrapping arithmetic and a branch-free |d|: no overflow traps in the hot loop.
         @inline(__always) func magnitude(_ d: Int32) -> Int32 {
@@ -42,23 +43,22 @@ enum RemoveTextOperation {
             return (d ^ sign) &- sign
         }
         luma.withUnsafeBufferPointer { l in
-            horizontal.withUnsafeMutableBufferPointer { horizontal in
-                vertical.withUnsafeMutableBufferPointer { vertical in
-                    for y in 0..<height {
-                        let above = max(y - 1, 0) &* width
-                        let below = min(y + 1, height - 1) &* width
-                        let row = y &* width
-                        for x in 0..<width {
-                            // The larger step to either neighbour, not the central difference: a
-                            // one-pixel stroke then marks itself too, as wide strokes' edges do.
-                            let centre = Int32(l[row &+ x])
-                            let right = magnitude(Int32(l[row &+ min(x &+ 1, width &- 1)]) &- centre)
-                            let left = magnitude(centre &- Int32(l[row &+ max(x &- 1, 0)]))
-                            let down = magnitude(Int32(l[below &+ x]) &- centre)
-                            let up = magnitude(centre &- Int32(l[above &+ x]))
-                            horizontal[row &+ x] = max(left, right) > step ? 1 : 0
-                            vertical[row &+ x] = max(up, down) > step ? 1 : 0
-                        }
+            edges.withUnsafeMutableBufferPointer { edges in
+                for y in 0..<height {
+                    let above = max(y - 1, 0) &* width
+                    let below = min(y + 1, height - 1) &* width
+                    let row = y &* width
+                    for x in 0..<width {
+                        // The larger step to either neighbour, not the central difference: a
+                        // one-pixel stroke then marks itself too, as wide strokes' edges do.
+                        let centre = Int32(l[row &+ x])
+                        let right = magnitude(Int32(l[row &+ min(x &+ 1, width &- 1)]) &- centre)
+                        let left = magnitude(centre &- Int32(l[row &+ max(x &- 1, 0)]))
+                        let down = magnitude(Int32(l[below &+ x]) &- centre)
+                        let up = magnitude(centre &- Int32(l[above &+ x]))
+                        let across: UInt32 = max(left, right) > step ? 1 : 0
+                        let along: UInt32 = max(up, down) > step ? 0x1_0000 : 0
+                        edges[row &+ x] = across | along
                     }
                 }
             }
@@ -69,15 +69,12 @@ enum RemoveTextOperation {
         let window = Int32((2 * radius + 1) * (2 * radius + 1))
         let needed = window * Int32(textDensityPercent) / 100
         let neededPerDirection = window * Int32(directionDensityPercent) / 100
-        let across = PlaneBlur.boxSums(horizontal, width: width, height: height, radius: radius)
-        let down = PlaneBlur.boxSums(vertical, width: width, height: height, radius: radius)
+        let counts = PlaneBlur.boxSums(edges, width: width, height: height, radius: radius)
         let text = [UInt8](unsafeUninitializedCapacity: width * height) { text, initialized in
-            across.withUnsafeBufferPointer { across in
-                down.withUnsafeBufferPointer { down in
-                    for i in 0..<text.count {
-                        let (a, d) = (across[i], down[i])
-                        text[i] = a &+ d >= needed && min(a, d) >= neededPerDirection ? 1 : 0
-                    }
+            counts.withUnsafeBufferPointer { counts in
+                for i in 0..<text.count {
+                    let (a, d) = (counts[i] & 0xFFFF, counts[i] >> 16)
+                    text[i] = a &+ d >= needed && min(a, d) >= neededPerDirection ? 1 : 0
                 }
             }
             initialized = width * height

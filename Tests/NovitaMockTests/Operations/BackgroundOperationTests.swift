@@ -33,6 +33,30 @@ import Testing
         #expect(alpha[(Self.height / 2) * Self.width + Self.width / 8] == 0)
     }
 
+    @Test func aSubjectCutOffByTheBottomEdgeStaysWhole() throws {
+        // A portrait: the figure's torso (a red block) runs out of the bottom of the picture.
+        var photo = OperationTestImages.photo(width: 240, height: 320, text: "")
+        for y in 168..<320 {
+            for x in 80..<160 {
+                for (c, value) in [150, 60, 50].enumerated() { photo.rgb[(y * 240 + x) * 3 + c] = UInt8(value) }
+            }
+        }
+        let alpha = try #require(try Self.cutOut(photo).alpha)
+        #expect(alpha[319 * 240 + 120] == 255, "the torso reaches the border opaque")
+        #expect(alpha[319 * 240 + 10] == 0 && alpha[319 * 240 + 230] == 0, "the ground beside it is background")
+        #expect(alpha[20 * 240 + 120] == 0, "the sky above the figure is background")
+    }
+
+    @Test func largePicturesAreSearchedShrunkAndCutAtFullSize() throws {
+        let photo = OperationTestImages.photo(width: 800, height: 800, text: "")
+        let alpha = try #require(try Self.cutOut(photo).alpha)
+        #expect(alpha.count == 800 * 800)
+        #expect(alpha[0] == 0 && alpha[799] == 0 && alpha[800 * 800 - 1] == 0 && alpha[400 * 800 + 40] == 0)
+        #expect(alpha[440 * 800 + 400] == 255 && alpha[240 * 800 + 400] == 255)
+        let soft = alpha.filter { $0 > 0 && $0 < 255 }.count
+        #expect(soft > 0 && soft < 800 * 12, "a soft rim, not a blur: \(soft)")
+    }
+
     @Test func theEdgeIsSoftButNarrow() throws {
         let alpha = try #require(try Self.cutOut(Self.photo).alpha)
         // Along the row through the body's widest part (its edge vertical there), from the left

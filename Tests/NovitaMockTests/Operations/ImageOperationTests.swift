@@ -75,4 +75,16 @@ import Testing
         }
         #expect(mean(top..<image.height) < mean(0..<top) - 20)
     }
+
+    @Test func aDerivedSeedIsStableAndFollowsTheInputs() {
+        let photo = OperationTestImages.photo(width: 33, height: 17)
+        let seed = OperationInput.derivedSeed(images: ["image_file": photo], fields: ["prompt": "a", "width": 5])
+        #expect(seed == OperationInput.derivedSeed(images: ["image_file": photo], fields: ["width": 5, "prompt": "a"]))
+        var touched = photo
+        touched.rgb[touched.rgb.count - 1] ^= 1
+        #expect(
+            seed != OperationInput.derivedSeed(images: ["image_file": touched], fields: ["prompt": "a", "width": 5]))
+        #expect(seed != OperationInput.derivedSeed(images: ["image_file": photo], fields: ["prompt": "b", "width": 5]))
+        #expect(seed != OperationInput.derivedSeed(images: ["mask_file": photo], fields: ["prompt": "a", "width": 5]))
+    }
 }

@@ -50,6 +50,16 @@ import Testing
         }
     }
 
+    @Test func bilinearScalingKeepsFlatPlanesAndSizesAndInterpolates() {
+        #expect(
+            PlaneScaler.bilinear([UInt8](repeating: 77, count: 6), width: 3, height: 2, toWidth: 7, toHeight: 5)
+                == [UInt8](repeating: 77, count: 35))
+        let plane = Self.plane(width: 5, height: 4, seed: 3)
+        #expect(PlaneScaler.bilinear(plane, width: 5, height: 4, toWidth: 5, toHeight: 4) == plane)
+        // Two columns, 0 and 255, doubled: the middle pixels blend, the outer ones stay.
+        #expect(PlaneScaler.bilinear([0, 255], width: 2, height: 1, toWidth: 4, toHeight: 1) == [0, 64, 191, 255])
+    }
+
     /// Parses rows of "#" (set) and "." (clear).
     static func mask(_ rows: [String]) -> [UInt8] {
         rows.flatMap { $0.map { $0 == "#" ? UInt8(255) : 0 } }
