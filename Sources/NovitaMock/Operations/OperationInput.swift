@@ -42,14 +42,14 @@ struct OperationInput: Sendable {
         for name in images.keys.sorted() {
             let image = images[name]!
             hash = RenderHash.fnv1a64(Array(name.utf8) + [0xFF], from: hash)
-            hash = RenderRandom.mix(hash ^ UInt64(image.width) << 32 ^ UInt64(image.height))
+            hash = SplitMix64.mix(hash ^ UInt64(image.width) << 32 ^ UInt64(image.height))
             // Eight bytes per step (little-endian, whatever the machine): a 16-megapixel input
             // hashes in a few milliseconds.
             image.rgb.withUnsafeBytes { bytes in
                 var offset = 0
                 while offset + 8 <= bytes.count {
                     let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
-                    hash = RenderRandom.mix(hash ^ word)
+                    hash = SplitMix64.mix(hash ^ word)
                     offset += 8
                 }
                 hash = RenderHash.fnv1a64(bytes[offset...], from: hash)
