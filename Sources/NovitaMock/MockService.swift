@@ -206,11 +206,6 @@ public final class MockService: Sendable {
         return pipeline[index].respond(to: call) { [self] in run(step: index + 1, $0) }
     }
 
-    /// Runs a handler's reply to completion on the current (background) thread.
-    static func resolveNow(_ reply: HTTPReply) -> HTTPResponse {
-        reply.waitForResponse()
-    }
-
     // MARK: lifecycle
 
     /// Loads fault rules (a JSON array of rule objects, as `POST /__mock/faults` takes them).
