@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Prints scripts/bench's results as one Markdown table (machine facts first), from the files
 and environment variables the script leaves: $OUT/*.kv (parsed wrk runs), $OUT/d-times.txt,
-$OUT/d-encode.txt, RSS_* and *_TASKS."""
+$OUT/d-encode.txt, $OUT/f-editors.txt and $OUT/f-baseline.txt (item (f)), RSS_* and *_TASKS."""
 import os
 import platform
 import statistics
