@@ -12,6 +12,11 @@
   helper.py metric PORT NAME                   sum of a Prometheus metric over its label sets
   helper.py rss PID                            VmRSS of a process in KiB
   helper.py wrk FILE                           parse wrk --latency output into key=value lines
+  helper.py editor-inputs DIR                  photo.png (1024², photo-like), small.png (768²), mask.png,
+                                               face.png (256²) for item (f)
+  helper.py editors PORT KEY DIR CALLS         per editor: 2 warm-up calls, then CALLS sequential
+                                               timed calls on one keep-alive connection; prints
+                                               "name median_ms min_ms max_ms response_bytes" lines
 """
 import base64
 import http.client
@@ -158,6 +163,103 @@ def wrk(path):
         print(f"{key}={value:.3f}" if isinstance(value, float) else f"{key}={value}")
 
 
+def photo(path, width, height, seed):
+    """A photo-like RGB picture (sky and ground gradients, a dark subject, a light banner, mild
+    grain), stored at zlib level 6 as a typical PNG upload: smooth enough to compress like a
+    photo, grainy enough that the encoder cannot just run-length it."""
+    rng = random.Random(seed)
+    grain = bytes(rng.randrange(0, 12) for _ in range(4096))
+    horizon = height * 2 // 3
+    cx, cy, r2 = width // 2, height // 2, (height // 5) ** 2
+    rows = []
+    for y in range(height):
+        if y < horizon:
+            base = (110 + 90 * y // height, 160 + 60 * y // height, 235)
+        else:
+            base = (60, 120 + 60 * (y - horizon) // height, 55)
+        row = bytearray(width * 3)
+        offset = (y * 131) % 4096
+        for x in range(width):
+            if (x - cx) ** 2 + (y - cy) ** 2 < r2 or (cx - width // 8 < x < cx + width // 8 and cy < y < height * 9 // 10):
+                pixel = (40, 30, 35)
+            elif width // 20 < x < width // 3 and height // 20 < y < height // 8:
+                pixel = (250, 250, 250)
+            else:
+                pixel = (base[0] + 40 * x // width, base[1], base[2])
+            g = grain[(offset + x) % 4096]
+            i = x * 3
+            row[i] = min(255, pixel[0] + g)
+            row[i + 1] = min(255, pixel[1] + g)
+            row[i + 2] = min(255, pixel[2] + g)
+        rows.append(b"\x00" + bytes(row))
+    write_png(path, width, height, b"".join(rows), 6)
+
+
+def write_png(path, width, height, raw, level):
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    out = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+    out += chunk(b"IDAT", zlib.compress(raw, level)) + chunk(b"IEND", b"")
+    with open(path, "wb") as f:
+        f.write(out)
+
+
+def editor_inputs(folder):
+    photo(f"{folder}/photo.png", 1024, 1024, 1)
+    photo(f"{folder}/small.png", 768, 768, 2)
+    photo(f"{folder}/face.png", 256, 256, 3)
+    # The mask: white (clean up) over the banner, black elsewhere.
+    rows = []
+    for y in range(1024):
+        inside = 40 < y < 140
+        rows.append(b"\x00" + b"".join(b"\xff\xff\xff" if inside and 40 < x < 360 else b"\x00\x00\x00"
+                                        for x in range(1024)))
+    write_png(f"{folder}/mask.png", 1024, 1024, b"".join(rows), 6)
+
+
+# Item (f): each editor at 1024² (outpainting: a 768² input onto a 1024² canvas), PNG out.
+EDITORS = [
+    ("cleanup", "/v3/cleanup", {"image_file": "photo", "mask_file": "mask"}),
+    ("remove-background", "/v3/remove-background", {"image_file": "photo"}),
+    ("replace-background", "/v3/replace-background", {"image_file": "photo", "prompt": "in a warehouse"}),
+    ("remove-text", "/v3/remove-text", {"image_file": "photo"}),
+    ("merge-face", "/v3/merge-face", {"image_file": "photo", "face_image_file": "face"}),
+    ("reimagine", "/v3/reimagine", {"image_file": "photo"}),
+    ("img2prompt", "/v3/img2prompt", {"image_file": "photo"}),
+    ("outpainting", "/v3/outpainting",
+     {"image_file": "small", "prompt": "a wide valley", "width": 1024, "height": 1024, "center_x": 0, "center_y": 0}),
+]
+IMAGE_FIELDS = ("image_file", "mask_file", "face_image_file")
+
+
+def editors(port, key, folder, calls):
+    images = {}
+    for name in ("photo", "small", "mask", "face"):
+        with open(f"{folder}/{name}.png", "rb") as f:
+            images[name] = base64.b64encode(f.read()).decode()
+    headers = {"Authorization": "Bearer " + key, "Content-Type": "application/json"}
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    for name, path, fields in EDITORS:
+        document = {k: (images[v] if k in IMAGE_FIELDS else v) for k, v in fields.items()}
+        data = json.dumps(document, separators=(",", ":")).encode()
+        times, size = [], 0
+        for call in range(calls + 2):
+            started = time.perf_counter()
+            connection.request("POST", path, body=data, headers=headers)
+            response = connection.getresponse()
+            payload = response.read()
+            elapsed = (time.perf_counter() - started) * 1000
+            if response.status != 200:
+                sys.exit(f"{path} failed: HTTP {response.status}: {payload[:300]!r}")
+            if call >= 2:  # the first two warm caches and the allocator
+                times.append(elapsed)
+            size = len(payload)
+        times.sort()
+        print(f"{name} {times[len(times) // 2]:.2f} {times[0]:.2f} {times[-1]:.2f} {size}")
+    connection.close()
+
+
 def main(argv):
     command, args = argv[1], argv[2:]
     if command == "free-port":
@@ -178,6 +280,10 @@ def main(argv):
         rss(args[0])
     elif command == "wrk":
         wrk(args[0])
+    elif command == "editor-inputs":
+        editor_inputs(args[0])
+    elif command == "editors":
+        editors(int(args[0]), args[1], args[2], int(args[3]))
     else:
         sys.exit(__doc__)
 

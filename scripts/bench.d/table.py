@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Prints scripts/bench's results as one Markdown table (machine facts first), from the files
 and environment variables the script leaves: $OUT/*.kv (parsed wrk runs), $OUT/d-times.txt,
-$OUT/d-encode.txt, RSS_* and *_TASKS."""
+$OUT/d-encode.txt, $OUT/f-editors.txt and $OUT/f-baseline.txt (item (f)), RSS_* and *_TASKS."""
 import os
 import platform
 import statistics
@@ -131,6 +131,24 @@ short = "" if tasks >= int(env["TASKS"]) * 9 // 10 else f" — only {tasks:,} of
 row(f"(e) RSS per finished task, bytes ({tasks:,} tasks{short})", num(per_task),
     f"RSS {rss_e0 / 1024:.1f} → {rss_e1 / 1024:.1f} MiB; submitted at ≥ {num(e_run['rps'])}/s (small PNG; wrk divides by its whole -d window)",
     f"{per_task / 2048:.2f}× goal", "≤ 2 KiB (2,048 B)", per_task <= 2048)
+
+# (f) synchronous editors
+baseline_path = os.path.join(OUT, "f-baseline.txt")
+if os.path.exists(baseline_path):
+    base = {k: float(v) for k, v in (p.split("=") for p in open(baseline_path).read().split())}
+    for line in open(os.path.join(OUT, "f-editors.txt")):
+        name, median_ms, low, high, size_bytes = line.split()
+        median_ms = float(median_ms)
+        if name == "img2prompt":  # answers text: its floor is the decode alone
+            reference, what = base["decode_ms"], f"libpng decode alone {base['decode_ms']:.1f} ms"
+        elif name == "remove-background":  # answers RGBA
+            reference, what = base["rgba_ms"], f"decode + RGBA encode {base['rgba_ms']:.1f} ms"
+        else:
+            reference, what = base["rgb_ms"], f"decode + encode {base['rgb_ms']:.1f} ms (decode {base['decode_ms']:.1f})"
+        detail = "768² input on a 1024² canvas" if name == "outpainting" else "1024² input"
+        row(f"(f) {name}, ms per call ({detail}; median of {env['EDITOR_CALLS']}, {float(low):.0f}–{float(high):.0f}; "
+            f"response {int(size_bytes) // 1024:,} KiB)",
+            f"{median_ms:.1f}", what, f"{median_ms / reference:.2f}× baseline", "≤ 2× baseline", median_ms <= 2 * reference)
 
 swift = run("swift --version 2>&1 | head -1")
 print(f"## novita-mock benchmarks — {time.strftime('%Y-%m-%d %H:%M %Z')}")

@@ -51,13 +51,7 @@ struct EditorController: Sendable {
         var images: [String: PixelBuffer] = [:]
         var megapixels = 0.0
         for (path, image) in validated.images {
-            guard
-                let pixels = try? ImageDecoder.decode(image.bytes, maxPixels: image.header.width * image.header.height)
-            else {
-                // Validation decoded it once already; failing now would be a codec bug.
-                return (APIError.invalidBody("\(path): the image could not be decoded").response, 0)
-            }
-            images[path] = pixels
+            images[path] = image.pixels
             megapixels = max(megapixels, Double(image.header.width * image.header.height) / 1_000_000)
         }
         let normalized = JSONWriter.serialize(.object(validated.body))

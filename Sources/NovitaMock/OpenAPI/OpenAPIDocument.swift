@@ -89,15 +89,31 @@ public enum OpenAPIDocument {
         }
         if !parameters.isEmpty { entries.append(("parameters", .list(parameters))) }
         if definition.body != .none {
+            var media: [(String, YAMLNode)] = [("schema", ref(bodySchemaName(definition)))]
+            if let example = definition.example { media.append(("example", yaml(runnableExample(example)))) }
             entries.append(
                 (
                     "requestBody",
-                    .map([("required", .bool(true)), ("content", jsonContent(ref(bodySchemaName(definition))))])
+                    .map([("required", .bool(true)), ("content", .map([("application/json", .map(media))]))])
                 ))
         }
         entries.append(("responses", responses(definition)))
         return .map(entries)
     }
+
+    /// A definition's example with each `"<base64 image>"` placeholder replaced by a real image,
+    /// so a schema-driven client sending the example reaches the success path (a placeholder
+    /// only ever earns a 400, and the 200 answer would go unchecked).
+    static func runnableExample(_ example: JSONValue) -> JSONValue {
+        example.replacingStrings { _, value in value == imagePlaceholder ? exampleImageBase64 : nil }
+    }
+
+    static let imagePlaceholder = "<base64 image>"
+
+    /// A 32×32 PNG (sky, ground and a dark disc as a subject): small, and it decodes.
+    static let exampleImageBase64 =
+        "iVBORw0KGgoAAAANSUhEUgAAACAAAAAgCAIAAAD8GO2jAAAAXklEQVR42mOoWPWapohh1IJRC0YtGEEWaMgpYyLqWIDVaOKtYaDQdIJ2DKgFRJqO"
+        + "345RC0YtoK0F1MkHNhXmeBCRFuAxgYAFxNiBXzthC/BYQ4xGYi0gG41aMAIsAADP/NSGeEoSfgAAAABJRU5ErkJggg=="
 
     private static func responses(_ definition: EndpointDefinition) -> YAMLNode {
         let warnings = YAMLNode.map([

@@ -11,10 +11,12 @@ enum ValidationMode: Sendable, Equatable {
     case strict
 }
 
-/// An input image that passed its checks: the decoded file bytes and what its header says.
+/// An input image that passed its checks: the decoded file bytes, what its header says, and its
+/// pixels (validation decodes every image in full anyway, so an editor need not decode it again).
 struct InputImage: Sendable, Equatable {
     let bytes: [UInt8]
     let header: ImageHeader
+    let pixels: PixelBuffer
 }
 
 /// A body that passed every rule.
@@ -327,8 +329,8 @@ struct RequestValidator {
             // A sound structure can still hold pixel data that does not decode (a header claiming
             // more rows than the data has, a bad filter byte, a garbled bitstream): decode it all
             // once so such a file is refused here, not by its task's download later (docs/contract.md §4.3).
-            _ = try ImageDecoder.decode(bytes, maxPixels: limits.maxPixels)
-            images[path] = InputImage(bytes: bytes, header: header)
+            let pixels = try ImageDecoder.decode(bytes, maxPixels: limits.maxPixels)
+            images[path] = InputImage(bytes: bytes, header: header, pixels: pixels)
             return true
         } catch {
             switch error {

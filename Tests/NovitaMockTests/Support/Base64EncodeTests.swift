@@ -1,0 +1,18 @@
+import Foundation
+import Testing
+
+@testable import NovitaMock
+
+/// Every editor answers with `Base64.encode` of its image: it must agree with Foundation's encoder
+/// on every tail length (0, 1 or 2 leftover bytes) and round-trip through the decoder.
+@Suite("Base64 encoding")
+struct Base64EncodeTests {
+    @Test(arguments: [0, 1, 2, 3, 4, 5, 6, 7, 64, 65, 66, 3000, 100_001])
+    func agreesWithFoundation(_ length: Int) throws {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let encoded = Base64.encode(bytes)
+        #expect(encoded == Data(bytes).base64EncodedString())
+        #expect(try Base64.decode(Substring(encoded).utf8, maxBytes: length + 1) == bytes)
+    }
+}
