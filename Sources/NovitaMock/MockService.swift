@@ -34,6 +34,8 @@ public final class MockService: Sendable {
     let generation: GenerationController
     private let router: Router
     private let pipeline: [any PipelineStep]
+    /// Metrics and the journal for every answer (the instrumentation around the pipeline).
+    private let recorder: RequestRecorder
     private let phase = Mutex(Phase.starting)
     private let driver: LifecycleDriver
     let imageBase: ImageBaseURL
@@ -109,10 +111,10 @@ public final class MockService: Sendable {
             store: store, signer: signer, finishedResults: finishedResults, authenticator: authenticator)
         editors = EditorController(authenticator: authenticator, clock: clock, speed: max(0, configuration.speed))
         router = Self.router(for: endpoints)
+        recorder = RequestRecorder(
+            metrics: metrics, journal: journal, clock: clock, endpoints: endpoints, logger: logger)
         pipeline = Self.pipeline(
-            configuration: configuration, router: router, faults: faults, rateLimiter: rateLimiter, clock: clock,
-            recorder: RequestRecorder(
-                metrics: metrics, journal: journal, clock: clock, endpoints: endpoints, logger: logger))
+            configuration: configuration, router: router, faults: faults, rateLimiter: rateLimiter, clock: clock)
         let (store, webhooks) = (self.store, self.webhooks)
         // The one place side effects start: finished tasks' uploads and webhooks, retries.
         driver = LifecycleDriver(clock: clock) {
@@ -176,19 +178,28 @@ public final class MockService: Sendable {
         return router
     }
 
-    /// Answers one request. Never throws, never answers 5xx by accident.
+    /// Answers one request. Never throws, never answers 5xx by accident. Every answer, whichever
+    /// step gave it, is counted in the metrics and journaled once its response is known.
     public func handle(_ request: HTTPRequest) -> HTTPReply {
-        run(step: 0, IncomingCall(request))
+        let call = IncomingCall(request)
+        let reply = run(call, from: 0)
+        if case .now(let response) = reply {
+            recorder.record(call, response)
+            return reply
+        }
+        return reply.mapResponse { [recorder] response in
+            recorder.record(call, response)
+            return response
+        }
     }
 
-    /// The request path, in order (docs/architecture.md): each step answers or passes the call on;
-    /// past the last one, the routed handler answers.
+    /// The request path after instrumentation, in order (docs/architecture.md): each step goes on,
+    /// answers, or wraps the rest; past the last one, the routed handler answers.
     static func pipeline(
         configuration: MockConfiguration, router: Router, faults: FaultInjector, rateLimiter: RateLimiter,
-        clock: MockClock, recorder: RequestRecorder
+        clock: MockClock
     ) -> [any PipelineStep] {
         [
-            InstrumentationStep(recorder: recorder),
             BodyLimitStep(
                 maxBodyBytes: configuration.maxBodyBytes, maxBufferedBodyBytes: configuration.maxBufferedBodyBytes),
             RoutingStep(router: router),
@@ -198,12 +209,21 @@ public final class MockService: Sendable {
         ]
     }
 
-    private func run(step index: Int, _ call: IncomingCall) -> HTTPReply {
-        guard index < pipeline.count else {
-            return call.handler?(self, call.request)
-                ?? .now(APIError.apiNotFound(call.request.method, call.request.path).response)
+    private func run(_ call: IncomingCall, from first: Int) -> HTTPReply {
+        var call = call
+        for index in first..<pipeline.count {
+            switch pipeline[index].inspect(&call) {
+            case .proceed:
+                continue
+            case .answer(let reply):
+                return reply
+            case .wrap(let wrapping):
+                let routed = call
+                return wrapping { [self] in run(routed, from: index + 1) }
+            }
         }
-        return pipeline[index].respond(to: call) { [self] in run(step: index + 1, $0) }
+        return call.handler?(self, call.request)
+            ?? .now(APIError.apiNotFound(call.request.method, call.request.path).response)
     }
 
     // MARK: lifecycle

@@ -9,13 +9,13 @@ struct AdminTokenStep: PipelineStep {
         self.token = token.flatMap { $0.isEmpty ? nil : SecretDigest($0.utf8) }
     }
 
-    func respond(to call: IncomingCall, next: @escaping @Sendable (IncomingCall) -> HTTPReply) -> HTTPReply {
+    func inspect(_ call: inout IncomingCall) -> PipelineDecision {
         guard let token, call.isControlPlane, call.request.path != "/__mock/health",
             call.request.path != "/__mock/ready"
-        else { return next(call) }
+        else { return .proceed }
         guard token.matches(call.apiKey.map { Array($0.utf8) } ?? []) else {
-            return .now(APIError.unauthorized.response)
+            return .answer(.now(APIError.unauthorized.response))
         }
-        return next(call)
+        return .proceed
     }
 }

@@ -6,11 +6,11 @@ struct BodyLimitStep: PipelineStep {
     let maxBodyBytes: Int
     let maxBufferedBodyBytes: Int
 
-    func respond(to call: IncomingCall, next: @escaping @Sendable (IncomingCall) -> HTTPReply) -> HTTPReply {
-        if call.request.bodyTooLarge { return .now(APIError.bodyTooLarge(limitBytes: maxBodyBytes).response) }
+    func inspect(_ call: inout IncomingCall) -> PipelineDecision {
+        if call.request.bodyTooLarge { return .answer(.now(APIError.bodyTooLarge(limitBytes: maxBodyBytes).response)) }
         if call.request.bodyOverBudget {
-            return .now(APIError.uploadsOverBudget(budgetBytes: maxBufferedBodyBytes).response)
+            return .answer(.now(APIError.uploadsOverBudget(budgetBytes: maxBufferedBodyBytes).response))
         }
-        return next(call)
+        return .proceed
     }
 }

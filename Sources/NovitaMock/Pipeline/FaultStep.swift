@@ -6,12 +6,12 @@ import MicroHTTP
 struct FaultStep: PipelineStep {
     let faults: FaultInjector
 
-    func respond(to call: IncomingCall, next: @escaping @Sendable (IncomingCall) -> HTTPReply) -> HTTPReply {
+    func inspect(_ call: inout IncomingCall) -> PipelineDecision {
         guard !call.isControlPlane,
             let effect = faults.effect(
                 method: call.request.method, path: call.request.path, apiKey: call.apiKey, testID: call.testID)
-        else { return next(call) }
-        return Self.apply(effect) { next(call) }
+        else { return .proceed }
+        return .wrap { rest in Self.apply(effect, handler: rest) }
     }
 
     /// The reply a fault turns a request into.

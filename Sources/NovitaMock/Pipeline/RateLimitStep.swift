@@ -5,13 +5,14 @@ struct RateLimitStep: PipelineStep {
     let limiter: RateLimiter
     let clock: MockClock
 
-    func respond(to call: IncomingCall, next: @escaping @Sendable (IncomingCall) -> HTTPReply) -> HTTPReply {
+    func inspect(_ call: inout IncomingCall) -> PipelineDecision {
         guard !call.isControlPlane, let key = call.apiKey,
             let wait = limiter.admit(path: call.request.path, tenant: key, now: clock.nowMs())
-        else { return next(call) }
-        return .now(
-            APIError.rateLimited(
-                "rate limit exceeded for \(call.request.path); retry in \(wait) s", retryAfterSeconds: wait
-            ).response)
+        else { return .proceed }
+        return .answer(
+            .now(
+                APIError.rateLimited(
+                    "rate limit exceeded for \(call.request.path); retry in \(wait) s", retryAfterSeconds: wait
+                ).response))
     }
 }

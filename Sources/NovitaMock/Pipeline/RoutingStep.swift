@@ -5,14 +5,13 @@ import MicroHTTP
 struct RoutingStep: PipelineStep {
     let router: Router
 
-    func respond(to call: IncomingCall, next: @escaping @Sendable (IncomingCall) -> HTTPReply) -> HTTPReply {
+    func inspect(_ call: inout IncomingCall) -> PipelineDecision {
         switch router.resolve(method: call.request.method, path: call.request.path) {
         case .success(let handler):
-            var routed = call
-            routed.handler = handler
-            return next(routed)
+            call.handler = handler
+            return .proceed
         case .failure(let error):
-            return .now(error.response)
+            return .answer(.now(error.response))
         }
     }
 }
