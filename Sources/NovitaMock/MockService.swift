@@ -157,6 +157,9 @@ public final class MockService: Sendable {
         router.add(
             .prefix(ImageURLSigner.pathPrefix),
             [("GET", { $0.media.downloadImage($1) }), ("HEAD", { $0.media.downloadImage($1) })])
+        router.add(
+            .prefix(ImageURLSigner.videoPathPrefix),
+            [("GET", { $0.media.downloadVideo($1) }), ("HEAD", { $0.media.downloadVideo($1) })])
         router.add(.exact("/__mock/health"), [("GET", { _, _ in .now(.json(["status": "ok"])) })])
         router.add(.exact("/__mock/ready"), [("GET", { $0.readiness($1) })])
         router.add(.exact("/__mock/clock"), [("GET", { $0.clockState($1) }), ("POST", { $0.changeClock($1) })])

@@ -90,7 +90,7 @@ struct GenerationController: Sendable {
             definition.body == .wrapped ? validated.body["request"]?.objectValue ?? JSONObject() : validated.body
         let inputPath = definition.body == .wrapped ? "request.image_base64" : "image_file"
         var warnings = validated.warnings
-        if kind != .edit {
+        if kind != .edit && !kind.makesVideo {
             let nameProblems = ModelNameCheck(catalog: catalog).problems(
                 kind: kind, request: requestObject, checkBaseModels: strictModels)
             if !nameProblems.isEmpty {
@@ -104,6 +104,13 @@ struct GenerationController: Sendable {
         parameters.operation = kind == .edit ? definition.operation : nil
         let extra = SubmissionReader.extra(validated.body["extra"]?.objectValue)
         parameters.format = extra.responseImageType
+        var modelledMs: Double?
+        if kind.makesVideo {
+            SubmissionReader.video(
+                kind: kind, request: requestObject, extra: validated.body["extra"]?.objectValue,
+                defaults: definition.video, input: validated.images[inputPath]?.header, parameters: &parameters)
+            modelledMs = definition.duration.map { Self.videoMs($0, parameters) }
+        }
 
         var planned = outcome ?? .succeed
         if let testStatus = extra.webhook?.testModeStatus {
@@ -114,11 +121,21 @@ struct GenerationController: Sendable {
             tenant: tenant, parameters: parameters, requestedSeed: requestedSeed,
             inputImage: validated.images[inputPath]?.bytes, extra: extra, outcome: planned,
             timing: timing, imageBaseURL: imageBase.url(for: request),
-            requestSummary: SubmissionReader.summary(of: validated.body, images: validated.images))
+            requestSummary: SubmissionReader.summary(of: validated.body, images: validated.images),
+            modelledProcessingMs: modelledMs)
         let record = try store.submit(submission)
         logger.debug(
             "task accepted",
             [("task_id", record.id), ("tenant", Logger.redact(tenant)), ("type", kind.rawValue)])
         return (record, warnings)
+    }
+
+    /// A video endpoint's modelled time: `base + per_frame × frames × (width × height / 512²)`
+    /// plus the SD term per step when the definition has one, in mock ms before `--speed`.
+    static func videoMs(_ model: EndpointDefinition.DurationModel, _ p: GenerationParameters) -> Double {
+        let area = Double(p.width * p.height) / Double(512 * 512)
+        let frames = Double(p.video?.frameCount ?? 1)
+        return Double(model.baseMs) + Double(model.perFrameMs) * frames * area + Double(model.perStepMs)
+            * Double(p.steps) * area
     }
 }
