@@ -240,7 +240,7 @@ enum BuiltInEndpoints {
               "name": "extra",
               "type": "object",
               "nullable": true,
-              "summary": "Optional extra parameters of the native video endpoints.",
+              "summary": "Optional extra parameters of the native video endpoints (custom_storage is the async endpoints' own, not in the video pages: the clip is stored like an image).",
               "fields": [
                 {
                   "name": "response_video_type",
@@ -283,6 +283,45 @@ enum BuiltInEndpoints {
                           ],
                           "required": true,
                           "summary": "The status of the mock event."
+                        }
+                      ]
+                    }
+                  ]
+                },
+                {
+                  "name": "custom_storage",
+                  "type": "object",
+                  "summary": "Custom storage for the outputs.",
+                  "fields": [
+                    {
+                      "name": "aws_s3",
+                      "type": "object",
+                      "summary": "AWS S3 bucket settings.",
+                      "fields": [
+                        {
+                          "name": "region",
+                          "type": "string",
+                          "min_length": 1,
+                          "required": true,
+                          "summary": "AWS region."
+                        },
+                        {
+                          "name": "bucket",
+                          "type": "s3_bucket",
+                          "required": true,
+                          "summary": "Bucket name."
+                        },
+                        {
+                          "name": "path",
+                          "type": "s3_path",
+                          "required": true,
+                          "summary": "Key prefix for the outputs."
+                        },
+                        {
+                          "name": "save_to_path_directly",
+                          "type": "boolean",
+                          "default": false,
+                          "summary": "Store directly under path, without a per-task folder."
                         }
                       ]
                     }

@@ -226,3 +226,27 @@ struct VideoTaskTests {
         #expect(badType.status == 400)
     }
 }
+
+/// Custom storage and webhooks carry the clip like an image (docs/contract.md §8, §14).
+@Suite struct VideoDeliveryTests {
+    @Test func customStorageHoldsTheServedClip() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("novita-video-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let harness = ServiceHarness {
+            $0.speed = 0
+            $0.storageDirectory = root.path
+        }
+        let body = VideoTaskTests.txt2video(
+            extra: ["custom_storage": ["aws_s3": ["region": "eu-west-1", "bucket": "clips", "path": "out"]]])
+        let reply = harness.request("POST", "/v3/async/txt2video", body: JSONWriter.serialize(body))
+        let id = try #require(reply.object?["task_id"]?.stringValue, "\(reply.message ?? "")")
+        // Speed 0: finished, upload included, when the submit answers.
+        #expect(harness.status(id) == "TASK_STATUS_SUCCEED")
+        let url = try #require(
+            harness.result(id).object?["videos"]?.arrayValue?.first?.objectValue?["video_url"]?.stringValue)
+        let file = try #require(URL(string: url)?.lastPathComponent)
+        #expect(file.hasSuffix(".mp4"))
+        let stored = try Data(contentsOf: root.appendingPathComponent("clips/out/\(id)/\(file)"))
+        #expect(Array(stored) == harness.download(url).bodyBytes)
+    }
+}
