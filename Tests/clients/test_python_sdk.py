@@ -3,11 +3,6 @@ gets back, decoded. The SDK's client default response_image_type is "jpeg" (its
 `_default_response_image_type`, and CommonV3Extra's default for txt2img/img2img); its raw_*
 methods send `"extra": null`, which gets the docs' default, png."""
 
-import json
-import shutil
-import subprocess
-import tempfile
-
 import pytest
 from novita_client import NovitaClient
 from novita_client.proto import Img2VideoResizeMode, Txt2ImgV3Request, Txt2VideoPrompt, V3TaskResponseStatus
@@ -66,17 +61,10 @@ class TestGeneration:
 
 
 def probe_video(data, suffix):
-    """ffprobe's reading of the first video stream, frames decoded and counted."""
-    if shutil.which("ffprobe") is None:
+    stream = clientkit.probe_video(data, suffix)
+    if stream is None:
         pytest.skip("ffprobe not on PATH: install Debian's ffmpeg (scripts/install-test-tools does)")
-    with tempfile.NamedTemporaryFile(suffix=suffix) as file:
-        file.write(data)
-        file.flush()
-        output = subprocess.run(
-            ["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
-             "stream=codec_name,pix_fmt,width,height,r_frame_rate,nb_read_frames,duration", "-of", "json", file.name],
-            check=True, capture_output=True, text=True).stdout
-    return json.loads(output)["streams"][0]
+    return stream
 
 
 class TestVideo:
