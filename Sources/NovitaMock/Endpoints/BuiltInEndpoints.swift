@@ -1834,6 +1834,14 @@ enum BuiltInEndpoints {
                   "use": "clip_skip"
                 }
               ],
+              "constraints": [
+                {
+                  "kind": "sum_at_most",
+                  "array": "prompts",
+                  "field": "frames",
+                  "max": 128
+                }
+              ],
               "duration": {
                 "base_ms": 30000,
                 "per_frame_ms": 1500
@@ -1850,7 +1858,7 @@ enum BuiltInEndpoints {
                 "unit": "requests"
               },
               "source": "https://novita.ai/docs/api-reference/model-apis-txt2video",
-              "notes": "The clip has the sum of prompts[].frames frames at 8 fps (AnimateDiff's usual rate; the docs name none), each prompt captioning its own frames. H.264 in 4:2:0 takes even sizes only, so an odd width or height is rounded down by one pixel in MP4 (a GIF keeps it). The docs' limit of 128 frames in all is not enforced. The Python SDK sends no seed or closed_loop (its Txt2VideoRequest has no such fields) and sends null for unset optional fields, which compat mode treats as absent.",
+              "notes": "The clip has the sum of prompts[].frames frames at 8 fps (AnimateDiff's usual rate; the docs name none), each prompt captioning its own frames. H.264 in 4:2:0 takes even sizes only, so an odd width or height is rounded down by one pixel in MP4 (a GIF keeps it). The Python SDK sends no seed or closed_loop (its Txt2VideoRequest has no such fields) and sends null for unset optional fields, which compat mode treats as absent.",
               "example": {
                 "model_name": "darkSushiMixMix_225D_64380.safetensors",
                 "height": 512,

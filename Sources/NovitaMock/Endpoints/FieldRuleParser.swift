@@ -203,9 +203,18 @@ struct FieldRuleParser {
             parsed = .centreWithin(
                 x: try name("center_x"), y: try name("center_y"), width: try name("width"), height: try name("height"),
                 image: try name("image"))
+        case "sum_at_most":
+            let array = try name("array")
+            let field = try reader.requiredString("field")
+            guard let max = try reader.integer("max"), max >= 0 else {
+                throw reader.error("max", "missing (an integer ≥ 0)")
+            }
+            parsed = .sumAtMost(array: array, field: field, max: max)
         default:
             throw reader.error(
-                "kind", "unknown constraint \"\(kind)\" (not_greater, same_size, larger_than_image, centre_within)")
+                "kind",
+                "unknown constraint \"\(kind)\" (not_greater, same_size, larger_than_image, centre_within, sum_at_most)"
+            )
         }
         try reader.finish("a constraint")
         return parsed

@@ -414,6 +414,12 @@ public enum OpenAPIDocument {
                             ("height", .string(height)), ("image", .string(image)),
                         ])
                     ))
+            case .sumAtMost(let array, let field, let max):
+                entries.append(
+                    (
+                        "x-sum-at-most",
+                        .map([("array", .string(array)), ("field", .string(field)), ("max", .integer(max))])
+                    ))
             }
         }
         return .map(entries)

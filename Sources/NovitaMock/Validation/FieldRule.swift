@@ -95,6 +95,9 @@ enum ObjectConstraint: Sendable {
     case largerThanImage(width: String, height: String, image: String)
     /// `x`, `y` lie within ±(canvas + image)/2 on their axis (outpainting's centre).
     case centreWithin(x: String, y: String, width: String, height: String, image: String)
+    /// The integer `field` of every item of the array `array` adds up to at most `max`
+    /// (txt2video: 128 frames over all of `prompts`).
+    case sumAtMost(array: String, field: String, max: Int64)
 }
 
 /// The fields of a JSON object, in the order violations of missing fields are reported.

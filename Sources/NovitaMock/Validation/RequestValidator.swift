@@ -186,6 +186,16 @@ struct RequestValidator {
                                 actual: String(value)))
                     }
                 }
+            case .sumAtMost(let array, let field, let max):
+                guard let items = normalized[array]?.arrayValue else { break }
+                let total = items.reduce(Int64(0)) { $0 + ($1.objectValue?[field]?.integerValue ?? 0) }
+                if total > max {
+                    present.append(
+                        Violation(
+                            path: RequestValidator.join(path, array),
+                            expected: "items whose \(field) add up to at most \(max)",
+                            actual: "\(total) in all"))
+                }
             }
         }
         return normalized

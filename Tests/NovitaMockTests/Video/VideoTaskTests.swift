@@ -250,3 +250,18 @@ struct VideoTaskTests {
         #expect(Array(stored) == harness.download(url).bodyBytes)
     }
 }
+
+/// txt2video's documented limit across its prompts: "the total number of frames in prompts must be
+/// less than or equal to 128".
+@Suite struct VideoFrameTotalTests {
+    @Test func moreThan128FramesInAllAreRefused() {
+        let harness = ServiceHarness()
+        let over = VideoTaskTests.txt2video(prompts: [("a", 64), ("b", 64), ("c", 8)])
+        let reply = harness.request("POST", "/v3/async/txt2video", body: JSONWriter.serialize(over))
+        #expect(reply.status == 400)
+        #expect(reply.reason == "INVALID_REQUEST_BODY")
+        #expect(reply.message?.contains("prompts") == true, "\(reply.message ?? "")")
+        let exactly = VideoTaskTests.txt2video(prompts: [("a", 64), ("b", 64)])
+        #expect(harness.request("POST", "/v3/async/txt2video", body: JSONWriter.serialize(exactly)).status == 200)
+    }
+}
