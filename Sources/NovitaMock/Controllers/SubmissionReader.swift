@@ -76,7 +76,7 @@ enum SubmissionReader {
         var (width, height) = (defaults.width, defaults.height)
         switch kind {
         case .img2video:
-            frames = int("frames_num") ?? frames
+            frames = int("frames_num") ?? int("frames") ?? frames
             fps = int("frames_per_second") ?? fps
             if request["enable_frame_interpolation"]?.boolValue == true {
                 // Interpolated to 24 fps, as the docs say: more frames over the same duration.
@@ -84,7 +84,11 @@ enum SubmissionReader {
                 fps = 24
             }
             segments = [.init(prompt: parameters.prompt, frames: frames)]
-            if let input {
+            if let input, request["image_url"] != nil {
+                // wan-i2v: the output keeps the input's aspect ratio; width × height only name the tier.
+                let tier = max(int("width") ?? width, int("height") ?? height)
+                (width, height) = tierSize(input: input, longSide: tier)
+            } else if let input {
                 (width, height) = img2videoSize(
                     input: input, mode: request["image_file_resize_mode"]?.stringValue ?? "CROP_TO_ASPECT_RATIO")
             }
@@ -123,6 +127,13 @@ enum SubmissionReader {
             return input.width >= input.height ? (1024, 576) : (576, 1024)
         }
         return (input.width, input.height)
+    }
+
+    /// The input's shape with its longer side at `longSide` (the shorter rounded to nearest).
+    static func tierSize(input: ImageHeader, longSide: Int) -> (Int, Int) {
+        let long = max(1, max(input.width, input.height))
+        let short = max(1, (min(input.width, input.height) * longSide + long / 2) / long)
+        return input.width >= input.height ? (longSide, short) : (short, longSide)
     }
 
     static func extra(_ object: JSONObject?) -> ExtraOptions {

@@ -1961,6 +1961,180 @@ enum BuiltInEndpoints {
             """#
         ),
         (
+            "wan-i2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/wan-i2v",
+              "operation_id": "createWanI2VTask",
+              "summary": "Image to video (Wan 2.1 14B)",
+              "mode": "async",
+              "body": "flat",
+              "task_type": "WAN_IMG_TO_VIDEO",
+              "operation": "img2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "image_url",
+                  "type": "image_url",
+                  "required": true,
+                  "summary": "The first frame, by URL (http, https or a data:image URL); the clip keeps its aspect ratio."
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "max_length": 2000,
+                  "required": true,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "negative_prompt",
+                  "type": "string",
+                  "min_length": 0,
+                  "max_length": 2000,
+                  "summary": "What to keep out of the video."
+                },
+                {
+                  "name": "width",
+                  "type": "integer",
+                  "values": [
+                    480,
+                    720,
+                    832,
+                    1280
+                  ],
+                  "default": 832,
+                  "summary": "Video width."
+                },
+                {
+                  "name": "height",
+                  "type": "integer",
+                  "values": [
+                    480,
+                    720,
+                    832,
+                    1280
+                  ],
+                  "default": 480,
+                  "summary": "Video height (832 for 480, 480 for 832, 1280 for 720, 720 for 1280)."
+                },
+                {
+                  "name": "loras",
+                  "type": "array",
+                  "max_items": 3,
+                  "summary": "Up to 3 LoRAs.",
+                  "items": {
+                    "type": "object",
+                    "fields": [
+                      {
+                        "name": "path",
+                        "type": "string",
+                        "min_length": 1,
+                        "required": true,
+                        "summary": "A Hugging Face name (Remade-AI/Cyberpunk) or a Civitai download URL."
+                      },
+                      {
+                        "name": "scale",
+                        "type": "number",
+                        "min": 0,
+                        "max": 4,
+                        "required": true,
+                        "summary": "LoRA weight."
+                      }
+                    ]
+                  }
+                },
+                {
+                  "name": "seed",
+                  "type": "integer",
+                  "min": -1,
+                  "max": 9999999999,
+                  "default": -1,
+                  "summary": "Seed; -1 lets the server pick one."
+                },
+                {
+                  "name": "steps",
+                  "type": "integer",
+                  "min": 1,
+                  "max": 40,
+                  "default": 30,
+                  "summary": "Denoising steps."
+                },
+                {
+                  "name": "guidance_scale",
+                  "type": "number",
+                  "min": 0,
+                  "max": 10,
+                  "default": 5.0,
+                  "summary": "Classifier-free guidance scale."
+                },
+                {
+                  "name": "flow_shift",
+                  "type": "number",
+                  "min": 1,
+                  "max": 10,
+                  "default": 5.0,
+                  "summary": "Flow shift."
+                },
+                {
+                  "name": "enable_safety_checker",
+                  "type": "boolean",
+                  "default": true,
+                  "summary": "Safety checker."
+                },
+                {
+                  "name": "fast_mode",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Faster, lower quality."
+                },
+                {
+                  "name": "model_name",
+                  "type": "string",
+                  "min_length": 1,
+                  "summary": "Not in the docs; accepted and ignored (the JS SDK sends one on wan-t2v)."
+                },
+                {
+                  "name": "frames",
+                  "type": "integer",
+                  "min": 1,
+                  "max": 129,
+                  "default": 81,
+                  "summary": "Frames of the clip (sent by the JS SDK; not in the docs)."
+                }
+              ],
+              "duration": {
+                "base_ms": 30000,
+                "per_frame_ms": 1500
+              },
+              "video": {
+                "fps": 16,
+                "frames": 81,
+                "width": 832,
+                "height": 480
+              },
+              "rate_limit": {
+                "name": "Wan 2.1 I2V",
+                "per_minute": 20,
+                "unit": "requests"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-wan-i2v",
+              "notes": "Contract from PPIO's copy of the page (Novita's own was not read): wan-t2v's fields plus image_url. The image is fetched when the task is submitted (off the poll threads, at most 30 MB); one that cannot be fetched or is not a PNG, JPEG or WebP makes a FAILED task whose reason is \"failed to fetch <url>: <why>\". The output keeps the input's aspect ratio with its longer side at the larger of width and height (the resolution tier), rounded to even sizes; frame 0 is the input, blending into the seeded pattern. Wan 2.1's 81 frames at 16 fps unless frames is given. Seeds above 2^32 - 1 are kept modulo 2^32.",
+              "example": {
+                "image_url": "https://example.com/cat.png",
+                "height": 1280,
+                "width": 720,
+                "steps": 25,
+                "seed": -1,
+                "prompt": "A cat walking through a garden, cinematic lighting"
+              }
+            }
+            """#
+        ),
+        (
             "wan-t2v.json",
             #"""
             {
