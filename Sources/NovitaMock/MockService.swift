@@ -103,7 +103,8 @@ public final class MockService: Sendable {
             publicURL: configuration.publicURL, host: configuration.host, port: configuration.port)
         generation = GenerationController(
             store: store, catalog: catalog, authenticator: authenticator, logger: logger, imageBase: imageBase,
-            strictModels: configuration.strictModels, speed: max(0, configuration.speed))
+            strictModels: configuration.strictModels, speed: max(0, configuration.speed),
+            fetcher: InputImageFetcher(maxBytes: max(1, configuration.maxFetchBytes)))
         media = MediaController(signer: signer, store: store, images: images, clock: clock)
         taskResults = TaskResultController(
             store: store, signer: signer, finishedResults: finishedResults, authenticator: authenticator)

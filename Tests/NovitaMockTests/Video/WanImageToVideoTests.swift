@@ -55,6 +55,18 @@ struct WanImageToVideoTests {
         #expect(task["reason"]?.stringValue?.hasPrefix("failed to fetch data URL: not a PNG") == true)
     }
 
+    @Test func anImageOverTheFetchLimitFailsTheTask() throws {
+        let harness = ServiceHarness { $0.maxFetchBytes = 100 }
+        let reply = harness.request(
+            "POST", "/v3/async/wan-i2v",
+            body: JSONWriter.serialize(Self.body(imageURL: "data:image/png;base64," + Fixtures.pngBase64)))
+        let id = try #require(reply.object?["task_id"]?.stringValue, "\(reply.message ?? "")")
+        harness.advance(3_000_000)
+        let task = try #require(harness.result(id).object?["task"]?.objectValue)
+        #expect(task["status"]?.stringValue == "TASK_STATUS_FAILED")
+        #expect(task["reason"]?.stringValue == "failed to fetch data URL: larger than 100 bytes")
+    }
+
     @Test func anHTTPURLIsFetchedFromAServer() async throws {
         let live = try LiveServer { $0.speed = 0 }
         // The mock's own image URL is as good a server as any.
