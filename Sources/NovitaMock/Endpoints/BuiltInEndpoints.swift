@@ -1055,12 +1055,14 @@ enum BuiltInEndpoints {
                   "type": "enum",
                   "values": [
                     "ORIGINAL_RESOLUTION",
-                    "CROP_TO_ASPECT_RATIO",
-                    "ORIGINAL_DIMENSION"
+                    "CROP_TO_ASPECT_RATIO"
                   ],
                   "required": "sdk_default",
                   "sdk_default": "CROP_TO_ASPECT_RATIO",
-                  "summary": "Keep the input's size, or crop it to SVD's 1024×576 (576×1024 when portrait)."
+                  "summary": "Keep the input's size, or crop it to SVD's 1024×576 (576×1024 when portrait).",
+                  "compat_values": [
+                    "ORIGINAL_DIMENSION"
+                  ]
                 },
                 {
                   "name": "steps",
@@ -1109,7 +1111,7 @@ enum BuiltInEndpoints {
                 "unit": "requests"
               },
               "source": "https://novita.ai/docs/api-reference/model-apis-img2video",
-              "notes": "Frame 0 is the input (cropped to the output's shape and resized), blending into the seeded pattern by the last frame. The resize-mode enum is the docs' ORIGINAL_RESOLUTION | CROP_TO_ASPECT_RATIO plus the Python SDK's ORIGINAL_DIMENSION (its Img2VideoResizeMode), which means the same as ORIGINAL_RESOLUTION; accepted in both modes, since the SDK cannot send the docs' name. The docs say only 6 fps is supported; the mock renders the rate asked (1–60). enable_frame_interpolation gives 24 fps over the same duration (frames × 24 / fps). The Python SDK sends seed: null when none is given, treated as absent (-1) in compat mode. Sizes are rounded down to even and at least 16 pixels in MP4 (H.264 4:2:0).",
+              "notes": "Frame 0 is the input (cropped to the output's shape and resized), blending into the seeded pattern by the last frame. The resize-mode enum is the docs' ORIGINAL_RESOLUTION | CROP_TO_ASPECT_RATIO; the Python SDK's Img2VideoResizeMode names the first ORIGINAL_DIMENSION, which compat mode accepts (with a warning) as the same thing and strict mode refuses. The docs say only 6 fps is supported; the mock renders the rate asked (1–60). enable_frame_interpolation gives 24 fps over the same duration (frames × 24 / fps). The Python SDK sends seed: null when none is given, treated as absent (-1) in compat mode. Sizes are rounded down to even and at least 16 pixels in MP4 (H.264 4:2:0).",
               "example": {
                 "model_name": "SVD-XT",
                 "image_file": "<base64 image>",

@@ -40,8 +40,17 @@ struct FieldRuleParser {
             }
             throw error
         }
+        var compatValues: [String] = []
+        if let values = try reader.array("compat_values") {
+            compatValues = values.compactMap(\.stringValue)
+            guard case .enumeration = kind, compatValues.count == values.count else {
+                throw reader.error("compat_values", "an enum rule's extra values, as strings")
+            }
+        }
         try reader.finish("a rule")
-        return FieldRule(name, kind, requirement, nullable: nullable, default: documentedDefault, summary)
+        var rule = FieldRule(name, kind, requirement, nullable: nullable, default: documentedDefault, summary)
+        rule.compatValues = compatValues
+        return rule
     }
 
     /// The fields of an object, in order.
@@ -74,7 +83,7 @@ struct FieldRuleParser {
     static let ruleKeys: Set<String> = [
         "name", "type", "required", "sdk_default", "nullable", "default", "summary", "source", "min_length",
         "max_length", "pattern", "values", "min", "max", "min_exclusive", "max_bytes", "max_pixels", "max_side",
-        "formats", "fields", "constraints", "items", "min_items", "max_items",
+        "formats", "fields", "constraints", "items", "min_items", "max_items", "compat_values",
     ]
 
     // MARK: kinds

@@ -58,6 +58,9 @@ struct FieldRule: Sendable {
     /// The documented default, when there is one (shown in OpenAPI, applied by the handler).
     let documentedDefault: JSONValue?
     let summary: String
+    /// Enum values an official SDK sends that the docs do not list: accepted with a warning in
+    /// compat mode, refused in strict mode (docs/contract.md §12).
+    var compatValues: [String] = []
 
     init(
         _ name: String, _ kind: ValueKind, _ requirement: Requirement = .optional, nullable: Bool = false,

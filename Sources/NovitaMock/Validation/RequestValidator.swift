@@ -109,6 +109,11 @@ struct RequestValidator {
                 }
                 continue
             }
+            if mode == .compat, let text = value.stringValue, rule.compatValues.contains(text) {
+                warnings.append("\(fieldPath): \"\(text)\" is an SDK's value, not the docs'; accepted in compat mode")
+                normalized[key] = value
+                continue
+            }
             if let checked = validateValue(value, kind: rule.kind, path: fieldPath) {
                 normalized[key] = checked
             }

@@ -207,6 +207,13 @@ struct VideoTaskTests {
             body: JSONWriter.serialize(
                 Self.img2video(["image_file_resize_mode": "ORIGINAL_DIMENSION", "seed": .null, "frames_num": 2])))
         #expect(reply.status == 200, "\(reply.message ?? "")")
+        #expect(reply.header("X-Mock-Warnings")?.contains("ORIGINAL_DIMENSION") == true)
+        let strictName = harness.request(
+            "POST", "/v3/async/img2video",
+            body: JSONWriter.serialize(Self.img2video(["image_file_resize_mode": "ORIGINAL_DIMENSION"])),
+            headers: [("X-Mock-Strict", "true")])
+        #expect(strictName.status == 400)
+        #expect(strictName.message?.contains("image_file_resize_mode") == true)
         let strict = harness.request(
             "POST", "/v3/async/img2video",
             body: JSONWriter.serialize(Self.img2video(["seed": .null])), headers: [("X-Mock-Strict", "true")])
