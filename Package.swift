@@ -52,7 +52,7 @@ let package = Package(
         .target(
             name: "NovitaMock",
             dependencies: [
-                "ASCIIText", "MicroHTTP", "ImageCodecs", "OutboundHTTP", "Digests",
+                "ASCIIText", "MicroHTTP", "ImageCodecs", "VideoCodecs", "OutboundHTTP", "Digests",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),

@@ -41,6 +41,8 @@ public struct MockConfiguration: Sendable {
     public var rateLimit: String? = nil
     /// Milliseconds one webhook delivery attempt may take.
     public var webhookTimeoutMs = 5000
+    /// Largest input image fetched by URL (`--max-fetch-mb`).
+    public var maxFetchBytes = 30 * 1024 * 1024
     /// S3-compatible endpoint for custom storage; nil writes under `storageDirectory`.
     public var s3Endpoint: String? = nil
     public var storageDirectory = "./mock-storage"

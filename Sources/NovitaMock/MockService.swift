@@ -105,7 +105,8 @@ public final class MockService: Sendable {
             publicURL: configuration.publicURL, host: configuration.host, port: configuration.port)
         generation = GenerationController(
             store: store, catalog: catalog, authenticator: authenticator, logger: logger, imageBase: imageBase,
-            strictModels: configuration.strictModels, speed: max(0, configuration.speed))
+            strictModels: configuration.strictModels, speed: max(0, configuration.speed),
+            fetcher: InputImageFetcher(maxBytes: max(1, configuration.maxFetchBytes)))
         media = MediaController(signer: signer, store: store, images: images, clock: clock)
         taskResults = TaskResultController(
             store: store, signer: signer, finishedResults: finishedResults, authenticator: authenticator)
@@ -159,6 +160,9 @@ public final class MockService: Sendable {
         router.add(
             .prefix(ImageURLSigner.pathPrefix),
             [("GET", { $0.media.downloadImage($1) }), ("HEAD", { $0.media.downloadImage($1) })])
+        router.add(
+            .prefix(ImageURLSigner.videoPathPrefix),
+            [("GET", { $0.media.downloadVideo($1) }), ("HEAD", { $0.media.downloadVideo($1) })])
         router.add(.exact("/__mock/health"), [("GET", { _, _ in .now(.json(["status": "ok"])) })])
         router.add(.exact("/__mock/ready"), [("GET", { $0.readiness($1) })])
         router.add(.exact("/__mock/clock"), [("GET", { $0.clockState($1) }), ("POST", { $0.changeClock($1) })])

@@ -62,6 +62,7 @@ struct NovitaMockCommand: ParsableCommand {
     )
     var rateLimit: String?
     @Option(help: "Milliseconds one webhook delivery attempt may take.") var webhookTimeoutMs = 5000
+    @Option(help: "Largest input image fetched by URL (image_url), in MiB.") var maxFetchMb = 30
     @Option(
         help:
             "S3-compatible endpoint for extra.custom_storage (credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN)."
@@ -135,6 +136,7 @@ struct NovitaMockCommand: ParsableCommand {
                 "public-url", "url-secret", "image-cache-mb", "connection-timeout", "connection-limit", "threads",
                 "admin-token",
                 "log-level", "log-format", "journal-entries", "faults", "rate-limit", "webhook-timeout-ms",
+                "max-fetch-mb",
                 "s3-endpoint", "storage-dir", "state-dir", "models", "endpoints",
             ])
         do {
@@ -195,6 +197,7 @@ struct NovitaMockCommand: ParsableCommand {
             throw ValidationError("--webhook-timeout-ms must be in 1…600000 (ten minutes), got \(webhookTimeoutMs)")
         }
         configuration.webhookTimeoutMs = webhookTimeoutMs
+        configuration.maxFetchBytes = try Self.bytes(mebibytes: maxFetchMb, option: "--max-fetch-mb", minimum: 1)
         if let s3Endpoint, !s3Endpoint.isEmpty, case .failure(let problem) = OutboundURL.parse(s3Endpoint) {
             // Checked by the parser uploads use, so an endpoint taken here is one they can reach.
             throw ValidationError("--s3-endpoint \(s3Endpoint) is not a usable URL: \(problem)")

@@ -10,9 +10,11 @@ that constant before handing over to the CLI's own entry point.
 
 import base64
 import io
+import json
 import os
 import pathlib
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -158,3 +160,18 @@ def run_cnovita(base_url, arguments, cwd, api_key="cli-key", timeout_s=120):
     return subprocess.run(
         [sys.executable, str(CNOVITA_WRAPPER), *arguments],
         cwd=cwd, env=environment, capture_output=True, text=True, timeout=timeout_s)
+
+
+def probe_video(data, suffix):
+    """ffprobe's reading of the first video stream of a clip (frames decoded and counted), or
+    None when ffprobe is not installed (scripts/install-test-tools installs Debian's ffmpeg)."""
+    if shutil.which("ffprobe") is None:
+        return None
+    with tempfile.NamedTemporaryFile(suffix=suffix) as file:
+        file.write(data)
+        file.flush()
+        output = subprocess.run(
+            ["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
+             "stream=codec_name,pix_fmt,width,height,r_frame_rate,nb_read_frames,duration", "-of", "json", file.name],
+            check=True, capture_output=True, text=True).stdout
+    return json.loads(output)["streams"][0]

@@ -129,3 +129,32 @@ class TestEditors:
     def test_to_prompt_prints_a_description(self, cli, picture_file):
         done = cli("image", "to-prompt", picture_file)
         assert done.stdout.strip()
+
+
+def probe_saved_video(path):
+    stream = clientkit.probe_video(path.read_bytes(), path.suffix)
+    if stream is None:
+        pytest.skip("ffprobe not on PATH: install Debian's ffmpeg (scripts/install-test-tools does)")
+    return stream
+
+
+class TestVideo:
+    def test_video_generate_saves_an_h264_mp4_of_the_asked_size_and_frames(self, cli):
+        cli("video", "generate", "a girl walking in snow", "-W", "320", "-H", "256", "--frames", "16")
+        stream = probe_saved_video(only_file(cli.directory, "novita_video_*.mp4"))
+        # One prompt of 16 frames at txt2video's 8 fps: two seconds.
+        assert (stream["codec_name"], stream["pix_fmt"]) == ("h264", "yuv420p")
+        assert (stream["width"], stream["height"], stream["r_frame_rate"]) == (320, 256, "8/1")
+        assert (stream["nb_read_frames"], float(stream["duration"])) == ("16", 2.0)
+
+    def test_video_from_image_crops_a_landscape_picture_to_svds_1024_by_576(self, cli, picture_file):
+        cli("video", "from-image", picture_file, "--frames", "4")
+        stream = probe_saved_video(only_file(cli.directory, "novita_i2v_*.mp4"))
+        assert (stream["width"], stream["height"], stream["r_frame_rate"]) == (1024, 576, "6/1")
+        assert stream["nb_read_frames"] == "4"
+
+    def test_video_hunyuan_saves_a_720p_clip_at_24_fps(self, cli):
+        cli("video", "hunyuan", "a cat playing piano", "--frames", "6")
+        stream = probe_saved_video(only_file(cli.directory, "novita_hunyuan_*.mp4"))
+        assert (stream["width"], stream["height"], stream["r_frame_rate"]) == (1280, 720, "24/1")
+        assert (stream["nb_read_frames"], float(stream["duration"])) == ("6", 0.25)

@@ -5,7 +5,7 @@ methods send `"extra": null`, which gets the docs' default, png."""
 
 import pytest
 from novita_client import NovitaClient
-from novita_client.proto import Txt2ImgV3Request, V3TaskResponseStatus
+from novita_client.proto import Img2VideoResizeMode, Txt2ImgV3Request, Txt2VideoPrompt, V3TaskResponseStatus
 
 import clientkit
 
@@ -58,6 +58,61 @@ class TestGeneration:
         result.download_images()
         # raw_* sends "extra": null, so the docs' default png applies, not the SDK's jpeg.
         assert_images(result.images_encoded, 1, (384, 256), "PNG")
+
+
+def probe_video(data, suffix):
+    stream = clientkit.probe_video(data, suffix)
+    if stream is None:
+        pytest.skip("ffprobe not on PATH: install Debian's ffmpeg (scripts/install-test-tools does)")
+    return stream
+
+
+class TestVideo:
+    PROMPTS = [Txt2VideoPrompt(prompt="a red fox in the snow", frames=8),
+               Txt2VideoPrompt(prompt="a blue whale at dusk", frames=8)]
+
+    def test_txt2video_downloads_an_h264_mp4_of_the_asked_size_rate_and_length(self, sdk):
+        result = sdk.txt2video(model_name="darkSushiMixMix_225D_64380.safetensors", height=256, width=320, steps=20,
+                               prompts=self.PROMPTS, guidance_scale=7.5, seed=7)
+        assert result.task.status == V3TaskResponseStatus.TASK_STATUS_SUCCEED
+        assert result.task.task_type == "TXT_TO_VIDEO"
+        assert result.task.progress_percent == 100
+        assert result.images == [] and [video.video_type for video in result.videos] == ["mp4"]
+        assert "/faas-output-video/prod/" in result.videos[0].video_url
+        stream = probe_video(result.video_bytes[0], ".mp4")
+        # 8 + 8 frames of the two prompts at txt2video's 8 fps: two seconds.
+        assert (stream["codec_name"], stream["pix_fmt"]) == ("h264", "yuv420p")
+        assert (stream["width"], stream["height"], stream["r_frame_rate"]) == (320, 256, "8/1")
+        assert (stream["nb_read_frames"], float(stream["duration"])) == ("16", 2.0)
+
+    def test_txt2video_as_gif(self, sdk):
+        result = sdk.txt2video(model_name="darkSushiMixMix_225D_64380.safetensors", height=256, width=256, steps=20,
+                               prompts=self.PROMPTS, guidance_scale=7.5, response_video_type="gif")
+        assert [video.video_type for video in result.videos] == ["gif"]
+        stream = probe_video(result.video_bytes[0], ".gif")
+        assert (stream["codec_name"], stream["width"], stream["nb_read_frames"]) == ("gif", 256, "16")
+
+    def test_async_txt2video_reads_back_through_async_task_result(self, sdk):
+        submitted = sdk.async_txt2video(model_name="darkSushiMixMix_225D_64380.safetensors", height=256,
+                                        width=256, steps=20, prompts=self.PROMPTS, guidance_scale=7.5)
+        result = sdk.async_task_result(submitted.task_id)
+        assert (result.task.task_type, result.task.status) == ("TXT_TO_VIDEO", V3TaskResponseStatus.TASK_STATUS_SUCCEED)
+        assert int(result.videos[0].video_url_ttl) == 3600
+
+    def test_img2video_keeps_the_input_size_with_the_sdks_original_dimension(self, sdk):
+        result = sdk.img2video(clientkit.picture(200, 150), model_name="SVD-XT", steps=20, frames_num=10,
+                               image_file_resize_mode=Img2VideoResizeMode.ORIGINAL_DIMENSION)
+        assert result.task.task_type == "IMG_TO_VIDEO"
+        stream = probe_video(result.video_bytes[0], ".mp4")
+        # The SDK's default frames_per_second is 6: ten frames last 10/6 s.
+        assert (stream["width"], stream["height"], stream["r_frame_rate"]) == (200, 150, "6/1")
+        assert stream["nb_read_frames"] == "10"
+        assert abs(float(stream["duration"]) - 10 / 6) < 0.001
+
+    def test_img2video_crops_to_svds_shape_by_default(self, sdk):
+        result = sdk.img2video(clientkit.picture(150, 200), model_name="SVD", steps=20, frames_num=2)
+        stream = probe_video(result.video_bytes[0], ".mp4")
+        assert (stream["width"], stream["height"], stream["nb_read_frames"]) == (576, 1024, "2")
 
 
 class TestPolling:

@@ -14,12 +14,23 @@ struct GenerationController: Sendable {
     let strictModels: Bool
     /// `--speed`: 0 means a task has finished when its submit answers.
     let speed: Double
+    /// Input images given by URL (`image_url`).
+    var fetcher = InputImageFetcher()
 
     /// `POST /v3/async/<kind>`: validate, store, answer `{"task_id": …}` (docs/contract.md §4). Work that
     /// can take long runs off the poll threads: decoding submitted images (validation decodes
     /// every one; a 16-megapixel JPEG takes most of a second), and with a state directory the
     /// fsync before the answer.
     func submit(_ definition: EndpointDefinition, _ request: HTTPRequest, mode: ValidationMode) -> HTTPReply {
+        if Self.takesImageURL(definition) {
+            // The input is fetched before the task is stored: a network wait, never on a poll thread.
+            guard BlockingWorkPool.fetches.queuedCount < BlockingWorkPool.fetchQueueLimit else {
+                return .now(APIError.workQueueFull().response)
+            }
+            return .deferred { [self] deliver in
+                BlockingWorkPool.fetches.submit { [self] in deliver(acceptAndAnswer(definition, request, mode: mode)) }
+            }
+        }
         if request.body.count >= Self.inlineSubmitBodyBytes {
             // Decoding is CPU work: the bounded CPU pool, or 429 when its queue is full.
             guard BlockingWorkPool.cpu.queuedCount < BlockingWorkPool.cpuQueueLimit else {
@@ -38,6 +49,12 @@ struct GenerationController: Sendable {
             }
         }
         return acceptAndAnswer(definition, request, mode: mode)
+    }
+
+    /// Whether the endpoint's input image comes by URL (an `image_url` field of the image-URL type).
+    static func takesImageURL(_ definition: EndpointDefinition) -> Bool {
+        guard let rule = definition.schema.rule(named: "image_url"), case .imageURL = rule.kind else { return false }
+        return true
     }
 
     /// Smaller submits (a txt2img body, a tiny image) are answered on the poll thread.
@@ -90,7 +107,7 @@ struct GenerationController: Sendable {
             definition.body == .wrapped ? validated.body["request"]?.objectValue ?? JSONObject() : validated.body
         let inputPath = definition.body == .wrapped ? "request.image_base64" : "image_file"
         var warnings = validated.warnings
-        if kind != .edit {
+        if kind != .edit && !kind.makesVideo {
             let nameProblems = ModelNameCheck(catalog: catalog).problems(
                 kind: kind, request: requestObject, checkBaseModels: strictModels)
             if !nameProblems.isEmpty {
@@ -98,27 +115,54 @@ struct GenerationController: Sendable {
                 warnings += nameProblems.map { "\($0.path): not in the model catalog (\($0.sentence))" }
             }
         }
+        var inputImage = validated.images[inputPath].map { (bytes: $0.bytes, header: $0.header) }
+        var fetchFailure: String?
+        if inputImage == nil, Self.takesImageURL(definition), let url = requestObject["image_url"]?.stringValue {
+            // docs/contract.md §12: an image that cannot be fetched fails the task, with the reason.
+            switch fetcher.fetch(url) {
+            case .success(let image): inputImage = image
+            case .failure(let failure): fetchFailure = failure.reason
+            }
+        }
         var (parameters, requestedSeed) = SubmissionReader.parameters(
-            kind: kind, request: requestObject, input: validated.images[inputPath]?.header)
+            kind: kind, request: requestObject, input: inputImage?.header)
         parameters.taskType = definition.taskType == kind.rawValue ? nil : definition.taskType
         parameters.operation = kind == .edit ? definition.operation : nil
         let extra = SubmissionReader.extra(validated.body["extra"]?.objectValue)
         parameters.format = extra.responseImageType
+        var modelledMs: Double?
+        if kind.makesVideo {
+            SubmissionReader.video(
+                kind: kind, request: requestObject, extra: validated.body["extra"]?.objectValue,
+                defaults: definition.video, input: inputImage?.header, parameters: &parameters)
+            modelledMs = definition.duration.map { Self.videoMs($0, parameters) }
+        }
 
         var planned = outcome ?? .succeed
+        if let fetchFailure { planned = .fail(reason: fetchFailure) }
         if let testStatus = extra.webhook?.testModeStatus {
             planned =
                 testStatus == .failed ? .fail(reason: "test mode: the webhook test event reports a failure") : .succeed
         }
         let submission = TaskSubmission(
             tenant: tenant, parameters: parameters, requestedSeed: requestedSeed,
-            inputImage: validated.images[inputPath]?.bytes, extra: extra, outcome: planned,
+            inputImage: inputImage?.bytes, extra: extra, outcome: planned,
             timing: timing, imageBaseURL: imageBase.url(for: request),
-            requestSummary: SubmissionReader.summary(of: validated.body, images: validated.images))
+            requestSummary: SubmissionReader.summary(of: validated.body, images: validated.images),
+            modelledProcessingMs: modelledMs)
         let record = try store.submit(submission)
         logger.debug(
             "task accepted",
             [("task_id", record.id), ("tenant", Logger.redact(tenant)), ("type", kind.rawValue)])
         return (record, warnings)
+    }
+
+    /// A video endpoint's modelled time: `base + per_frame × frames × (width × height / 512²)`
+    /// plus the SD term per step when the definition has one, in mock ms before `--speed`.
+    static func videoMs(_ model: EndpointDefinition.DurationModel, _ p: GenerationParameters) -> Double {
+        let area = Double(p.width * p.height) / Double(512 * 512)
+        let frames = Double(p.video?.frameCount ?? 1)
+        return Double(model.baseMs) + Double(model.perFrameMs) * frames * area + Double(model.perStepMs)
+            * Double(p.steps) * area
     }
 }

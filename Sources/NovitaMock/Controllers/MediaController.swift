@@ -2,7 +2,7 @@ import ASCIIText
 import ImageCodecs
 import MicroHTTP
 
-/// The media area: the signed image URLs task-result hands out.
+/// The media area: the signed image and video URLs task-result hands out.
 struct MediaController: Sendable {
     let signer: ImageURLSigner
     let store: TaskStore
@@ -72,11 +72,78 @@ struct MediaController: Sendable {
         return .deferred { deliver in BlockingWorkPool.cpu.submit { deliver(.now(respond())) } }
     }
 
+    /// `GET`/`HEAD` of a video URL (docs/contract.md §14): checked like an image URL, then the
+    /// clip, encoded in the CPU pool when not cached. Ranges matter most here: players seek with them.
+    func downloadVideo(_ request: HTTPRequest) -> HTTPReply {
+        let verdict = signer.verify(
+            path: request.path, query: request.query, nowMs: clock.nowMs(), prefix: ImageURLSigner.videoPathPrefix)
+        let taskID: String
+        let fileID: String
+        let fileExtension: String
+        let expiresAt: Int64
+        switch verdict {
+        case .badSignature:
+            return .now(
+                Self.s3Error(
+                    403, code: "SignatureDoesNotMatch",
+                    message: "The request signature we calculated does not match the signature you provided.",
+                    resource: request.path))
+        case .expired:
+            return .now(Self.s3Error(403, code: "AccessDenied", message: "Request has expired", resource: request.path))
+        case .valid(let id, let file, let ext, let expiry):
+            (taskID, fileID, fileExtension, expiresAt) = (id, file, ext, expiry)
+        }
+        guard let record = store.record(id: taskID), record.status == .succeed,
+            let video = record.parameters.video, video.container.fileExtension == fileExtension,
+            ImageURLSigner.fileID(taskID: taskID, index: 0) == fileID
+        else {
+            return .now(
+                Self.s3Error(
+                    404, code: "NoSuchKey", message: "The specified key does not exist.", resource: request.path))
+        }
+        let secondsLeft = max(0, (expiresAt - clock.nowMs()) / 1000)
+        let contentType = video.container.mimeType
+        if let cached = images.cache.cachedImage(for: ImageService.videoCacheKey(taskID: record.id)) {
+            return .now(
+                Self.mediaResponse(
+                    cached, contentType: contentType, lastModifiedMs: record.finishedAt ?? 0, maxAge: secondsLeft,
+                    request: request))
+        }
+        let images = self.images
+        let respond: @Sendable () -> HTTPResponse = {
+            do throws(RenderFailure) {
+                let clip = try images.video(of: record)
+                return Self.mediaResponse(
+                    clip, contentType: contentType, lastModifiedMs: record.finishedAt ?? 0, maxAge: secondsLeft,
+                    request: request)
+            } catch {
+                return Self.s3Error(
+                    500, code: "InternalError", message: "We encountered an internal error: \(error.message)",
+                    resource: request.path)
+            }
+        }
+        guard BlockingWorkPool.cpu.queuedCount < BlockingWorkPool.cpuQueueLimit else {
+            var busy = Self.s3Error(
+                429, code: "SlowDown", message: "Please reduce your request rate.", resource: request.path)
+            busy.headers.set("Retry-After", "1")
+            return .now(busy)
+        }
+        return .deferred { deliver in BlockingWorkPool.cpu.submit { deliver(.now(respond())) } }
+    }
+
     static func imageResponse(
         _ image: EncodedImage, format: ImageFormat, lastModifiedMs: Int64, maxAge: Int64, request: HTTPRequest
     ) -> HTTPResponse {
+        mediaResponse(
+            image, contentType: format.mimeType, lastModifiedMs: lastModifiedMs, maxAge: maxAge, request: request)
+    }
+
+    /// The bytes of an image or a clip with S3's headers: conditional requests, single ranges.
+    static func mediaResponse(
+        _ image: EncodedImage, contentType: String, lastModifiedMs: Int64, maxAge: Int64, request: HTTPRequest
+    ) -> HTTPResponse {
         var headers: HTTPHeaders = [
-            "Content-Type": format.mimeType,
+            "Content-Type": contentType,
             "ETag": image.etag,
             "Last-Modified": HTTPDate.imfFixdate(lastModifiedMs),
             "Cache-Control": "private, max-age=\(maxAge)",

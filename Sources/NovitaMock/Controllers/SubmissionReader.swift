@@ -18,7 +18,8 @@ enum SubmissionReader {
             kind: kind, modelName: string("model_name", ""), prompt: string("prompt", ""),
             negativePrompt: string("negative_prompt", ""), width: int("width", 512), height: int("height", 512),
             imageNum: int("image_num", 1), steps: int("steps", 20), guidanceScale: double("guidance_scale", 7.5),
-            samplerName: string("sampler_name", "Euler a"), seed: requestedSeed >= 0 ? UInt32(requestedSeed) : 0,
+            samplerName: string("sampler_name", "Euler a"),
+            seed: requestedSeed >= 0 ? UInt32(truncatingIfNeeded: requestedSeed) : 0,
             strength: double("strength", 0.5), format: .png)
         switch kind {
         case .img2img:
@@ -37,6 +38,10 @@ enum SubmissionReader {
                 parameters.width = input.width
                 parameters.height = input.height
             }
+        case .txt2video, .img2video:
+            // The clip's frames, rate and size come from `video(…)`, which knows the endpoint's defaults.
+            parameters.imageNum = 1
+            parameters.strength = 1
         case .upscale:
             let factor = double("scale_factor", 2)
             parameters.scaleFactor = factor
@@ -51,6 +56,84 @@ enum SubmissionReader {
             }
         }
         return (parameters, requestedSeed)
+    }
+
+    /// The clip a video request asks for (docs/contract.md §14), with the endpoint's defaults
+    /// where it is silent. Sizes become even and at least 16 pixels for MP4, since H.264 in
+    /// 4:2:0 takes no other; a GIF keeps the size as asked.
+    static func video(
+        kind: TaskKind, request: JSONObject, extra: JSONObject?, defaults: EndpointDefinition.VideoDefaults?,
+        input: ImageHeader?, parameters: inout GenerationParameters
+    ) {
+        let defaults =
+            defaults ?? EndpointDefinition.VideoDefaults(framesPerSecond: 8, frames: 16, width: 512, height: 512)
+        func int(_ key: String) -> Int? { request[key]?.integerValue.map(Int.init) }
+        let container =
+            extra?["response_video_type"]?.stringValue.flatMap(VideoParameters.Container.init(rawValue:)) ?? .mp4
+        var frames = defaults.frames
+        var fps = defaults.framesPerSecond
+        var segments: [VideoParameters.Segment]
+        var (width, height) = (defaults.width, defaults.height)
+        switch kind {
+        case .img2video:
+            frames = int("frames_num") ?? int("frames") ?? frames
+            fps = int("frames_per_second") ?? fps
+            if request["enable_frame_interpolation"]?.boolValue == true {
+                // Interpolated to 24 fps, as the docs say: more frames over the same duration.
+                frames = frames * 24 / max(1, fps)
+                fps = 24
+            }
+            segments = [.init(prompt: parameters.prompt, frames: frames)]
+            if let input, request["image_url"] != nil {
+                // wan-i2v: the output keeps the input's aspect ratio; width × height only name the tier.
+                let tier = max(int("width") ?? width, int("height") ?? height)
+                (width, height) = tierSize(input: input, longSide: tier)
+            } else if let input {
+                (width, height) = img2videoSize(
+                    input: input, mode: request["image_file_resize_mode"]?.stringValue ?? "CROP_TO_ASPECT_RATIO")
+            }
+        default:
+            if let prompts = request["prompts"]?.arrayValue {
+                segments = prompts.compactMap { item in
+                    guard let object = item.objectValue else { return nil }
+                    return .init(
+                        prompt: object["prompt"]?.stringValue ?? "",
+                        frames: object["frames"]?.integerValue.map(Int.init) ?? 0)
+                }
+                frames = segments.reduce(0) { $0 + $1.frames }
+                parameters.prompt = segments.first?.prompt ?? ""
+            } else {
+                frames = int("frames") ?? frames
+                segments = [.init(prompt: parameters.prompt, frames: frames)]
+            }
+            // Both or neither: wan-t2v forces its default size when either side is missing.
+            if let w = int("width"), let h = int("height") { (width, height) = (w, h) }
+        }
+        if container == .mp4 {
+            width = max(16, width - width % 2)
+            height = max(16, height - height % 2)
+        }
+        parameters.width = width
+        parameters.height = height
+        parameters.video = VideoParameters(
+            frameCount: max(1, frames), framesPerSecond: max(1, fps), container: container, segments: segments)
+    }
+
+    /// img2video's output size: the input's own (`ORIGINAL_RESOLUTION`, or the Python SDK's
+    /// `ORIGINAL_DIMENSION`), or SVD's native 1024×576 turned to the input's orientation
+    /// (`CROP_TO_ASPECT_RATIO`: the input is cropped to that shape).
+    static func img2videoSize(input: ImageHeader, mode: String) -> (Int, Int) {
+        if mode == "CROP_TO_ASPECT_RATIO" {
+            return input.width >= input.height ? (1024, 576) : (576, 1024)
+        }
+        return (input.width, input.height)
+    }
+
+    /// The input's shape with its longer side at `longSide` (the shorter rounded to nearest).
+    static func tierSize(input: ImageHeader, longSide: Int) -> (Int, Int) {
+        let long = max(1, max(input.width, input.height))
+        let short = max(1, (min(input.width, input.height) * longSide + long / 2) / long)
+        return input.width >= input.height ? (longSide, short) : (short, longSide)
     }
 
     static func extra(_ object: JSONObject?) -> ExtraOptions {

@@ -236,6 +236,156 @@ enum BuiltInEndpoints {
                 }
               ]
             },
+            "extra-video": {
+              "name": "extra",
+              "type": "object",
+              "nullable": true,
+              "summary": "Optional extra parameters of the native video endpoints (custom_storage is the async endpoints' own, not in the video pages: the clip is stored like an image).",
+              "fields": [
+                {
+                  "name": "response_video_type",
+                  "type": "enum",
+                  "values": [
+                    "mp4",
+                    "gif"
+                  ],
+                  "default": "mp4",
+                  "summary": "The returned video type: H.264 in MP4, or an animated GIF."
+                },
+                {
+                  "name": "webhook",
+                  "type": "object",
+                  "summary": "Webhook settings.",
+                  "fields": [
+                    {
+                      "name": "url",
+                      "type": "http_url",
+                      "required": true,
+                      "summary": "The webhook endpoint that receives ASYNC_TASK_RESULT."
+                    },
+                    {
+                      "name": "test_mode",
+                      "type": "object",
+                      "summary": "Test mode: no work is done, the event is sent at once.",
+                      "fields": [
+                        {
+                          "name": "enabled",
+                          "type": "boolean",
+                          "required": true,
+                          "summary": "Send a mock event at once."
+                        },
+                        {
+                          "name": "return_task_status",
+                          "type": "enum",
+                          "values": [
+                            "TASK_STATUS_SUCCEED",
+                            "TASK_STATUS_FAILED"
+                          ],
+                          "required": true,
+                          "summary": "The status of the mock event."
+                        }
+                      ]
+                    }
+                  ]
+                },
+                {
+                  "name": "custom_storage",
+                  "type": "object",
+                  "summary": "Custom storage for the outputs.",
+                  "fields": [
+                    {
+                      "name": "aws_s3",
+                      "type": "object",
+                      "summary": "AWS S3 bucket settings.",
+                      "fields": [
+                        {
+                          "name": "region",
+                          "type": "string",
+                          "min_length": 1,
+                          "required": true,
+                          "summary": "AWS region."
+                        },
+                        {
+                          "name": "bucket",
+                          "type": "s3_bucket",
+                          "required": true,
+                          "summary": "Bucket name."
+                        },
+                        {
+                          "name": "path",
+                          "type": "s3_path",
+                          "required": true,
+                          "summary": "Key prefix for the outputs."
+                        },
+                        {
+                          "name": "save_to_path_directly",
+                          "type": "boolean",
+                          "default": false,
+                          "summary": "Store directly under path, without a per-task folder."
+                        }
+                      ]
+                    }
+                  ]
+                },
+                {
+                  "name": "enterprise_plan",
+                  "type": "object",
+                  "summary": "Dedicated endpoint settings.",
+                  "fields": [
+                    {
+                      "name": "enabled",
+                      "type": "boolean",
+                      "default": false,
+                      "summary": "Use dedicated resources (skips the shared queue)."
+                    }
+                  ]
+                }
+              ]
+            },
+            "extra-webhook": {
+              "name": "extra",
+              "type": "object",
+              "nullable": true,
+              "summary": "Optional extra parameters: a webhook.",
+              "fields": [
+                {
+                  "name": "webhook",
+                  "type": "object",
+                  "summary": "Webhook settings.",
+                  "fields": [
+                    {
+                      "name": "url",
+                      "type": "http_url",
+                      "required": true,
+                      "summary": "The webhook endpoint that receives ASYNC_TASK_RESULT."
+                    },
+                    {
+                      "name": "test_mode",
+                      "type": "object",
+                      "summary": "Test mode: no work is done, the event is sent at once.",
+                      "fields": [
+                        {
+                          "name": "enabled",
+                          "type": "boolean",
+                          "required": true,
+                          "summary": "Send a mock event at once."
+                        },
+                        {
+                          "name": "return_task_status",
+                          "type": "enum",
+                          "values": [
+                            "TASK_STATUS_SUCCEED",
+                            "TASK_STATUS_FAILED"
+                          ],
+                          "required": true,
+                          "summary": "The status of the mock event."
+                        }
+                      ]
+                    }
+                  ]
+                }
+              ]
+            },
             "model_name": {
               "name": "model_name",
               "type": "string",
@@ -595,6 +745,113 @@ enum BuiltInEndpoints {
             """#
         ),
         (
+            "hunyuan-video-fast.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/hunyuan-video-fast",
+              "operation_id": "createHunyuanVideoFastTask",
+              "summary": "Text to video (HunyuanVideo, fast)",
+              "mode": "async",
+              "body": "flat",
+              "task_type": "HUNYUAN_VIDEO_FAST",
+              "operation": "txt2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "model_name",
+                  "type": "enum",
+                  "values": [
+                    "hunyuan-video-fast"
+                  ],
+                  "required": true,
+                  "summary": "The model."
+                },
+                {
+                  "name": "width",
+                  "type": "integer",
+                  "values": [
+                    720,
+                    1280
+                  ],
+                  "required": true,
+                  "summary": "Video width: 720 or 1280."
+                },
+                {
+                  "name": "height",
+                  "type": "integer",
+                  "values": [
+                    720,
+                    1280
+                  ],
+                  "required": true,
+                  "summary": "Video height: 1280 when width is 720, 720 when width is 1280."
+                },
+                {
+                  "name": "seed",
+                  "type": "integer",
+                  "min": -1,
+                  "max": 9999999999,
+                  "required": true,
+                  "summary": "Seed; -1 lets the server pick one."
+                },
+                {
+                  "name": "steps",
+                  "type": "integer",
+                  "min": 2,
+                  "max": 30,
+                  "required": true,
+                  "summary": "Denoising steps."
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "max_length": 2000,
+                  "required": true,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "frames",
+                  "type": "integer",
+                  "min": 1,
+                  "max": 129,
+                  "default": 85,
+                  "summary": "Frames of the clip (in the docs' example and the JS SDK, not in the parameter table)."
+                }
+              ],
+              "duration": {
+                "base_ms": 20000,
+                "per_frame_ms": 400
+              },
+              "video": {
+                "fps": 24,
+                "frames": 85,
+                "width": 1280,
+                "height": 720
+              },
+              "rate_limit": {
+                "name": "hunyuan_video_fast",
+                "per_minute": 20,
+                "unit": "requests"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-hunyuan-video-fast",
+              "notes": "frames is not in the docs' parameter table, but their example and the JS SDK's HunyuanVideoFastRequest send 85: accepted, default 85, at HunyuanVideo's 24 fps. The docs pair 720 with 1280; the mock takes either side from the enum without checking the pair. Seeds above 2^32 - 1 are kept modulo 2^32 for the pixels and extra.seed.",
+              "example": {
+                "model_name": "hunyuan-video-fast",
+                "width": 1280,
+                "height": 720,
+                "seed": -1,
+                "steps": 30,
+                "prompt": "A cat walks on the grass, realistic style.",
+                "frames": 85
+              }
+            }
+            """#
+        ),
+        (
             "img2img.json",
             #"""
             {
@@ -737,6 +994,132 @@ enum BuiltInEndpoints {
               "notes": "Takes no extra [doc]; the JS SDK 2.0.0 type allowed one, which compat mode ignores with a warning. Durations are the mock's model (Novita publishes none for the editors): 0.8 s + 0.4 s per input megapixel.",
               "example": {
                 "image_file": "<base64 image>"
+              }
+            }
+            """#
+        ),
+        (
+            "img2video.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/img2video",
+              "operation_id": "createImg2VideoTask",
+              "summary": "Image to video (Stable Video Diffusion)",
+              "mode": "async",
+              "body": "flat",
+              "schema_name": "Img2VideoBody",
+              "task_type": "IMG_TO_VIDEO",
+              "operation": "img2video",
+              "fields": [
+                {
+                  "use": "extra-video"
+                },
+                {
+                  "name": "model_name",
+                  "type": "enum",
+                  "values": [
+                    "SVD-XT",
+                    "SVD"
+                  ],
+                  "required": true,
+                  "summary": "SVD-XT (25 frames natively) or SVD (14)."
+                },
+                {
+                  "name": "image_file",
+                  "type": "image",
+                  "max_bytes": 31457280,
+                  "max_pixels": 4194304,
+                  "max_side": 2048,
+                  "required": true,
+                  "summary": "Base64 first frame (≤ 2048×2048, ≤ 30 MB)."
+                },
+                {
+                  "name": "frames_num",
+                  "type": "integer",
+                  "min": 1,
+                  "max": 128,
+                  "required": true,
+                  "summary": "Frames of the clip (SVD-XT: 25, SVD: 14)."
+                },
+                {
+                  "name": "frames_per_second",
+                  "type": "integer",
+                  "min": 1,
+                  "max": 60,
+                  "required": true,
+                  "summary": "Frame rate (the docs: only 6 is supported)."
+                },
+                {
+                  "name": "image_file_resize_mode",
+                  "type": "enum",
+                  "values": [
+                    "ORIGINAL_RESOLUTION",
+                    "CROP_TO_ASPECT_RATIO"
+                  ],
+                  "required": "sdk_default",
+                  "sdk_default": "CROP_TO_ASPECT_RATIO",
+                  "summary": "Keep the input's size, or crop it to SVD's 1024×576 (576×1024 when portrait).",
+                  "compat_values": [
+                    "ORIGINAL_DIMENSION"
+                  ]
+                },
+                {
+                  "name": "steps",
+                  "type": "integer",
+                  "min": 1,
+                  "max": 50,
+                  "required": true,
+                  "summary": "Denoising steps."
+                },
+                {
+                  "use": "seed"
+                },
+                {
+                  "name": "motion_bucket_id",
+                  "type": "integer",
+                  "min": 1,
+                  "max": 255,
+                  "summary": "How much motion (SDK default 127)."
+                },
+                {
+                  "name": "cond_aug",
+                  "type": "number",
+                  "min": 0,
+                  "max": 1,
+                  "summary": "Noise added to the conditioning image (SDK default 0.02)."
+                },
+                {
+                  "name": "enable_frame_interpolation",
+                  "type": "boolean",
+                  "summary": "Interpolate the clip to 24 fps."
+                }
+              ],
+              "duration": {
+                "base_ms": 20000,
+                "per_frame_ms": 3000
+              },
+              "video": {
+                "fps": 6,
+                "frames": 25,
+                "width": 1024,
+                "height": 576
+              },
+              "rate_limit": {
+                "name": "img2video",
+                "per_minute": 2,
+                "unit": "requests"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-img2video",
+              "notes": "Frame 0 is the input (cropped to the output's shape and resized), blending into the seeded pattern by the last frame. The resize-mode enum is the docs' ORIGINAL_RESOLUTION | CROP_TO_ASPECT_RATIO; the Python SDK's Img2VideoResizeMode names the first ORIGINAL_DIMENSION, which compat mode accepts (with a warning) as the same thing and strict mode refuses. The docs say only 6 fps is supported; the mock renders the rate asked (1–60). enable_frame_interpolation gives 24 fps over the same duration (frames × 24 / fps). The Python SDK sends seed: null when none is given, treated as absent (-1) in compat mode. Sizes are rounded down to even and at least 16 pixels in MP4 (H.264 4:2:0).",
+              "example": {
+                "model_name": "SVD-XT",
+                "image_file": "<base64 image>",
+                "frames_num": 25,
+                "frames_per_second": 6,
+                "seed": 20231127,
+                "image_file_resize_mode": "CROP_TO_ASPECT_RATIO",
+                "steps": 20
               }
             }
             """#
@@ -1349,6 +1732,165 @@ enum BuiltInEndpoints {
             """#
         ),
         (
+            "txt2video.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/txt2video",
+              "operation_id": "createTxt2VideoTask",
+              "summary": "Text to video (AnimateDiff on an SD 1.x checkpoint)",
+              "mode": "async",
+              "body": "flat",
+              "schema_name": "Txt2VideoBody",
+              "task_type": "TXT_TO_VIDEO",
+              "operation": "txt2video",
+              "fields": [
+                {
+                  "use": "extra-video"
+                },
+                {
+                  "use": "model_name",
+                  "summary": "SD 1.x checkpoint sd_name."
+                },
+                {
+                  "name": "height",
+                  "type": "integer",
+                  "min": 256,
+                  "max": 1024,
+                  "required": true,
+                  "summary": "Video height."
+                },
+                {
+                  "name": "width",
+                  "type": "integer",
+                  "min": 256,
+                  "max": 1024,
+                  "required": true,
+                  "summary": "Video width."
+                },
+                {
+                  "name": "steps",
+                  "type": "integer",
+                  "min": 1,
+                  "max": 50,
+                  "required": true,
+                  "summary": "Denoising steps."
+                },
+                {
+                  "name": "prompts",
+                  "type": "array",
+                  "min_items": 1,
+                  "required": true,
+                  "summary": "The clip's prompts in order; each captions the next `frames` frames (128 frames in all at most).",
+                  "items": {
+                    "type": "object",
+                    "fields": [
+                      {
+                        "name": "frames",
+                        "type": "integer",
+                        "min": 8,
+                        "max": 64,
+                        "required": true,
+                        "summary": "Frames of this prompt."
+                      },
+                      {
+                        "name": "prompt",
+                        "type": "string",
+                        "min_length": 1,
+                        "max_length": 1024,
+                        "required": true,
+                        "summary": "Prompt."
+                      }
+                    ]
+                  }
+                },
+                {
+                  "name": "negative_prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "max_length": 1024,
+                  "summary": "What to keep out of the video."
+                },
+                {
+                  "name": "guidance_scale",
+                  "type": "number",
+                  "min": 1,
+                  "max": 30,
+                  "summary": "Classifier-free guidance scale."
+                },
+                {
+                  "use": "seed"
+                },
+                {
+                  "use": "loras"
+                },
+                {
+                  "use": "embeddings"
+                },
+                {
+                  "name": "closed_loop",
+                  "type": "boolean",
+                  "summary": "Make the last frame lead back into the first."
+                },
+                {
+                  "use": "clip_skip"
+                }
+              ],
+              "constraints": [
+                {
+                  "kind": "sum_at_most",
+                  "array": "prompts",
+                  "field": "frames",
+                  "max": 128
+                }
+              ],
+              "duration": {
+                "base_ms": 30000,
+                "per_frame_ms": 1500
+              },
+              "video": {
+                "fps": 8,
+                "frames": 16,
+                "width": 512,
+                "height": 512
+              },
+              "rate_limit": {
+                "name": "txt2video",
+                "per_minute": 2,
+                "unit": "requests"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-txt2video",
+              "notes": "The clip has the sum of prompts[].frames frames at 8 fps (AnimateDiff's usual rate; the docs name none), each prompt captioning its own frames. H.264 in 4:2:0 takes even sizes only, so an odd width or height is rounded down by one pixel in MP4 (a GIF keeps it). The Python SDK sends no seed or closed_loop (its Txt2VideoRequest has no such fields) and sends null for unset optional fields, which compat mode treats as absent.",
+              "example": {
+                "model_name": "darkSushiMixMix_225D_64380.safetensors",
+                "height": 512,
+                "width": 512,
+                "steps": 20,
+                "seed": -1,
+                "prompts": [
+                  {
+                    "frames": 32,
+                    "prompt": "A girl, baby, portrait, 5 years old"
+                  },
+                  {
+                    "frames": 32,
+                    "prompt": "A girl, child, portrait, 10 years old"
+                  },
+                  {
+                    "frames": 32,
+                    "prompt": "A girl, teen, portrait, 20 years old"
+                  },
+                  {
+                    "frames": 32,
+                    "prompt": "A woman, portrait, 30 years old"
+                  }
+                ],
+                "negative_prompt": "nsfw, ng_deepnegative_v1_75t, badhandv4, (worst quality:2), (low quality:2)"
+              }
+            }
+            """#
+        ),
+        (
             "upscale.json",
             #"""
             {
@@ -1416,6 +1958,349 @@ enum BuiltInEndpoints {
                   "image_base64": "<base64 image>",
                   "scale_factor": 2
                 }
+              }
+            }
+            """#
+        ),
+        (
+            "wan-i2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/wan-i2v",
+              "operation_id": "createWanI2VTask",
+              "summary": "Image to video (Wan 2.1 14B)",
+              "mode": "async",
+              "body": "flat",
+              "task_type": "WAN_IMG_TO_VIDEO",
+              "operation": "img2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "image_url",
+                  "type": "image_url",
+                  "required": true,
+                  "summary": "The first frame, by URL (http, https or a data:image URL); the clip keeps its aspect ratio."
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "max_length": 2000,
+                  "required": true,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "negative_prompt",
+                  "type": "string",
+                  "min_length": 0,
+                  "max_length": 2000,
+                  "summary": "What to keep out of the video."
+                },
+                {
+                  "name": "width",
+                  "type": "integer",
+                  "values": [
+                    480,
+                    720,
+                    832,
+                    1280
+                  ],
+                  "default": 832,
+                  "summary": "Video width."
+                },
+                {
+                  "name": "height",
+                  "type": "integer",
+                  "values": [
+                    480,
+                    720,
+                    832,
+                    1280
+                  ],
+                  "default": 480,
+                  "summary": "Video height (832 for 480, 480 for 832, 1280 for 720, 720 for 1280)."
+                },
+                {
+                  "name": "loras",
+                  "type": "array",
+                  "max_items": 3,
+                  "summary": "Up to 3 LoRAs.",
+                  "items": {
+                    "type": "object",
+                    "fields": [
+                      {
+                        "name": "path",
+                        "type": "string",
+                        "min_length": 1,
+                        "required": true,
+                        "summary": "A Hugging Face name (Remade-AI/Cyberpunk) or a Civitai download URL."
+                      },
+                      {
+                        "name": "scale",
+                        "type": "number",
+                        "min": 0,
+                        "max": 4,
+                        "required": true,
+                        "summary": "LoRA weight."
+                      }
+                    ]
+                  }
+                },
+                {
+                  "name": "seed",
+                  "type": "integer",
+                  "min": -1,
+                  "max": 9999999999,
+                  "default": -1,
+                  "summary": "Seed; -1 lets the server pick one."
+                },
+                {
+                  "name": "steps",
+                  "type": "integer",
+                  "min": 1,
+                  "max": 40,
+                  "default": 30,
+                  "summary": "Denoising steps."
+                },
+                {
+                  "name": "guidance_scale",
+                  "type": "number",
+                  "min": 0,
+                  "max": 10,
+                  "default": 5.0,
+                  "summary": "Classifier-free guidance scale."
+                },
+                {
+                  "name": "flow_shift",
+                  "type": "number",
+                  "min": 1,
+                  "max": 10,
+                  "default": 5.0,
+                  "summary": "Flow shift."
+                },
+                {
+                  "name": "enable_safety_checker",
+                  "type": "boolean",
+                  "default": true,
+                  "summary": "Safety checker."
+                },
+                {
+                  "name": "fast_mode",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Faster, lower quality."
+                },
+                {
+                  "name": "model_name",
+                  "type": "string",
+                  "min_length": 1,
+                  "summary": "Not in the docs; accepted and ignored (the JS SDK sends one on wan-t2v)."
+                },
+                {
+                  "name": "frames",
+                  "type": "integer",
+                  "min": 1,
+                  "max": 129,
+                  "default": 81,
+                  "summary": "Frames of the clip (sent by the JS SDK; not in the docs)."
+                }
+              ],
+              "duration": {
+                "base_ms": 30000,
+                "per_frame_ms": 1500
+              },
+              "video": {
+                "fps": 16,
+                "frames": 81,
+                "width": 832,
+                "height": 480
+              },
+              "rate_limit": {
+                "name": "Wan 2.1 I2V",
+                "per_minute": 20,
+                "unit": "requests"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-wan-i2v",
+              "notes": "Contract from PPIO's copy of the page (Novita's own was not read): wan-t2v's fields plus image_url. The image is fetched when the task is submitted (off the poll threads, at most 30 MB); one that cannot be fetched or is not a PNG, JPEG or WebP makes a FAILED task whose reason is \"failed to fetch <url>: <why>\". The output keeps the input's aspect ratio with its longer side at the larger of width and height (the resolution tier), rounded to even sizes; frame 0 is the input, blending into the seeded pattern. Wan 2.1's 81 frames at 16 fps unless frames is given. Seeds above 2^32 - 1 are kept modulo 2^32.",
+              "example": {
+                "image_url": "https://example.com/cat.png",
+                "height": 1280,
+                "width": 720,
+                "steps": 25,
+                "seed": -1,
+                "prompt": "A cat walking through a garden, cinematic lighting"
+              }
+            }
+            """#
+        ),
+        (
+            "wan-t2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/wan-t2v",
+              "operation_id": "createWanT2VTask",
+              "summary": "Text to video (Wan 2.1 14B)",
+              "mode": "async",
+              "body": "flat",
+              "task_type": "WAN_TXT_TO_VIDEO",
+              "operation": "txt2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "max_length": 2000,
+                  "required": true,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "negative_prompt",
+                  "type": "string",
+                  "min_length": 0,
+                  "max_length": 2000,
+                  "summary": "What to keep out of the video."
+                },
+                {
+                  "name": "width",
+                  "type": "integer",
+                  "values": [
+                    480,
+                    720,
+                    832,
+                    1280
+                  ],
+                  "default": 832,
+                  "summary": "Video width."
+                },
+                {
+                  "name": "height",
+                  "type": "integer",
+                  "values": [
+                    480,
+                    720,
+                    832,
+                    1280
+                  ],
+                  "default": 480,
+                  "summary": "Video height (832 for 480, 480 for 832, 1280 for 720, 720 for 1280)."
+                },
+                {
+                  "name": "loras",
+                  "type": "array",
+                  "max_items": 3,
+                  "summary": "Up to 3 LoRAs.",
+                  "items": {
+                    "type": "object",
+                    "fields": [
+                      {
+                        "name": "path",
+                        "type": "string",
+                        "min_length": 1,
+                        "required": true,
+                        "summary": "A Hugging Face name (Remade-AI/Cyberpunk) or a Civitai download URL."
+                      },
+                      {
+                        "name": "scale",
+                        "type": "number",
+                        "min": 0,
+                        "max": 4,
+                        "required": true,
+                        "summary": "LoRA weight."
+                      }
+                    ]
+                  }
+                },
+                {
+                  "name": "seed",
+                  "type": "integer",
+                  "min": -1,
+                  "max": 9999999999,
+                  "default": -1,
+                  "summary": "Seed; -1 lets the server pick one."
+                },
+                {
+                  "name": "steps",
+                  "type": "integer",
+                  "min": 1,
+                  "max": 40,
+                  "default": 30,
+                  "summary": "Denoising steps."
+                },
+                {
+                  "name": "guidance_scale",
+                  "type": "number",
+                  "min": 0,
+                  "max": 10,
+                  "default": 5.0,
+                  "summary": "Classifier-free guidance scale."
+                },
+                {
+                  "name": "flow_shift",
+                  "type": "number",
+                  "min": 1,
+                  "max": 10,
+                  "default": 5.0,
+                  "summary": "Flow shift."
+                },
+                {
+                  "name": "enable_safety_checker",
+                  "type": "boolean",
+                  "default": true,
+                  "summary": "Safety checker."
+                },
+                {
+                  "name": "fast_mode",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Faster, lower quality."
+                },
+                {
+                  "name": "model_name",
+                  "type": "enum",
+                  "values": [
+                    "wan-t2v"
+                  ],
+                  "summary": "Sent by the JS SDK; not in the docs."
+                },
+                {
+                  "name": "frames",
+                  "type": "integer",
+                  "min": 1,
+                  "max": 129,
+                  "default": 81,
+                  "summary": "Frames of the clip (sent by the JS SDK; not in the docs)."
+                }
+              ],
+              "duration": {
+                "base_ms": 30000,
+                "per_frame_ms": 1500
+              },
+              "video": {
+                "fps": 16,
+                "frames": 81,
+                "width": 832,
+                "height": 480
+              },
+              "rate_limit": {
+                "name": "Wan 2.1 T2V",
+                "per_minute": 20,
+                "unit": "requests"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-wan-t2v",
+              "notes": "When width or height is missing both become 832×480, as the docs say. The clip is Wan 2.1's 81 frames at 16 fps unless frames is given (the JS SDK's WanT2vRequest sends model_name \"wan-t2v\" and frames 85; both accepted). The docs' width/height pairs are not checked against each other. Seeds above 2^32 - 1 are kept modulo 2^32.",
+              "example": {
+                "prompt": "A cat walking through a garden, cinematic lighting",
+                "width": 832,
+                "height": 480,
+                "steps": 30,
+                "seed": -1
               }
             }
             """#

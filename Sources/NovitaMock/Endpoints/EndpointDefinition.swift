@@ -33,6 +33,17 @@ struct EndpointDefinition: Sendable {
         var perStepMs: Int64
         /// Per megapixel of input (the editors).
         var perMegapixelMs: Int64
+        /// Per output frame per 512² (the video endpoints).
+        var perFrameMs: Int64 = 0
+    }
+
+    /// A video endpoint's clip when the request does not say: the model's native frame rate and
+    /// length, and the size used when the request leaves width or height out.
+    struct VideoDefaults: Sendable, Equatable {
+        var framesPerSecond: Int
+        var frames: Int
+        var width: Int
+        var height: Int
     }
 
     /// A documented per-minute limit (Novita's rate-limit table: images or requests per minute).
@@ -68,6 +79,8 @@ struct EndpointDefinition: Sendable {
     /// The operation that makes the output (`img2img`, `cleanup` …), for the modes that run one.
     var operation: String?
     var duration: DurationModel?
+    /// Video endpoints: the clip's defaults.
+    var video: VideoDefaults?
     var rateLimit: RateLimitClass?
     var price: Price?
     /// Where the contract comes from (Novita's reference page).

@@ -74,7 +74,8 @@ struct EndpointDefinitionParser {
                 )
             }
         }
-        let output = try reader.string("output") ?? Self.defaultOutput(mode)
+        let makesVideo = TaskKind.allCases.contains { $0.makesVideo && $0.operationName == operation }
+        let output = try reader.string("output") ?? (makesVideo ? "video" : Self.defaultOutput(mode))
         var definition = EndpointDefinition(
             file: file, method: method, path: path,
             operationID: try reader.requiredString("operation_id"),
@@ -83,7 +84,8 @@ struct EndpointDefinitionParser {
             schemaName: try reader.string("schema_name"),
             taskType: try reader.string("task_type"),
             output: output, operation: operation,
-            duration: try duration(&reader), rateLimit: try rateLimit(&reader), price: try price(&reader),
+            duration: try duration(&reader), video: try video(&reader), rateLimit: try rateLimit(&reader),
+            price: try price(&reader),
             source: try reader.requiredString("source"),
             notes: try reader.string("notes") ?? "",
             example: reader.value("example"),
@@ -110,12 +112,38 @@ struct EndpointDefinitionParser {
         guard var child = try reader.child("duration") else { return nil }
         let model = EndpointDefinition.DurationModel(
             baseMs: try child.integer("base_ms") ?? 0, perStepMs: try child.integer("per_step_ms") ?? 0,
-            perMegapixelMs: try child.integer("per_megapixel_ms") ?? 0)
-        guard model.baseMs >= 0, model.perStepMs >= 0, model.perMegapixelMs >= 0 else {
+            perMegapixelMs: try child.integer("per_megapixel_ms") ?? 0,
+            perFrameMs: try child.integer("per_frame_ms") ?? 0)
+        guard model.baseMs >= 0, model.perStepMs >= 0, model.perMegapixelMs >= 0, model.perFrameMs >= 0 else {
             throw child.error(nil, "durations are milliseconds, never negative")
         }
         try child.finish()
         return model
+    }
+
+    private func video(_ reader: inout DefinitionReader) throws(EndpointDefinitionError)
+        -> EndpointDefinition.VideoDefaults?
+    {
+        guard var child = try reader.child("video") else { return nil }
+        func positive(_ key: String, _ fallback: Int64, in range: ClosedRange<Int64>) throws(EndpointDefinitionError)
+            -> Int
+        {
+            let value = try child.integer(key) ?? fallback
+            guard range.contains(value) else {
+                throw child.error(
+                    key, "expected an integer in [\(range.lowerBound), \(range.upperBound)], got \(value)")
+            }
+            return Int(value)
+        }
+        // Sizes are even and at least 16: what an H.264 (4:2:0) encoder takes.
+        let defaults = EndpointDefinition.VideoDefaults(
+            framesPerSecond: try positive("fps", 8, in: 1...120), frames: try positive("frames", 16, in: 1...1000),
+            width: try positive("width", 512, in: 16...4096), height: try positive("height", 512, in: 16...4096))
+        guard defaults.width % 2 == 0, defaults.height % 2 == 0 else {
+            throw child.error(nil, "width and height are even (H.264 4:2:0)")
+        }
+        try child.finish()
+        return defaults
     }
 
     private func rateLimit(_ reader: inout DefinitionReader) throws(EndpointDefinitionError)

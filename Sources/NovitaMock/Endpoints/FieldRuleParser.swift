@@ -40,8 +40,17 @@ struct FieldRuleParser {
             }
             throw error
         }
+        var compatValues: [String] = []
+        if let values = try reader.array("compat_values") {
+            compatValues = values.compactMap(\.stringValue)
+            guard case .enumeration = kind, compatValues.count == values.count else {
+                throw reader.error("compat_values", "an enum rule's extra values, as strings")
+            }
+        }
         try reader.finish("a rule")
-        return FieldRule(name, kind, requirement, nullable: nullable, default: documentedDefault, summary)
+        var rule = FieldRule(name, kind, requirement, nullable: nullable, default: documentedDefault, summary)
+        rule.compatValues = compatValues
+        return rule
     }
 
     /// The fields of an object, in order.
@@ -74,7 +83,7 @@ struct FieldRuleParser {
     static let ruleKeys: Set<String> = [
         "name", "type", "required", "sdk_default", "nullable", "default", "summary", "source", "min_length",
         "max_length", "pattern", "values", "min", "max", "min_exclusive", "max_bytes", "max_pixels", "max_side",
-        "formats", "fields", "constraints", "items", "min_items", "max_items",
+        "formats", "fields", "constraints", "items", "min_items", "max_items", "compat_values",
     ]
 
     // MARK: kinds
@@ -203,9 +212,18 @@ struct FieldRuleParser {
             parsed = .centreWithin(
                 x: try name("center_x"), y: try name("center_y"), width: try name("width"), height: try name("height"),
                 image: try name("image"))
+        case "sum_at_most":
+            let array = try name("array")
+            let field = try reader.requiredString("field")
+            guard let max = try reader.integer("max"), max >= 0 else {
+                throw reader.error("max", "missing (an integer ≥ 0)")
+            }
+            parsed = .sumAtMost(array: array, field: field, max: max)
         default:
             throw reader.error(
-                "kind", "unknown constraint \"\(kind)\" (not_greater, same_size, larger_than_image, centre_within)")
+                "kind",
+                "unknown constraint \"\(kind)\" (not_greater, same_size, larger_than_image, centre_within, sum_at_most)"
+            )
         }
         try reader.finish("a constraint")
         return parsed

@@ -5,6 +5,8 @@ import ImageCodecs
 /// HMAC-SHA256 over path, date and expiry with a server secret, expiring on the mock's clock.
 struct ImageURLSigner: Sendable {
     static let pathPrefix = "/faas-output-image/prod/"
+    /// Where a video task's clip is served (docs/contract.md §14), signed the same way.
+    static let videoPathPrefix = "/faas-output-video/prod/"
     static let expirySeconds: Int64 = 3600
 
     private let secret: [UInt8]
@@ -29,9 +31,22 @@ struct ImageURLSigner: Sendable {
         return Hex.string(HMACSHA256.authenticationCode(key: secret, message: message))
     }
 
+    /// The path of a video task's clip: one file per task, named like image 0.
+    static func videoPath(taskID: String, container: VideoParameters.Container) -> String {
+        "\(videoPathPrefix)\(taskID)/\(fileID(taskID: taskID, index: 0)).\(container.fileExtension)"
+    }
+
     /// The full signed URL of one image, issued at `issuedAtMs` (the task's completion).
     func url(base: String, taskID: String, index: Int, format: ImageFormat, issuedAtMs: Int64) -> String {
-        let path = Self.path(taskID: taskID, index: index, format: format)
+        url(base: base, path: Self.path(taskID: taskID, index: index, format: format), issuedAtMs: issuedAtMs)
+    }
+
+    /// The full signed URL of a video task's clip, issued at `issuedAtMs` (the task's completion).
+    func videoURL(base: String, taskID: String, container: VideoParameters.Container, issuedAtMs: Int64) -> String {
+        url(base: base, path: Self.videoPath(taskID: taskID, container: container), issuedAtMs: issuedAtMs)
+    }
+
+    private func url(base: String, path: String, issuedAtMs: Int64) -> String {
         let date = HTTPDate.amzDate(issuedAtMs)
         let signature = signature(path: path, amzDate: date, expires: Self.expirySeconds)
         return
@@ -47,7 +62,9 @@ struct ImageURLSigner: Sendable {
     }
 
     /// Checks signature first, then expiry (docs/contract.md §7 order); existence is the caller's.
-    func verify(path: String, query: [(name: String, value: String)], nowMs: Int64) -> Verdict {
+    func verify(
+        path: String, query: [(name: String, value: String)], nowMs: Int64, prefix: String = pathPrefix
+    ) -> Verdict {
         func value(_ name: String) -> String? { query.first { $0.name == name }?.value }
         guard let date = value("X-Amz-Date"), let expiresText = value("X-Amz-Expires"),
             let expires = Int64(expiresText), let given = value("X-Amz-Signature")
@@ -59,8 +76,8 @@ struct ImageURLSigner: Sendable {
         guard (1...604_800).contains(expires) else { return .expired }
         let expiresAt = issued + expires * 1000
         guard nowMs < expiresAt else { return .expired }
-        let rest = path.dropFirst(Self.pathPrefix.count).split(separator: "/", omittingEmptySubsequences: false)
-        guard path.hasPrefix(Self.pathPrefix), rest.count == 2, let dot = rest[1].lastIndex(of: ".") else {
+        let rest = path.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false)
+        guard path.hasPrefix(prefix), rest.count == 2, let dot = rest[1].lastIndex(of: ".") else {
             return .badSignature
         }
         return .valid(

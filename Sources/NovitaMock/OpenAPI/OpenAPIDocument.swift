@@ -205,12 +205,18 @@ public enum OpenAPIDocument {
                 (
                     "/faas-output-image/prod/{task_id}/{file}",
                     .map([("get", download("downloadImage")), ("head", download("headImage"))])
-                )
+                ),
+                (
+                    "/faas-output-video/prod/{task_id}/{file}",
+                    .map([
+                        ("get", download("downloadVideo", video: true)), ("head", download("headVideo", video: true)),
+                    ])
+                ),
             ])
     }
 
-    /// The image download (GET, or HEAD for the headers alone).
-    private static func download(_ operationID: String) -> YAMLNode {
+    /// The image or video download (GET, or HEAD for the headers alone).
+    private static func download(_ operationID: String, video: Bool = false) -> YAMLNode {
         func parameter(_ name: String, in location: String, required: Bool) -> YAMLNode {
             .map([
                 ("name", .string(name)), ("in", .string(location)), ("required", .bool(required)),
@@ -223,14 +229,21 @@ public enum OpenAPIDocument {
             ("ETag", string), ("Last-Modified", string), ("Cache-Control", string), ("Accept-Ranges", string),
         ])
         func image(_ description: String, extraHeaders: [(String, YAMLNode)] = []) -> YAMLNode {
-            guard case .map(var entries) = imageResponse(description) else { return imageResponse(description) }
+            let response = video ? videoResponse(description) : imageResponse(description)
+            guard case .map(var entries) = response else { return response }
             guard case .map(let headers) = cacheHeaders else { return .map(entries) }
             entries.append(("headers", .map(headers + extraHeaders)))
             return .map(entries)
         }
         return .map([
             ("operationId", .string(operationID)),
-            ("summary", .string("A generated image, at the signed URL task-result gave")),
+            (
+                "summary",
+                .string(
+                    video
+                        ? "A generated clip (H.264 MP4 or GIF), at the signed URL task-result gave"
+                        : "A generated image, at the signed URL task-result gave")
+            ),
             ("security", .list([])),
             (
                 "parameters",
@@ -242,7 +255,7 @@ public enum OpenAPIDocument {
             (
                 "responses",
                 .map([
-                    ("200", image("The image bytes.")),
+                    ("200", image(video ? "The clip's bytes." : "The image bytes.")),
                     ("206", image("A single byte range.", extraHeaders: [("Content-Range", string)])),
                     ("304", .map([("description", .string("Not modified (If-None-Match matched the ETag)."))])),
                     ("403", xmlResponse("SignatureDoesNotMatch, or AccessDenied (expired).")),
@@ -329,6 +342,14 @@ public enum OpenAPIDocument {
         ])
     }
 
+    private static func videoResponse(_ description: String) -> YAMLNode {
+        let binary = YAMLNode.map([("schema", .map([("type", .string("string")), ("format", .string("binary"))]))])
+        return .map([
+            ("description", .string(description)),
+            ("content", .map([("video/mp4", binary), ("image/gif", binary)])),
+        ])
+    }
+
     private static func xmlResponse(_ description: String) -> YAMLNode {
         .map([
             ("description", .string(description)),
@@ -408,6 +429,12 @@ public enum OpenAPIDocument {
                             ("center_x", .string(x)), ("center_y", .string(y)), ("width", .string(width)),
                             ("height", .string(height)), ("image", .string(image)),
                         ])
+                    ))
+            case .sumAtMost(let array, let field, let max):
+                entries.append(
+                    (
+                        "x-sum-at-most",
+                        .map([("array", .string(array)), ("field", .string(field)), ("max", .integer(max))])
                     ))
             }
         }
@@ -600,6 +627,24 @@ public enum OpenAPIDocument {
                 ])
             ),
         ])
+        let video = YAMLNode.map([
+            ("type", .string("object")),
+            ("required", .list(["video_url", "video_url_ttl", "video_type"].map(YAMLNode.string))),
+            (
+                "properties",
+                .map([
+                    ("video_url", .map([("type", .string("string")), ("format", .string("uri"))])),
+                    ("video_url_ttl", .map([("type", .string("string")), ("const", .string("3600"))])),
+                    (
+                        "video_type",
+                        .map([
+                            ("type", .string("string")),
+                            ("enum", .list(VideoParameters.Container.allCases.map { .string($0.rawValue) })),
+                        ])
+                    ),
+                ])
+            ),
+        ])
         return .map([
             ("type", .string("object")),
             ("required", .list(["extra", "task", "images", "videos", "audios"].map(YAMLNode.string))),
@@ -662,7 +707,7 @@ public enum OpenAPIDocument {
                         ])
                     ),
                     ("images", .map([("type", .string("array")), ("items", image)])),
-                    ("videos", .map([("type", .string("array"))])),
+                    ("videos", .map([("type", .string("array")), ("items", video)])),
                     ("audios", .map([("type", .string("array"))])),
                 ])
             ),

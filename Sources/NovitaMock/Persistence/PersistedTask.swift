@@ -22,12 +22,40 @@ struct PersistedTask: Codable, Sendable {
         /// Absent in logs written before endpoints were data: the kind's own task type then.
         var taskType: String?
         var operation: String?
+        /// Video tasks only; absent in every older log.
+        var video: Video?
 
         enum CodingKeys: String, CodingKey {
             case kind, model, prompt, negative, width, height, steps, cfg, sampler, seed, strength, format, scale
-            case operation
+            case operation, video
             case imageNum = "image_num"
             case taskType = "task_type"
+        }
+    }
+
+    struct Video: Codable, Sendable {
+        struct Segment: Codable, Sendable {
+            var prompt: String
+            var frames: Int
+        }
+
+        var frames: Int
+        var fps: Int
+        var type: String
+        var segments: [Segment]?
+
+        init(_ video: VideoParameters) {
+            frames = video.frameCount
+            fps = video.framesPerSecond
+            type = video.container.rawValue
+            segments = video.segments.map { Segment(prompt: $0.prompt, frames: $0.frames) }
+        }
+
+        var parameters: VideoParameters? {
+            guard let container = VideoParameters.Container(rawValue: type) else { return nil }
+            return VideoParameters(
+                frameCount: frames, framesPerSecond: fps, container: container,
+                segments: (segments ?? []).map { .init(prompt: $0.prompt, frames: $0.frames) })
         }
     }
 
@@ -128,7 +156,7 @@ struct PersistedTask: Codable, Sendable {
             kind: p.kind.rawValue, model: p.modelName, prompt: p.prompt, negative: p.negativePrompt, width: p.width,
             height: p.height, imageNum: p.imageNum, steps: p.steps, cfg: p.guidanceScale, sampler: p.samplerName,
             seed: Int64(p.seed), strength: p.strength, format: p.format.rawValue, scale: p.scaleFactor,
-            taskType: p.taskType, operation: p.operation)
+            taskType: p.taskType, operation: p.operation, video: p.video.map(Video.init))
         input = record.inputKey
         let e = record.extra
         extra = Extra(
@@ -164,7 +192,7 @@ struct PersistedTask: Codable, Sendable {
             width: p.width ?? 0, height: p.height ?? 0, imageNum: p.imageNum ?? 0, steps: p.steps ?? 0,
             guidanceScale: p.cfg ?? 7.5, samplerName: p.sampler ?? "",
             seed: UInt32(truncatingIfNeeded: p.seed ?? 0), strength: p.strength ?? 0.5, format: format,
-            scaleFactor: p.scale, taskType: p.taskType, operation: p.operation)
+            scaleFactor: p.scale, taskType: p.taskType, operation: p.operation, video: p.video?.parameters)
         let e = extra ?? Extra()
         var options = ExtraOptions(
             responseImageType: e.responseImageType.flatMap(ImageFormat.init(rawValue:)) ?? .png,

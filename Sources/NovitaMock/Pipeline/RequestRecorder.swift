@@ -13,6 +13,7 @@ struct RequestRecorder: Sendable {
     /// The route label of a path, for metrics (bounded: never the raw path).
     func routeLabel(_ path: String) -> String {
         if path.hasPrefix(ImageURLSigner.pathPrefix) { return ImageURLSigner.pathPrefix + "*" }
+        if path.hasPrefix(ImageURLSigner.videoPathPrefix) { return ImageURLSigner.videoPathPrefix + "*" }
         if path.hasPrefix("/__mock/tasks/") { return "/__mock/tasks/*" }
         if path.hasPrefix("/__mock/faults/") { return "/__mock/faults/*" }
         if endpoints.serves(path: path) { return path }

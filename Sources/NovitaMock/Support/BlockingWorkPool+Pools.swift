@@ -14,6 +14,13 @@ extension BlockingWorkPool {
     /// I/O kept apart from the CPU pool and from the network pools.
     static let stateWrites = BlockingWorkPool(threads: 4)
 
+    /// Submits that fetch an input image by URL first (wan-i2v's `image_url`): network waits,
+    /// kept apart from the CPU pool and from webhooks and uploads.
+    static let fetches = BlockingWorkPool(threads: 4)
+
+    /// Jobs that may wait for `fetches`; one more is refused (429 with `Retry-After`).
+    static let fetchQueueLimit = 64
+
     /// Jobs that may wait for `cpu`; one more is refused (429 with `Retry-After`).
     static let cpuQueueLimit = 64
 

@@ -15,9 +15,10 @@ extension MockService {
         }
     }
 
-    /// The key of image `index` in the bucket (docs/contract.md §8).
+    /// The key of image `index` (or of the clip, for a video task) in the bucket (docs/contract.md §8).
     static func storageKey(_ record: TaskRecord, target: S3Target, index: Int) -> String {
-        let file = "\(ImageURLSigner.fileID(taskID: record.id, index: index)).\(record.parameters.format.fileExtension)"
+        let fileExtension = record.parameters.video?.container.fileExtension ?? record.parameters.format.fileExtension
+        let file = "\(ImageURLSigner.fileID(taskID: record.id, index: index)).\(fileExtension)"
         let prefix = target.path.split(separator: "/").joined(separator: "/")
         let parts = [prefix, target.saveToPathDirectly ? "" : record.id, file].filter { !$0.isEmpty }
         return parts.joined(separator: "/")
@@ -26,7 +27,22 @@ extension MockService {
     private func store(_ record: TaskRecord) {
         guard let target = record.extra.storage else { return }
         var failure: String?
-        for index in 0..<record.parameters.imageNum {
+        if let video = record.parameters.video {
+            // A video task stores its one clip, under the name its URL has (docs/contract.md §14).
+            do throws(RenderFailure) {
+                let clip = try images.video(of: record)
+                do throws(StorageError) {
+                    try objectStore.put(
+                        bucket: target.bucket, key: Self.storageKey(record, target: target, index: 0),
+                        bytes: clip.bytes.bytes, contentType: video.container.mimeType, region: target.region)
+                } catch {
+                    failure = "custom storage upload failed: \(error.message)"
+                }
+            } catch {
+                failure = "custom storage: the video could not be encoded: \(error.message)"
+            }
+        }
+        for index in 0..<(record.parameters.video == nil ? record.parameters.imageNum : 0) {
             let image: EncodedImage
             do throws(RenderFailure) {
                 image = try images.image(of: record, index: index)

@@ -8,6 +8,11 @@ enum TaskKind: String, Sendable, CaseIterable {
     /// An editor's operation run as a task (`/v3/async/replace-background`): the operation's name
     /// is in `GenerationParameters.operation`.
     case edit = "EDIT"
+    /// A clip from prompts (`/v3/async/txt2video`, and the text-to-video models that share its
+    /// operation under their own task types).
+    case txt2video = "TXT_TO_VIDEO"
+    /// A clip that starts from an input image (`/v3/async/img2video`).
+    case img2video = "IMG_TO_VIDEO"
 
     /// The operation name an endpoint definition gives for this kind (`"operation": "img2img"`);
     /// nil for `edit`, whose definitions name an editor operation.
@@ -17,8 +22,13 @@ enum TaskKind: String, Sendable, CaseIterable {
         case .txt2img: "txt2img"
         case .upscale: "upscale"
         case .edit: nil
+        case .txt2video: "txt2video"
+        case .img2video: "img2video"
         }
     }
+
+    /// Whether its tasks end in a video (task-result's `videos`) rather than images.
+    var makesVideo: Bool { self == .txt2video || self == .img2video }
 }
 
 /// The only status strings ever sent (the SDK crashes on any other).
@@ -53,6 +63,8 @@ struct GenerationParameters: Sendable, Hashable {
     var taskType: String? = nil
     /// `edit` only: the editor operation (`replace-background`).
     var operation: String? = nil
+    /// Video kinds only: frames, rate, container and the prompt of each stretch of frames.
+    var video: VideoParameters? = nil
 
     /// What task-result reports as `task.task_type`.
     var reportedTaskType: String { taskType ?? kind.rawValue }
@@ -115,6 +127,9 @@ struct TaskSubmission: Sendable {
     var imageBaseURL: String
     /// The request body with image data elided, kept for inspection.
     var requestSummary: [UInt8] = []
+    /// The endpoint's own duration model applied to this request (video endpoints), in mock
+    /// milliseconds before `--speed`; nil uses the store's SD timing model.
+    var modelledProcessingMs: Double? = nil
 }
 
 /// One task as stored.

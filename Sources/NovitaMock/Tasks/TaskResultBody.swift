@@ -25,10 +25,23 @@ struct TaskResultBody {
             "status": .string(snapshot.status.rawValue),
             "reason": .string(snapshot.status == .failed ? record.failureReason : ""),
             "eta": .number(JSONNumber(snapshot.etaSeconds)),
-            "progress_percent": .number(JSONNumber(snapshot.progressPercent)),
+            // A finished video reports 100, as every video example does (docs/contract.md §14).
+            "progress_percent": .number(
+                JSONNumber(
+                    snapshot.status == .succeed && record.parameters.video != nil ? 100 : snapshot.progressPercent)),
         ]
         var images: [JSONValue] = []
-        if snapshot.status == .succeed, let finishedAt = record.finishedAt {
+        var videos: [JSONValue] = []
+        if snapshot.status == .succeed, let finishedAt = record.finishedAt, let video = record.parameters.video {
+            let url = signer.videoURL(
+                base: record.imageBaseURL, taskID: record.id, container: video.container, issuedAtMs: finishedAt)
+            videos.append(
+                .object([
+                    "video_url": .string(url),
+                    "video_url_ttl": "3600",
+                    "video_type": .string(video.container.rawValue),
+                ]))
+        } else if snapshot.status == .succeed, let finishedAt = record.finishedAt {
             let format = record.parameters.format
             for index in 0..<record.parameters.imageNum {
                 let url = signer.url(
@@ -56,7 +69,7 @@ struct TaskResultBody {
             "extra": .object(extra),
             "task": .object(task),
             "images": .array(images),
-            "videos": [],
+            "videos": .array(videos),
             "audios": [],
         ])
     }

@@ -161,7 +161,7 @@ final class TaskStore: Sendable {
         }
         let timing = settings.timing
         let duration =
-            submission.timing.processingMs
+            submission.timing.processingMs ?? submission.modelledProcessingMs.map(timing.scaled)
             ?? timing.processingMs(
                 steps: parameters.steps, imageNum: parameters.imageNum, width: parameters.width,
                 height: parameters.height)

@@ -23,6 +23,12 @@ struct TimingModel: Sendable, Equatable {
         return Int64((raw / speed).rounded())
     }
 
+    /// An endpoint's own modelled time (mock ms) divided by `--speed`.
+    func scaled(_ rawMs: Double) -> Int64 {
+        guard speed > 0 else { return 0 }
+        return Int64((rawMs / speed).rounded())
+    }
+
     /// The least time in QUEUED, in mock milliseconds.
     var queueMs: Int64 {
         guard speed > 0 else { return 0 }

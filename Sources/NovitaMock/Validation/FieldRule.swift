@@ -58,6 +58,9 @@ struct FieldRule: Sendable {
     /// The documented default, when there is one (shown in OpenAPI, applied by the handler).
     let documentedDefault: JSONValue?
     let summary: String
+    /// Enum values an official SDK sends that the docs do not list: accepted with a warning in
+    /// compat mode, refused in strict mode (docs/contract.md §12).
+    var compatValues: [String] = []
 
     init(
         _ name: String, _ kind: ValueKind, _ requirement: Requirement = .optional, nullable: Bool = false,
@@ -95,6 +98,9 @@ enum ObjectConstraint: Sendable {
     case largerThanImage(width: String, height: String, image: String)
     /// `x`, `y` lie within ±(canvas + image)/2 on their axis (outpainting's centre).
     case centreWithin(x: String, y: String, width: String, height: String, image: String)
+    /// The integer `field` of every item of the array `array` adds up to at most `max`
+    /// (txt2video: 128 frames over all of `prompts`).
+    case sumAtMost(array: String, field: String, max: Int64)
 }
 
 /// The fields of a JSON object, in the order violations of missing fields are reported.

@@ -111,6 +111,11 @@ struct RequestValidator {
                 }
                 continue
             }
+            if mode == .compat, let text = value.stringValue, rule.compatValues.contains(text) {
+                warnings.append("\(fieldPath): \"\(text)\" is an SDK's value, not the docs'; accepted in compat mode")
+                normalized[key] = value
+                continue
+            }
             if let checked = validateValue(value, kind: rule.kind, path: fieldPath) {
                 normalized[key] = checked
             }
@@ -187,6 +192,16 @@ struct RequestValidator {
                                 expected: "an integer in [-\(limit), \(limit)] (±(\(canvas) + the image's \(side))/2)",
                                 actual: String(value)))
                     }
+                }
+            case .sumAtMost(let array, let field, let max):
+                guard let items = normalized[array]?.arrayValue else { break }
+                let total = items.reduce(Int64(0)) { $0 + ($1.objectValue?[field]?.integerValue ?? 0) }
+                if total > max {
+                    present.append(
+                        Violation(
+                            path: RequestValidator.join(path, array),
+                            expected: "items whose \(field) add up to at most \(max)",
+                            actual: "\(total) in all"))
                 }
             }
         }

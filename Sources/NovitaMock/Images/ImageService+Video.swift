@@ -1,0 +1,44 @@
+import ImageCodecs
+import VideoCodecs
+
+extension ImageService {
+    static func videoCacheKey(taskID: String) -> String { "\(taskID)/video" }
+
+    /// The encoded clip of a video task (encoded now if not cached), kept in the same
+    /// byte-bounded cache as the images.
+    func video(of record: TaskRecord) throws(RenderFailure) -> EncodedImage {
+        try cache.image(for: Self.videoCacheKey(taskID: record.id)) { () throws(RenderFailure) -> [UInt8] in
+            try Self.renderVideo(record, inputBytes: record.inputKey.flatMap(inputs.get))
+        }
+    }
+
+    /// Encoding as a pure function of the task's inputs: frame by frame into the MP4 or GIF
+    /// encoder, so a long clip never holds more than one raw frame.
+    static func renderVideo(_ record: TaskRecord, inputBytes: [UInt8]?) throws(RenderFailure) -> [UInt8] {
+        let p = record.parameters
+        guard let video = p.video else { throw RenderFailure(message: "the task has no video parameters") }
+        var input: PixelBuffer?
+        if let inputBytes {
+            do {
+                input = try ImageDecoder.decode(inputBytes, maxPixels: 16_777_216)
+            } catch {
+                throw RenderFailure(message: "the input image could not be decoded: \(error)")
+            }
+        }
+        let frames = VideoFrameRenderer(parameters: p, video: video, input: input)
+        do {
+            switch video.container {
+            case .mp4:
+                let builder = try MP4Builder(width: p.width, height: p.height, frameRate: video.framesPerSecond)
+                for index in 0..<video.frameCount { try builder.append(frames.frame(index)) }
+                return try builder.finish()
+            case .gif:
+                let encoder = try GIFEncoder(width: p.width, height: p.height, frameRate: video.framesPerSecond)
+                for index in 0..<video.frameCount { try encoder.append(frames.frame(index)) }
+                return try encoder.finish()
+            }
+        } catch {
+            throw RenderFailure(message: "the video could not be encoded: \(error)")
+        }
+    }
+}
