@@ -71,6 +71,8 @@ struct EndpointDefinition: Sendable {
     var schema: ObjectSchema
     /// The query parameters it knows; others are warned about (compat) or refused (strict).
     var query: [FieldRule]
+    /// The names of `query`, looked up on every request (the parser fills it in).
+    var queryNames: Set<String> = []
     /// The component name of the body schema in `openapi.yaml` (`Img2ImgBody`).
     var schemaName: String?
     var taskType: String?

@@ -90,6 +90,7 @@ struct EndpointDefinitionParser {
             notes: try reader.string("notes") ?? "",
             example: reader.value("example"),
             raw: reader.object)
+        definition.queryNames = Set(query.map(\.name))
         if mode == .async, definition.taskType == nil {
             definition.taskType = EndpointDefinition.derivedTaskType(path: path)
         }
