@@ -42,7 +42,8 @@ extension MockService {
                 return .now(error.response)
             }
             let expected =
-                definition.query.isEmpty ? "no query parameters" : "one of " + definition.query.map(\.name).joined(separator: ", ")
+                definition.query.isEmpty
+                ? "no query parameters" : "one of " + definition.query.map(\.name).joined(separator: ", ")
             return .now(
                 APIError.violations(
                     unknown.map { Violation(path: "query \($0)", expected: expected, actual: "an unknown parameter") }
