@@ -13,22 +13,10 @@ struct MediaController: Sendable {
     /// refused with an S3-style XML error; then the bytes, rendered in the CPU pool when not
     /// cached (429 `SlowDown` when its queue is full).
     func downloadImage(_ request: HTTPRequest) -> HTTPReply {
-        let verdict = signer.verify(path: request.path, query: request.query, nowMs: clock.nowMs())
-        let taskID: String
-        let fileID: String
-        let fileExtension: String
-        let expiresAt: Int64
-        switch verdict {
-        case .badSignature:
-            return .now(
-                Self.s3Error(
-                    403, code: "SignatureDoesNotMatch",
-                    message: "The request signature we calculated does not match the signature you provided.",
-                    resource: request.path))
-        case .expired:
-            return .now(Self.s3Error(403, code: "AccessDenied", message: "Request has expired", resource: request.path))
-        case .valid(let id, let file, let ext, let expiry):
-            (taskID, fileID, fileExtension, expiresAt) = (id, file, ext, expiry)
+        let (taskID, fileID, fileExtension, expiresAt): (String, String, String, Int64)
+        switch signedKey(request, prefix: ImageURLSigner.pathPrefix) {
+        case .success(let key): (taskID, fileID, fileExtension, expiresAt) = key
+        case .failure(let refusal): return .now(refusal.response)
         }
         guard let record = store.record(id: taskID), record.status == .succeed,
             record.parameters.format.fileExtension == fileExtension,
@@ -63,35 +51,16 @@ struct MediaController: Sendable {
                     resource: request.path)
             }
         }
-        guard BlockingWorkPool.cpu.queuedCount < BlockingWorkPool.cpuQueueLimit else {
-            var busy = Self.s3Error(
-                429, code: "SlowDown", message: "Please reduce your request rate.", resource: request.path)
-            busy.headers.set("Retry-After", "1")
-            return .now(busy)
-        }
-        return .deferred { deliver in BlockingWorkPool.cpu.submit { deliver(.now(respond())) } }
+        return Self.inCPUPool(respond, resource: request.path)
     }
 
     /// `GET`/`HEAD` of a video URL (docs/contract.md §14): checked like an image URL, then the
     /// clip, encoded in the CPU pool when not cached. Ranges matter most here: players seek with them.
     func downloadVideo(_ request: HTTPRequest) -> HTTPReply {
-        let verdict = signer.verify(
-            path: request.path, query: request.query, nowMs: clock.nowMs(), prefix: ImageURLSigner.videoPathPrefix)
-        let taskID: String
-        let fileID: String
-        let fileExtension: String
-        let expiresAt: Int64
-        switch verdict {
-        case .badSignature:
-            return .now(
-                Self.s3Error(
-                    403, code: "SignatureDoesNotMatch",
-                    message: "The request signature we calculated does not match the signature you provided.",
-                    resource: request.path))
-        case .expired:
-            return .now(Self.s3Error(403, code: "AccessDenied", message: "Request has expired", resource: request.path))
-        case .valid(let id, let file, let ext, let expiry):
-            (taskID, fileID, fileExtension, expiresAt) = (id, file, ext, expiry)
+        let (taskID, fileID, fileExtension, expiresAt): (String, String, String, Int64)
+        switch signedKey(request, prefix: ImageURLSigner.videoPathPrefix) {
+        case .success(let key): (taskID, fileID, fileExtension, expiresAt) = key
+        case .failure(let refusal): return .now(refusal.response)
         }
         guard let record = store.record(id: taskID), record.status == .succeed,
             let video = record.parameters.video, video.container.fileExtension == fileExtension,
@@ -122,9 +91,42 @@ struct MediaController: Sendable {
                     resource: request.path)
             }
         }
+        return Self.inCPUPool(respond, resource: request.path)
+    }
+
+    /// An S3-style refusal of a media URL.
+    struct Refusal: Error {
+        let response: HTTPResponse
+    }
+
+    /// The task, file, extension and expiry a signed URL names: signature first, then expiry
+    /// (docs/contract.md §7 order); existence is the caller's.
+    private func signedKey(_ request: HTTPRequest, prefix: String) -> Result<
+        (String, String, String, Int64), Refusal
+    > {
+        switch signer.verify(path: request.path, query: request.query, nowMs: clock.nowMs(), prefix: prefix) {
+        case .badSignature:
+            return .failure(
+                Refusal(
+                    response: Self.s3Error(
+                        403, code: "SignatureDoesNotMatch",
+                        message: "The request signature we calculated does not match the signature you provided.",
+                        resource: request.path)))
+        case .expired:
+            return .failure(
+                Refusal(
+                    response: Self.s3Error(
+                        403, code: "AccessDenied", message: "Request has expired", resource: request.path)))
+        case .valid(let id, let file, let ext, let expiry):
+            return .success((id, file, ext, expiry))
+        }
+    }
+
+    /// Rendering or encoding in the CPU pool; when its queue is full, 429 `SlowDown` as S3 would
+    /// ask (never a 5xx the caller did not inject).
+    private static func inCPUPool(_ respond: @escaping @Sendable () -> HTTPResponse, resource: String) -> HTTPReply {
         guard BlockingWorkPool.cpu.queuedCount < BlockingWorkPool.cpuQueueLimit else {
-            var busy = Self.s3Error(
-                429, code: "SlowDown", message: "Please reduce your request rate.", resource: request.path)
+            var busy = s3Error(429, code: "SlowDown", message: "Please reduce your request rate.", resource: resource)
             busy.headers.set("Retry-After", "1")
             return .now(busy)
         }
