@@ -24,14 +24,18 @@ struct Router: Sendable {
     }
 
     private var routes: [Route] = []
+    /// Exact paths by position in `routes`: a hash lookup per request instead of a walk.
+    private var exactRoutes: [String: Int] = [:]
 
     mutating func add(_ pattern: Pattern, _ handlers: [(String, RouteHandler)]) {
+        if case .exact(let path) = pattern, exactRoutes[path] == nil { exactRoutes[path] = routes.count }
         routes.append(Route(pattern: pattern, handlers: handlers.map { (method: $0.0, handler: $0.1) }))
     }
 
-    /// The handler for a request, or the 404/405 error.
+    /// The handler for a request, or the 404/405 error. An exact path wins over a prefix.
     func resolve(method: String, path: String) -> Result<RouteHandler, APIError> {
-        guard let route = routes.first(where: { $0.pattern.matches(path) }) else {
+        let found = exactRoutes[path].map { routes[$0] } ?? routes.first { $0.pattern.matches(path) }
+        guard let route = found else {
             return .failure(.apiNotFound(method, path))
         }
         if let match = route.handlers.first(where: { $0.method == method }) {
