@@ -17,7 +17,9 @@ final class RawClient {
         var description: String
     }
 
-    private let fd: Int32
+    /// -1 once closed: a second close could close a descriptor number the kernel has since given
+    /// to someone else (a server's socket), which is what made the server tests flaky.
+    private var fd: Int32
     private var buffer: [UInt8] = []
 
     init(port: Int, host: String = "127.0.0.1", timeoutSeconds: Int = 10) throws {
@@ -50,12 +52,14 @@ final class RawClient {
         }
         guard result == 0 else {
             let code = errno
+            // A throwing init of a fully initialised class still runs deinit: close only once.
             Glibc.close(fd)
+            fd = -1
             throw Failure(description: "connect: errno \(code)")
         }
     }
 
-    deinit { Glibc.close(fd) }
+    deinit { if fd >= 0 { Glibc.close(fd) } }
 
     /// True when a fresh connection to `port` is refused.
     static func isRefused(port: Int) -> Bool {
