@@ -45,14 +45,10 @@ public enum Fuzz {
         return "/tmp/novita-mock-fuzz-scratch"
     }
 
-    /// Runs a reply to its response, as the server would (`.later` work is called here, `.after`
-    /// timers are skipped).
+    /// Runs a reply to its response, as the server would (work runs here or on its pool and is
+    /// waited for, `.after` timers are skipped).
     public static func resolve(_ reply: HTTPReply) -> HTTPResponse {
-        switch reply {
-        case .now(let response): return response
-        case .later(let work): return work()
-        case .after(_, let next): return resolve(next)
-        }
+        reply.waitForResponse()
     }
 
     /// Sends one request and resolves its reply.
