@@ -17,27 +17,7 @@
 #include <time.h>
 #include <zlib.h>
 
-struct sink { unsigned char *data; size_t size, capacity; };
-
-static void sink_write(png_structp png, png_bytep bytes, png_size_t count) {
-    struct sink *s = png_get_io_ptr(png);
-    if (s->size + count > s->capacity) {
-        size_t capacity = s->capacity ? s->capacity * 2 : 1 << 20;
-        while (capacity < s->size + count) capacity *= 2;
-        s->data = realloc(s->data, capacity);
-        if (!s->data) { fprintf(stderr, "out of memory\n"); exit(1); }
-        s->capacity = capacity;
-    }
-    memcpy(s->data + s->size, bytes, count);
-    s->size += count;
-}
-static void sink_flush(png_structp png) { (void)png; }
-
-static double now_ms(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
+#include "png-sink.h"
 
 static size_t encode(const unsigned char *rgb, png_uint_32 w, png_uint_32 h, int level, int strategy,
                      int filters) {
