@@ -73,9 +73,13 @@ COPY --from=build /staging/novita-mock /usr/local/bin/novita-mock
 WORKDIR /var/lib/novita-mock
 USER 10001:10001
 
+# HTTPS (transparent mode, docs/transparent.md) starts only when NOVITA_MOCK_TLS_CERT and
+# NOVITA_MOCK_TLS_KEY name files; then on 443 (Docker and podman let an unprivileged user bind it
+# inside the container's network namespace).
 ENV NOVITA_MOCK_HOST=0.0.0.0 \
-    NOVITA_MOCK_PORT=8080
-EXPOSE 8080
+    NOVITA_MOCK_PORT=8080 \
+    NOVITA_MOCK_TLS_PORT=443
+EXPOSE 8080 443
 
 # The probe reads NOVITA_MOCK_PORT, so it follows a changed port. Ready answers 503 while
 # starting and while draining; start-up takes well under a second.

@@ -43,6 +43,8 @@ let package = Package(
         .target(name: "MicroHTTP", dependencies: ["CMicroHTTPD", "ASCIIText"], swiftSettings: swiftSettings),
         .target(name: "OutboundHTTP", dependencies: ["CGnuTLS", "ASCIIText"], swiftSettings: swiftSettings),
         .target(name: "Digests", dependencies: ["CGnuTLS"], swiftSettings: swiftSettings),
+        // Transparent mode's private CA and server certificates (GnuTLS's X.509 API).
+        .target(name: "TLSCertificates", dependencies: ["CGnuTLS"], swiftSettings: swiftSettings),
         .target(
             name: "ImageCodecs", dependencies: ["CImageShims", "CLibPNG", "CTurboJPEG", "CLibWebP"],
             swiftSettings: swiftSettings),
@@ -61,7 +63,7 @@ let package = Package(
         .executableTarget(
             name: "novita-mock",
             dependencies: [
-                "ASCIIText", "NovitaMock", "MicroHTTP", "OutboundHTTP",
+                "ASCIIText", "NovitaMock", "MicroHTTP", "OutboundHTTP", "TLSCertificates",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -75,6 +77,9 @@ let package = Package(
         .testTarget(
             name: "VideoCodecsTests", dependencies: ["VideoCodecs", "ImageCodecs"], swiftSettings: swiftSettings),
         .testTarget(name: "DigestsTests", dependencies: ["Digests"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TLSTests", dependencies: ["TLSCertificates", "MicroHTTP", "OutboundHTTP", "NovitaMock"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "NovitaMockTests",
             dependencies: ["ASCIIText", "NovitaMock", "MicroHTTP", "ImageCodecs", "OutboundHTTP", "Digests"],

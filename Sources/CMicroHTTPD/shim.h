@@ -35,15 +35,29 @@ static inline unsigned int cmhd_daemon_flags(int ipv6) {
 #define CMHD_START_BAD_ADDRESS 1
 #define CMHD_START_FAILED 2
 
+/* Whether this libmicrohttpd was built with GnuTLS (HTTPS serving). */
+static inline int cmhd_supports_tls(void) {
+    return MHD_YES == MHD_is_feature_supported(MHD_FEATURE_TLS);
+}
+
 /* Starts a daemon bound to the numeric address `host` (IPv4, or IPv6 when `ipv6` is set).
- * MHD binds inside MHD_start_daemon, so the address may live on this stack frame. */
+ * MHD binds inside MHD_start_daemon, so the address may live on this stack frame.
+ * With `tls_cert` and `tls_key` (PEM text, NUL-terminated, kept alive by the caller until the
+ * daemon stops) it serves HTTPS through libmicrohttpd's GnuTLS support; NULL for plain HTTP. */
 static inline struct MHD_Daemon *cmhd_start_daemon(
     const char *host, int ipv6, uint16_t port,
     MHD_AccessHandlerCallback handler, void *handler_cls,
     MHD_RequestCompletedCallback completed, void *completed_cls,
     unsigned int pool_size, unsigned int timeout_seconds, unsigned int connection_limit,
+    const char *tls_cert, const char *tls_key,
     int *result)
 {
+    int tls = (NULL != tls_cert && NULL != tls_key);
+    struct MHD_OptionItem tls_options[] = {
+        {tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)tls_cert},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)tls_key},
+        {MHD_OPTION_END, 0, NULL},
+    };
     struct sockaddr_in v4;
     struct sockaddr_in6 v6;
     const struct sockaddr *address;
@@ -67,8 +81,9 @@ static inline struct MHD_Daemon *cmhd_start_daemon(
         address = (const struct sockaddr *)&v4;
     }
     struct MHD_Daemon *daemon = MHD_start_daemon(
-        cmhd_daemon_flags(ipv6), port, NULL, NULL, handler, handler_cls,
+        cmhd_daemon_flags(ipv6) | (tls ? MHD_USE_TLS : 0), port, NULL, NULL, handler, handler_cls,
         MHD_OPTION_SOCK_ADDR, address,
+        MHD_OPTION_ARRAY, tls_options,
         MHD_OPTION_NOTIFY_COMPLETED, completed, completed_cls,
         MHD_OPTION_THREAD_POOL_SIZE, pool_size,
         MHD_OPTION_CONNECTION_TIMEOUT, timeout_seconds,

@@ -16,6 +16,8 @@ public struct HTTPRequest: Sendable {
     public var bodyOverBudget: Bool
     /// The client's address, e.g. `127.0.0.1`, or empty when unknown.
     public var remoteAddress: String
+    /// True when the request came over TLS (a server with `HTTPServerConfiguration.tls`).
+    public var isSecure = false
 
     public init(
         method: String, path: String, query: [(name: String, value: String)] = [], headers: HTTPHeaders = [:],

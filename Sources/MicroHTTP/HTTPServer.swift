@@ -14,7 +14,46 @@ public final class HTTPServer: Sendable {
     private struct Running {
         var daemon: OpaquePointer
         var context: Unmanaged<ServerContext>
+        /// The certificate and key handed to libmicrohttpd, freed once it has stopped.
+        var tlsStrings: TLSStrings?
     }
+
+    /// C copies of a `TLSIdentity`, alive for as long as the daemon may read them.
+    private struct TLSStrings: @unchecked Sendable {  // owned pointers, freed once, after the daemon stopped
+        let certificate: UnsafeMutablePointer<CChar>
+        let key: UnsafeMutablePointer<CChar>
+
+        init?(_ identity: TLSIdentity?) {
+            guard let identity, let certificate = strdup(identity.certificatePEM) else { return nil }
+            guard let key = strdup(identity.privateKeyPEM) else {
+                Glibc.free(certificate)
+                return nil
+            }
+            self.certificate = certificate
+            self.key = key
+        }
+
+        func free() {
+            Glibc.free(certificate)
+            Glibc.free(key)
+        }
+    }
+
+    /// Whether the linked libmicrohttpd can serve HTTPS (built with GnuTLS).
+    public static var supportsTLS: Bool { cmhd_supports_tls() != 0 }
+
+    private static func markingSecure(
+        _ handler: @escaping @Sendable (HTTPRequest) -> HTTPReply
+    ) -> @Sendable (HTTPRequest) -> HTTPReply {
+        { request in
+            var request = request
+            request.isSecure = true
+            return handler(request)
+        }
+    }
+
+    /// True when this server speaks HTTPS.
+    public let isTLS: Bool
 
     private let context: ServerContext
     /// Nil once shutdown has begun.
@@ -33,6 +72,13 @@ public final class HTTPServer: Sendable {
             throw .startFailed("port \(configuration.port) is out of range")
         }
         let host = configuration.host == "localhost" ? "127.0.0.1" : configuration.host
+        let tlsStrings = TLSStrings(configuration.tls)
+        if configuration.tls != nil {
+            guard Self.supportsTLS else { throw .startFailed("this libmicrohttpd was built without TLS support") }
+            guard tlsStrings != nil else { throw .startFailed("no memory for the TLS certificate") }
+        }
+        let secure = tlsStrings != nil
+        let handler = secure ? Self.markingSecure(handler) : handler
         let context = ServerContext(
             handler: handler, maxBodyBytes: configuration.maxBodyBytes,
             maxBufferedBodyBytes: max(configuration.maxBufferedBodyBytes, 0))
@@ -45,19 +91,27 @@ public final class HTTPServer: Sendable {
             UInt32(clamping: max(configuration.pollThreads, 1)),
             UInt32(clamping: max(configuration.connectionTimeoutSeconds, 0)),
             UInt32(clamping: max(configuration.connectionLimit, 1)),
+            tlsStrings?.certificate, tlsStrings?.key,
             &result)
         guard let daemon else {
             retained.release()
+            tlsStrings?.free()
             if result == CMHD_START_BAD_ADDRESS {
                 throw .startFailed("host \(configuration.host) is not a numeric IPv4 or IPv6 address")
             }
             let reason = String(cString: strerror(errno))
+            if secure {
+                throw .startFailed(
+                    "libmicrohttpd could not serve HTTPS on \(configuration.host):\(configuration.port) (\(reason);"
+                        + " or the certificate and key are not a matching PEM pair)")
+            }
             throw .startFailed(
                 "libmicrohttpd could not listen on \(configuration.host):\(configuration.port) (\(reason))")
         }
         self.context = context
+        self.isTLS = secure
         self.port = Int(cmhd_bind_port(daemon))
-        self.running = Mutex(Running(daemon: daemon, context: retained))
+        self.running = Mutex(Running(daemon: daemon, context: retained, tlsStrings: tlsStrings))
     }
 
     deinit {
@@ -98,6 +152,7 @@ public final class HTTPServer: Sendable {
         MHD_stop_daemon(running.daemon)
         // Only now can no callback run any more.
         running.context.release()
+        running.tlsStrings?.free()
     }
 }
 

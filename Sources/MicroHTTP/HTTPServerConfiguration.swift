@@ -24,6 +24,20 @@ public struct HTTPServerConfiguration: Sendable {
     /// The most simultaneous connections; further clients wait in the kernel's listen backlog
     /// (and are refused once it is full) until one closes.
     public var connectionLimit: Int = 4096
+    /// Serve HTTPS with this certificate and key (libmicrohttpd's GnuTLS support) instead of
+    /// plain HTTP. Requests then carry `HTTPRequest.isSecure`.
+    public var tls: TLSIdentity?
 
     public init() {}
+}
+
+/// A server certificate (PEM, optionally followed by its chain) and its private key (PEM).
+public struct TLSIdentity: Sendable {
+    public var certificatePEM: String
+    public var privateKeyPEM: String
+
+    public init(certificatePEM: String, privateKeyPEM: String) {
+        self.certificatePEM = certificatePEM
+        self.privateKeyPEM = privateKeyPEM
+    }
 }

@@ -206,6 +206,7 @@ public final class MockService: Sendable {
         [
             BodyLimitStep(
                 maxBodyBytes: configuration.maxBodyBytes, maxBufferedBodyBytes: configuration.maxBufferedBodyBytes),
+            HostPersonaStep(),
             RoutingStep(router: router),
             AdminTokenStep(token: configuration.adminToken),
             FaultStep(faults: faults),

@@ -27,6 +27,7 @@ struct NovitaMockCommand: ParsableCommand {
               novita-mock openapi [--endpoints DIR]   print the OpenAPI 3.1 document (the rules the server enforces)
               novita-mock endpoints     print the README's table of the built-in endpoint definitions
               novita-mock healthcheck   exit 0 when the local server answers /__mock/ready (for HEALTHCHECK)
+              novita-mock tls init DIR [--name HOST]…   a private CA and a certificate for Novita's host names
             """)
 
     @Option(help: "Bind address.") var host = "0.0.0.0"
@@ -91,6 +92,10 @@ struct NovitaMockCommand: ParsableCommand {
     var endpoints: String?
     @Option(help: "debug, info, warning or error.") var logLevel = "info"
     @Option(help: "text, or json for one JSON object per line.") var logFormat = "text"
+    @Option(help: "PEM server certificate (novita-mock tls init): serve HTTPS on --tls-port besides HTTP on --port.")
+    var tlsCert: String?
+    @Option(help: "PEM private key of --tls-cert.") var tlsKey: String?
+    @Option(help: "HTTPS port when --tls-cert is set; 0 picks a free port and logs it.") var tlsPort = 8443
 
     /// Reads `NOVITA_MOCK_*` variables for options not given on the command line.
     static func main() {
@@ -120,6 +125,8 @@ struct NovitaMockCommand: ParsableCommand {
             return
         case "healthcheck":
             Glibc.exit(Healthcheck.run(arguments: Array(CommandLine.arguments.dropFirst(2))))
+        case "tls":
+            Glibc.exit(TLSInit.run(arguments: Array(CommandLine.arguments.dropFirst(2))))
         default:
             break
         }
@@ -138,6 +145,7 @@ struct NovitaMockCommand: ParsableCommand {
                 "log-level", "log-format", "journal-entries", "faults", "rate-limit", "webhook-timeout-ms",
                 "max-fetch-mb",
                 "s3-endpoint", "storage-dir", "state-dir", "models", "endpoints",
+                "tls-cert", "tls-key", "tls-port",
             ])
         do {
             var command = try parseAsRoot(arguments)
@@ -223,6 +231,33 @@ struct NovitaMockCommand: ParsableCommand {
         return configuration
     }
 
+    /// The certificate and key of `--tls-cert`/`--tls-key`, or nil when HTTPS is off.
+    func tlsIdentity() throws -> TLSIdentity? {
+        guard tlsCert != nil || tlsKey != nil else { return nil }
+        guard let tlsCert, let tlsKey else {
+            throw ValidationError("--tls-cert and --tls-key go together (novita-mock tls init DIR writes both)")
+        }
+        guard (0...65535).contains(tlsPort) else {
+            throw ValidationError("--tls-port must be in 0…65535, got \(tlsPort)")
+        }
+        guard let certificate = FileManager.default.contents(atPath: tlsCert) else {
+            throw ValidationError("--tls-cert: cannot read \(tlsCert)")
+        }
+        guard let key = FileManager.default.contents(atPath: tlsKey) else {
+            throw ValidationError("--tls-key: cannot read \(tlsKey)")
+        }
+        let identity = TLSIdentity(
+            certificatePEM: String(decoding: certificate, as: UTF8.self),
+            privateKeyPEM: String(decoding: key, as: UTF8.self))
+        guard identity.certificatePEM.contains("-----BEGIN CERTIFICATE-----") else {
+            throw ValidationError("--tls-cert: \(tlsCert) holds no PEM certificate")
+        }
+        guard identity.privateKeyPEM.contains("PRIVATE KEY-----") else {
+            throw ValidationError("--tls-key: \(tlsKey) holds no PEM private key")
+        }
+        return identity
+    }
+
     /// Ten years: longer TTLs are refused rather than overflow the millisecond arithmetic.
     static let maxTaskTTLSeconds = 315_360_000
     /// 1 TiB: larger sizes are refused rather than overflow when turned into bytes.
@@ -255,6 +290,7 @@ struct NovitaMockCommand: ParsableCommand {
 
     func run() throws {
         let configuration = try makeConfiguration()
+        let tls = try tlsIdentity()
         let logger = Logger(level: configuration.logLevel, format: configuration.logFormat)
         let service: MockService
         do {
@@ -296,6 +332,18 @@ struct NovitaMockCommand: ParsableCommand {
                 throw ExitCode(1)
             }
         }
+        let secureServer: HTTPServer?
+        do {
+            secureServer = try tls.map { identity in
+                var secure = serverConfiguration
+                secure.port = tlsPort
+                secure.tls = identity
+                return try HTTPServer(configuration: secure, handler: service.handle)
+            }
+        } catch {
+            logger.error("could not start the HTTPS server", [("error", "\(error)")])
+            throw ExitCode(1)
+        }
         service.serverDidBind(port: server.port)
         service.start()
         logger.info(
@@ -305,9 +353,21 @@ struct NovitaMockCommand: ParsableCommand {
                 ("url", "http://" + MockService.dialableAuthority(host: configuration.host, port: server.port)),
                 ("clock", configuration.clockMode.rawValue), ("speed", String(configuration.speed)),
             ])
+        if let secureServer {
+            logger.info(
+                "novita-mock listening (https)",
+                [
+                    ("host", configuration.host), ("tls_port", String(secureServer.port)),
+                    (
+                        "url",
+                        "https://" + MockService.dialableAuthority(host: configuration.host, port: secureServer.port)
+                    ),
+                ])
+        }
         SignalWaiter.waitForTermination()
         logger.info("draining: no new connections, finishing in-flight requests", [])
         service.beginDraining()
+        secureServer?.shutdown(graceSeconds: 10)
         server.shutdown(graceSeconds: 10)
         service.stop(graceMs: 5000)
         logger.info("stopped", [])
