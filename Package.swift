@@ -16,6 +16,8 @@ let package = Package(
         // For packages that drive the domain in-process (Fuzz/, the libFuzzer harnesses).
         .library(name: "NovitaMockKit", targets: ["NovitaMock", "MicroHTTP", "ImageCodecs", "Digests"]),
         .library(name: "VideoCodecs", targets: ["VideoCodecs"]),
+        // The mock in-process on a free port, for other packages' tests (swift-testing or XCTest).
+        .library(name: "NovitaMockTesting", targets: ["NovitaMockTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -77,6 +79,9 @@ let package = Package(
         .testTarget(
             name: "VideoCodecsTests", dependencies: ["VideoCodecs", "ImageCodecs"], swiftSettings: swiftSettings),
         .testTarget(name: "DigestsTests", dependencies: ["Digests"], swiftSettings: swiftSettings),
+        .target(name: "NovitaMockTesting", dependencies: ["NovitaMock", "MicroHTTP"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NovitaMockTestingTests", dependencies: ["NovitaMockTesting"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TLSTests", dependencies: ["TLSCertificates", "MicroHTTP", "OutboundHTTP", "NovitaMock"],
             swiftSettings: swiftSettings),
