@@ -49,6 +49,10 @@ struct HostPersonaTests {
                 headers: ["Host": HostPersona.storageHost, "Authorization": "Bearer k"]))
         #expect(storage.status == 404)
         #expect(storage.reason == "API_NOT_FOUND")
+        // What is not the model API (media, uploads, the control plane) answers under every name.
+        let health = harness.send(
+            HTTPRequest(method: "GET", path: "/__mock/health", headers: ["Host": HostPersona.storageHost]))
+        #expect(health.status == 200)
         let assets = harness.send(
             HTTPRequest(
                 method: "GET", path: "/v3/async/task-result", query: query,

@@ -1,7 +1,7 @@
 import MicroHTTP
 
-/// Answers 404 for a path that the host the client named does not serve (the storage host has
-/// no API, the assets host no `/v3`), as Novita's separate hosts would (docs/transparent.md).
+/// Answers 404 for a path that the host the client named does not serve (the assets and storage
+/// hosts have no `/v3` API), as Novita's separate hosts would (docs/transparent.md).
 struct HostPersonaStep: PipelineStep {
     func inspect(_ call: inout IncomingCall) -> PipelineDecision {
         let persona = HostPersona(hostHeader: call.request.headers["Host"])

@@ -8,7 +8,7 @@ public enum HostPersona: Sendable, Equatable {
     case api
     /// `assets.novitai.com`: asset uploads; the `/v3` API is not there.
     case assets
-    /// The output buckets: generated images and videos only.
+    /// The output buckets: generated images and videos; the `/v3` API is not there.
     case storage
     /// Any other name or an address (`localhost:8080`, `mock:8080`): everything, as always.
     case mock
@@ -36,16 +36,13 @@ public enum HostPersona: Sendable, Equatable {
     /// Whether the client reached the mock through one of Novita's own names.
     public var isNovitaName: Bool { self != .mock }
 
-    /// Whether a request for `path` belongs to this persona (the others answer 404).
+    /// Whether a request for `path` belongs to this persona (the others answer 404): the assets
+    /// and storage hosts have no model API. Everything else the mock serves (media, uploads to
+    /// URLs it handed out, the control plane) answers under every name.
     func serves(path: String) -> Bool {
         switch self {
-        case .api, .mock:
-            return true
-        case .assets:
-            return !path.hasPrefix("/v3/")
-        case .storage:
-            return path.hasPrefix(ImageURLSigner.pathPrefix) || path.hasPrefix(ImageURLSigner.videoPathPrefix)
-                || path.hasPrefix("/__mock/")
+        case .api, .mock: true
+        case .assets, .storage: !path.hasPrefix("/v3/")
         }
     }
 
