@@ -94,12 +94,13 @@ public final class HTTPServer: Sendable {
             tlsStrings?.certificate, tlsStrings?.key,
             &result)
         guard let daemon else {
+            let code = errno  // before anything else can change it
             retained.release()
             tlsStrings?.free()
             if result == CMHD_START_BAD_ADDRESS {
                 throw .startFailed("host \(configuration.host) is not a numeric IPv4 or IPv6 address")
             }
-            let reason = String(cString: strerror(errno))
+            let reason = String(cString: strerror(code))
             if secure {
                 throw .startFailed(
                     "libmicrohttpd could not serve HTTPS on \(configuration.host):\(configuration.port) (\(reason);"

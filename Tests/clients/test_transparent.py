@@ -142,10 +142,11 @@ def transparent_run(tls_dir, tmp_path_factory):
 
 def test_the_unmodified_cnovita_cli_reaches_the_mock_under_novitas_names(transparent_run):
     report, work = transparent_run
-    for step in report["steps"]:
+    steps = [step for step in report["steps"] if step["name"] != "account balance"]
+    for step in steps:
         assert step["returncode"] == 0, (
             f"cnovita {step['name']} failed:\n{step['stdout']}\n{step['stderr']}\n{report['mock_log']}")
-    assert [step["name"] for step in report["steps"]] == [
+    assert [step["name"] for step in steps] == [
         "image generate", "image remove-bg", "image generate --no-wait", "task wait"]
 
     generated = sorted((work / "generate").glob("novita_img_*"))
@@ -159,6 +160,15 @@ def test_the_unmodified_cnovita_cli_reaches_the_mock_under_novitas_names(transpa
     hosts = {json.dumps(entry["headers"]) for entry in report["journal"]}
     assert any("api.novita.ai" in h for h in hosts)
     assert any("faas-output-image.s3.ap-southeast-1.amazonaws.com" in h for h in hosts), report["journal"]
+
+
+def test_cnovita_account_balance_reads_the_mock(transparent_run):
+    report, _ = transparent_run
+    if report["user_probe"] == "404":
+        pytest.skip("GET /v3/user answers 404 (not served yet); `cnovita account balance` runs once it is")
+    step = next(step for step in report["steps"] if step["name"] == "account balance")
+    assert step["returncode"] == 0, step["stdout"] + step["stderr"]
+    assert "Credit Balance: $" in step["stdout"]
 
 
 def test_the_sdks_upload_assets_reaches_the_assets_host(transparent_run):

@@ -87,6 +87,16 @@ def main():
         if task:
             run("task wait", ["task", "wait", task.group(1)], work / "wait")
 
+        # `account balance` reads GET /v3/user, where this mock serves it.
+        user = subprocess.run(
+            [sys.executable, "-c",
+             "import requests; print(requests.get('https://api.novita.ai/v3/user',"
+             " headers={'Authorization': 'Bearer transparent-key'}).status_code)"],
+            env=environment, capture_output=True, text=True, timeout=60)
+        report["user_probe"] = user.stdout.strip() or user.stderr[-2000:]
+        if report["user_probe"] != "404":
+            run("account balance", ["account", "balance"], work / "account")
+
         # The assets host: the SDK's upload_assets PUTs to https://assets.novitai.com/image.
         probe = subprocess.run(
             [sys.executable, "-c",
