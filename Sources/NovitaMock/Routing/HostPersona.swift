@@ -15,8 +15,9 @@ public enum HostPersona: Sendable, Equatable {
 
     public static let apiHost = "api.novita.ai"
     public static let assetsHost = "assets.novitai.com"
-    /// Where image and video URLs point when the client reached a Novita name (path-style under
-    /// the bucket's own virtual host, so one name serves both prefixes).
+    /// Where image and video URLs point when the client reached a Novita name: the image
+    /// bucket's host name, with the paths the mock serves under every name (one name for both
+    /// `/faas-output-image/` and `/faas-output-video/`).
     public static let storageHost = "faas-output-image.s3.ap-southeast-1.amazonaws.com"
     public static let storageHosts = [storageHost, "faas-output-video.s3.ap-southeast-1.amazonaws.com"]
     /// Every name a transparent-mode certificate must carry.
