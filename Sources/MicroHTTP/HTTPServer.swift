@@ -102,9 +102,10 @@ public final class HTTPServer: Sendable {
             }
             let reason = String(cString: strerror(code))
             if secure {
+                // GnuTLS refusing the pair leaves errno alone: say what else it can be.
                 throw .startFailed(
-                    "libmicrohttpd could not serve HTTPS on \(configuration.host):\(configuration.port) (\(reason);"
-                        + " or the certificate and key are not a matching PEM pair)")
+                    "libmicrohttpd could not serve HTTPS on \(configuration.host):\(configuration.port) ("
+                        + (code == 0 ? "" : "\(reason), or ") + "the certificate and key are not a matching PEM pair)")
             }
             throw .startFailed(
                 "libmicrohttpd could not listen on \(configuration.host):\(configuration.port) (\(reason))")

@@ -126,3 +126,15 @@ public enum TLSCertificateError: Error, Sendable, CustomStringConvertible {
 func check(_ result: Int32, _ step: String) throws(TLSCertificateError) {
     guard result >= 0 else { throw .gnutls(step, String(cString: gnutls_strerror(result))) }
 }
+
+extension IssuedCertificate {
+    /// Checks that `certificatePEM` (its first certificate) and `privateKeyPEM` are readable and
+    /// belong together, so a server can refuse a wrong pair with a clear message before starting.
+    public static func checkPair(certificatePEM: String, privateKeyPEM: String) throws(TLSCertificateError) {
+        let certificate = try X509Certificate(pem: certificatePEM)
+        let key = try X509PrivateKey(pem: privateKeyPEM)
+        guard try certificate.publicKeyID() == key.publicKeyID() else {
+            throw .mismatch("the private key does not belong to the certificate")
+        }
+    }
+}

@@ -5,6 +5,7 @@ import FoundationEssentials
 import MicroHTTP
 import NovitaMock
 import OutboundHTTP
+import TLSCertificates
 
 #if canImport(Glibc)
     import Glibc
@@ -254,6 +255,12 @@ struct NovitaMockCommand: ParsableCommand {
         }
         guard identity.privateKeyPEM.contains("PRIVATE KEY-----") else {
             throw ValidationError("--tls-key: \(tlsKey) holds no PEM private key")
+        }
+        do {
+            try IssuedCertificate.checkPair(
+                certificatePEM: identity.certificatePEM, privateKeyPEM: identity.privateKeyPEM)
+        } catch {
+            throw ValidationError("--tls-cert \(tlsCert) and --tls-key \(tlsKey): \(error)")
         }
         return identity
     }

@@ -31,6 +31,13 @@ struct TransparentTLSTests {
         #expect(throws: TLSCertificateError.self) {
             try CertificateAuthority(certificatePEM: authority.certificatePEM, privateKeyPEM: leaf.privateKeyPEM)
         }
+        try IssuedCertificate.checkPair(certificatePEM: leaf.certificatePEM, privateKeyPEM: leaf.privateKeyPEM)
+        #expect(throws: TLSCertificateError.self) {
+            try IssuedCertificate.checkPair(certificatePEM: leaf.certificatePEM, privateKeyPEM: authority.privateKeyPEM)
+        }
+        #expect(throws: TLSCertificateError.self) {
+            try IssuedCertificate.checkPair(certificatePEM: "not PEM", privateKeyPEM: leaf.privateKeyPEM)
+        }
         #expect(throws: TLSCertificateError.self) { try authority.issueServerCertificate(dnsNames: ["a b"]) }
         #expect(throws: TLSCertificateError.self) { try authority.issueServerCertificate(dnsNames: []) }
     }
