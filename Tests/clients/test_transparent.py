@@ -4,7 +4,8 @@ unmodified against the mock.
 - curl with --resolve and the mock's CA reaches https://api.novita.ai:<port>; another CA is refused;
   plain HTTP goes on working beside it.
 - As root, in a throwaway network and mount namespace (unshare -n -m): /etc/hosts maps Novita's
-  names to 127.0.0.1, the mock serves HTTPS on 443, and the unmodified cnovita CLI and the
+  names to 127.0.0.1, the default CA bundles (system and certifi) hold only the mock's CA, the
+  mock serves HTTPS on 443, and the unmodified cnovita CLI and the
   official SDK's upload_assets talk to https://api.novita.ai and https://assets.novitai.com
   (transparent_driver.py). Skipped, saying why, where unshare is not permitted.
 """

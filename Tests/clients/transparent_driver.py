@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs inside a throwaway network and mount namespace (`unshare -n -m`, as root): maps Novita's
-host names to 127.0.0.1 with a bind-mounted /etc/hosts, starts the mock serving HTTPS on 443 with
-the certificate `novita-mock tls init` made, and runs unmodified clients against
+host names to 127.0.0.1 with a bind-mounted /etc/hosts, makes the default CA bundles trust only
+the mock's CA, starts the mock serving HTTPS on 443 with the certificate `novita-mock tls init` made, and runs unmodified clients against
 https://api.novita.ai — the cnovita CLI and the official SDK's upload_assets. Prints one JSON
 object (what each client did) for test_transparent.py to judge.
 
@@ -43,6 +43,18 @@ def main():
     hosts = work / "hosts"
     hosts.write_text("127.0.0.1 localhost\n127.0.0.1 " + " ".join(NOVITA_NAMES) + "\n")
     subprocess.run(["mount", "--bind", str(hosts), "/etc/hosts"], check=True)
+    # The CA bundles the clients read by default (the system's, and certifi's, which requests
+    # uses) hold only the mock's CA: the clients run with no CA setting of their own, and a
+    # request that escaped to the real Novita would fail verification.
+    bundles = ["/etc/ssl/certs/ca-certificates.crt"]
+    try:
+        import certifi
+        bundles.append(certifi.where())
+    except ImportError:
+        pass
+    for bundle in bundles:
+        if os.path.exists(bundle):
+            subprocess.run(["mount", "--bind", str(tls / "ca.pem"), bundle], check=True)
 
     log_path = work / "mock.log"
     with open(log_path, "w") as log:
@@ -59,11 +71,10 @@ def main():
                 return
             time.sleep(0.05)
 
-        # Trust only the mock's CA: a client that reached the real Novita would fail verification.
-        environment = dict(
-            os.environ, NOVITA_API_KEY="transparent-key", REQUESTS_CA_BUNDLE=str(tls / "ca.pem"),
-            SSL_CERT_FILE=str(tls / "ca.pem"), CNOVITA_BASE_URL="")
-        environment.pop("CNOVITA_BASE_URL")
+        environment = {
+            name: value for name, value in os.environ.items()
+            if name not in ("CNOVITA_BASE_URL", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "CURL_CA_BUNDLE")}
+        environment["NOVITA_API_KEY"] = "transparent-key"
 
         def run(name, arguments, directory):
             directory.mkdir(parents=True, exist_ok=True)
