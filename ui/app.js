@@ -200,6 +200,12 @@ function setUpTabs() {
 
 const tasksState = { offset: 0, filters: {}, selected: null, rows: new Map(), total: 0 };
 
+function outputSummary(list) {
+  if (!list.length) return "";
+  const kind = list[0].kind;
+  return `${list.length} ${kind}${list.length > 1 ? "s" : ""} · ${list[0].type}`;
+}
+
 function taskRow(task) {
   let row = tasksState.rows.get(task.task_id);
   if (!row) {
@@ -224,7 +230,8 @@ function taskRow(task) {
       ? [h("progress", { max: 100, value: task.progress_percent, "aria-label": "progress" }),
          h("span", { class: "sub" }, ` ${task.progress_percent}%`)]
       : status === "QUEUED" ? h("span", { class: "sub" }, `eta ${task.eta} s`)
-      : status === "FAILED" ? h("span", { class: "sub", title: task.reason }, task.reason.slice(0, 40)) : "";
+      : status === "FAILED" ? h("span", { class: "sub fail", title: task.reason }, task.reason.slice(0, 40))
+      : h("span", { class: "sub" }, outputSummary(task.outputs || []));
     row.querySelector(".progress").replaceChildren(...[progress].flat());
     row.querySelector(".submitted").textContent = timeOf(task.submitted_at);
     row.querySelector(".took").textContent = task.finished_at ? duration(task.duration_ms) : "—";
@@ -290,11 +297,11 @@ async function showTask(id) {
       h("dt", {}, "started"), h("dd", {}, timeOf(task.started_at)),
       h("dt", {}, "finished"), h("dd", {}, timeOf(task.finished_at)),
       h("dt", {}, "duration"), h("dd", {}, duration(task.duration_ms)),
-      h("dt", {}, "progress"), h("dd", {}, `${task.progress_percent}% (eta ${task.eta} s)`),
+      finished ? null : [h("dt", {}, "progress"), h("dd", {}, `${task.progress_percent}% (eta ${task.eta} s)`)],
       task.reason ? [h("dt", {}, "reason"), h("dd", {}, task.reason)] : null),
-    h("div", { class: "actions" },
-      h("button", { type: "button", disabled: finished, onclick: () => force("complete") }, "Force success"),
-      h("button", { type: "button", class: "danger", disabled: finished, onclick: () => force("fail") }, "Force failure")),
+    finished ? null : h("div", { class: "actions" },
+      h("button", { type: "button", onclick: () => force("complete") }, "Force success"),
+      h("button", { type: "button", class: "danger", onclick: () => force("fail") }, "Force failure")),
     task.outputs && task.outputs.length
       ? [h("h3", {}, "Outputs"), h("div", { class: "outputs" }, task.outputs.map((o) => outputElement(task, o, true)))]
       : null,

@@ -37,6 +37,9 @@ TXT2IMG = {"request": {"model_name": "sd_xl_base_1.0.safetensors", "prompt": "a 
                        "height": 384, "image_num": 1, "steps": 20, "seed": 7, "guidance_scale": 7.5,
                        "sampler_name": "Euler a"}}
 
+CLIP = {"model_name": "darkSushiMixMix_225D_64380.safetensors", "width": 320, "height": 256, "steps": 20, "seed": 11,
+        "prompts": [{"prompt": "a lighthouse at dusk", "frames": 16}]}
+
 
 class Browser:
     """One headless Chromium with one page, spoken to over the DevTools protocol."""
@@ -174,9 +177,13 @@ def test_the_dashboard_follows_a_task_adds_a_fault_and_tries_an_endpoint(browser
     try:
         browser.navigate(f"{mock.url}/__mock/ui")
         assert browser.evaluate("document.title") == "novita-mock dashboard"
-        # A second tenant's tasks fill the list a little, as a real run would.
+        # A second tenant's finished tasks (a clip among them) fill the list, as a real run would.
+        status, body = post(mock, "/v3/async/txt2video", CLIP, key="ci-runner")
+        assert status == 200, body
+        clip = body["task_id"]
         for seed in (1, 2, 3):
             post(mock, "/v3/async/txt2img", {**TXT2IMG, "request": {**TXT2IMG["request"], "seed": seed}}, key="ci-runner")
+        post(mock, "/__mock/clock", {"advance_ms": 600_000})
 
         status, body = post(mock, "/v3/async/txt2img", TXT2IMG)
         assert status == 200, body
@@ -190,6 +197,17 @@ def test_the_dashboard_follows_a_task_adds_a_fault_and_tries_an_endpoint(browser
         browser.wait_for(f"{row}.dataset.status === 'SUCCEED'", what="the task to succeed in the page")
         width = browser.wait_for(f"{row}.querySelector('img.thumb')?.naturalWidth", what="the thumbnail to load")
         assert width == 512
+        clip_row = f'document.querySelector(\'tr[data-task="{clip}"]\')'
+        browser.wait_for(f"{clip_row}.querySelector('video.thumb')?.readyState >= 1", what="the clip's preview")
+
+        # Others in every state: failed (forced), processing, queued.
+        _, body = post(mock, "/v3/async/txt2img", TXT2IMG, key="ci-runner")
+        post(mock, f"/__mock/tasks/{body['task_id']}/fail", {"reason": "CUDA out of memory"})
+        post(mock, "/v3/async/txt2img", TXT2IMG, key="ci-runner")
+        post(mock, "/__mock/clock", {"advance_ms": 700})
+        post(mock, "/v3/async/txt2img", TXT2IMG, key="ci-runner")
+        for state in ("FAILED", "PROCESSING", "QUEUED"):
+            browser.wait_for(f"document.querySelector('tr[data-status=\"{state}\"]') !== null", what=f"a {state} row")
         browser.evaluate(f"{row}.querySelector('button.link').click()")
         browser.wait_for("document.querySelector('#task-detail pre')?.textContent.includes('a lighthouse at dusk')",
                          what="the task's request in the detail panel")

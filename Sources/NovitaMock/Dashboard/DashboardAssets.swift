@@ -208,6 +208,12 @@ enum DashboardAssets {
 
             const tasksState = { offset: 0, filters: {}, selected: null, rows: new Map(), total: 0 };
 
+            function outputSummary(list) {
+              if (!list.length) return "";
+              const kind = list[0].kind;
+              return `${list.length} ${kind}${list.length > 1 ? "s" : ""} · ${list[0].type}`;
+            }
+
             function taskRow(task) {
               let row = tasksState.rows.get(task.task_id);
               if (!row) {
@@ -232,7 +238,8 @@ enum DashboardAssets {
                   ? [h("progress", { max: 100, value: task.progress_percent, "aria-label": "progress" }),
                      h("span", { class: "sub" }, ` ${task.progress_percent}%`)]
                   : status === "QUEUED" ? h("span", { class: "sub" }, `eta ${task.eta} s`)
-                  : status === "FAILED" ? h("span", { class: "sub", title: task.reason }, task.reason.slice(0, 40)) : "";
+                  : status === "FAILED" ? h("span", { class: "sub fail", title: task.reason }, task.reason.slice(0, 40))
+                  : h("span", { class: "sub" }, outputSummary(task.outputs || []));
                 row.querySelector(".progress").replaceChildren(...[progress].flat());
                 row.querySelector(".submitted").textContent = timeOf(task.submitted_at);
                 row.querySelector(".took").textContent = task.finished_at ? duration(task.duration_ms) : "—";
@@ -298,11 +305,11 @@ enum DashboardAssets {
                   h("dt", {}, "started"), h("dd", {}, timeOf(task.started_at)),
                   h("dt", {}, "finished"), h("dd", {}, timeOf(task.finished_at)),
                   h("dt", {}, "duration"), h("dd", {}, duration(task.duration_ms)),
-                  h("dt", {}, "progress"), h("dd", {}, `${task.progress_percent}% (eta ${task.eta} s)`),
+                  finished ? null : [h("dt", {}, "progress"), h("dd", {}, `${task.progress_percent}% (eta ${task.eta} s)`)],
                   task.reason ? [h("dt", {}, "reason"), h("dd", {}, task.reason)] : null),
-                h("div", { class: "actions" },
-                  h("button", { type: "button", disabled: finished, onclick: () => force("complete") }, "Force success"),
-                  h("button", { type: "button", class: "danger", disabled: finished, onclick: () => force("fail") }, "Force failure")),
+                finished ? null : h("div", { class: "actions" },
+                  h("button", { type: "button", onclick: () => force("complete") }, "Force success"),
+                  h("button", { type: "button", class: "danger", onclick: () => force("fail") }, "Force failure")),
                 task.outputs && task.outputs.length
                   ? [h("h3", {}, "Outputs"), h("div", { class: "outputs" }, task.outputs.map((o) => outputElement(task, o, true)))]
                   : null,
@@ -796,7 +803,7 @@ enum DashboardAssets {
             <section id="panel-journal" role="tabpanel" aria-labelledby="tab-journal" hidden>
               <form id="journal-filters" class="filters">
                 <label>Tenant API key <input name="api_key" autocomplete="off" placeholder="all"></label>
-                <label>Path <input name="path" autocomplete="off" placeholder="/v3/async/* (prefix with *)"></label>
+                <label>Path <input name="path" autocomplete="off" placeholder="/v3/async/*" title="exact path, or a prefix ending in *"></label>
                 <label>Status <input name="status" inputmode="numeric" size="4" placeholder="any"></label>
                 <label>Test id <input name="test_id" autocomplete="off" placeholder="X-Test-Id"></label>
                 <label class="check"><input type="checkbox" name="refused"> refused only</label>
@@ -961,6 +968,7 @@ enum DashboardAssets {
               cursor: pointer; white-space: nowrap;
             }
             button:hover { border-color: var(--accent); }
+            button:disabled { opacity: .45; cursor: not-allowed; }
             button.primary { background: var(--accent); border-color: var(--accent); color: #fff; }
             button.danger { color: var(--bad); }
             button.danger:hover { border-color: var(--bad); }
@@ -1079,7 +1087,9 @@ enum DashboardAssets {
             .form-grid label { display: flex; flex-direction: column; gap: 2px; font-size: 12px; color: var(--muted); }
             .form-grid label.check { flex-direction: row; align-items: center; gap: 6px; color: var(--ink); font-size: 13px; }
             .form-grid .actions { display: flex; gap: 8px; }
-            .note { color: var(--muted); margin: 0; font-size: 13px; }
+            .note { color: var(--muted); margin: 0 0 10px; font-size: 13px; }
+            .form-grid .note { margin: 0; }
+            .sub.fail { color: var(--bad); }
             .error { color: var(--bad); margin: 0; font-size: 13px; white-space: pre-wrap; }
             .error:empty { display: none; }
             .ok-text { color: var(--ok); }
