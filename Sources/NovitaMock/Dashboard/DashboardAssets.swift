@@ -841,7 +841,7 @@ enum DashboardAssets {
               <div class="columns">
                 <form id="fault-form" class="card form-grid" aria-labelledby="fault-form-title">
                   <h2 id="fault-form-title">Add a fault rule</h2>
-                  <label>Route <input name="route" list="routes" autocomplete="off" placeholder="/v3/async/img2img or /faas-output-image/*"></label>
+                  <label>Route <input name="route" list="routes" autocomplete="off" placeholder="/v3/async/img2img" title="exact path, or a prefix ending in * such as /faas-output-image/*"></label>
                   <datalist id="routes"></datalist>
                   <label>Method <select name="method"><option value="">any</option><option>POST</option><option>GET</option><option>PUT</option><option>DELETE</option></select></label>
                   <label>Tenant API key <input name="api_key" autocomplete="off" placeholder="any"></label>
@@ -1084,6 +1084,7 @@ enum DashboardAssets {
             .card.grow { flex: 1; min-width: 420px; }
             .form-grid { display: grid; grid-template-columns: 1fr 1fr; gap: 8px 12px; width: 360px; align-content: start; }
             .form-grid h2, .form-grid .actions, .form-grid .error, .form-grid .note, .form-grid label:has(textarea) { grid-column: 1 / -1; }
+            .form-grid input:not([type=checkbox]), .form-grid select { width: 100%; min-width: 0; }
             .form-grid label { display: flex; flex-direction: column; gap: 2px; font-size: 12px; color: var(--muted); }
             .form-grid label.check { flex-direction: row; align-items: center; gap: 6px; color: var(--ink); font-size: 13px; }
             .form-grid .actions { display: flex; gap: 8px; }
