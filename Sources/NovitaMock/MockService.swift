@@ -179,6 +179,10 @@ public final class MockService: Sendable {
         router.add(.exact("/__mock/webhooks"), [("GET", { $0.listWebhookAttempts($1) })])
         router.add(.exact("/__mock/endpoints"), [("GET", { $0.listEndpoints($1) })])
         router.add(.exact("/__mock/openapi.yaml"), [("GET", { $0.openAPIDocument($1) })])
+        router.add(.exact("/__mock/ui"), [("GET", { $0.dashboardAsset($1) }), ("HEAD", { $0.dashboardAsset($1) })])
+        router.add(
+            .prefix(MockService.dashboardPrefix),
+            [("GET", { $0.dashboardAsset($1) }), ("HEAD", { $0.dashboardAsset($1) })])
         return router
     }
 

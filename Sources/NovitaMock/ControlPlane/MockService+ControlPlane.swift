@@ -51,21 +51,51 @@ extension MockService {
             "finished_at": time(record.finishedAt),
             "duration_ms": .number(JSONNumber(record.durationMs)),
             "request": (try? JSONParser.parse(record.requestSummary)) ?? .null,
+            "outputs": dashboardOutputs(snapshot),
         ])
     }
 
-    /// `GET /__mock/tasks[?api_key=&status=&limit=]`: oldest first.
+    /// `GET /__mock/tasks[?api_key=&status=&limit=&offset=&order=oldest|newest]`: oldest first
+    /// unless `order=newest`; `offset` skips that many (paging: the dashboard shows 50 at a time).
     func listTasks(_ request: HTTPRequest) -> HTTPReply {
-        var snapshots = store.snapshots(tenant: request.queryValue("api_key"))
-        if let status = request.queryValue("status") {
-            snapshots = snapshots.filter {
-                $0.status.rawValue == status || $0.status.rawValue == "TASK_STATUS_" + status.uppercased()
+        let status = request.queryValue("status")
+        let newestFirst: Bool
+        switch request.queryValue("order") {
+        case nil, "oldest": newestFirst = false
+        case "newest": newestFirst = true
+        case let other?:
+            return .now(
+                APIError.violations([
+                    Violation(path: "query order", expected: "oldest or newest", actual: "\"\(other.prefix(40))\"")
+                ]).response)
+        }
+        var offset = 0
+        if let given = request.queryValue("offset") {
+            guard let value = Int(given), value >= 0 else {
+                return .now(
+                    APIError.violations([
+                        Violation(
+                            path: "query offset", expected: "an integer from 0", actual: "\"\(given.prefix(40))\"")
+                    ]).response)
             }
+            offset = value
         }
         let limit = request.queryValue("limit").flatMap(Int.init).map { max(1, min($0, 10_000)) } ?? 1000
-        let total = snapshots.count
+        var wanted: TaskStatus?
+        if let status {
+            // An unknown status matches nothing, as it always has.
+            guard let known = TaskStatus(rawValue: status) ?? TaskStatus(rawValue: "TASK_STATUS_" + status.uppercased())
+            else { return .now(.json(["tasks": [], "total": 0, "offset": .number(JSONNumber(offset))])) }
+            wanted = known
+        }
+        let (tasks, total) = store.page(
+            tenant: request.queryValue("api_key"), status: wanted, newestFirst: newestFirst, offset: offset,
+            limit: limit)
         return .now(
-            .json(["tasks": .array(snapshots.prefix(limit).map(taskJSON)), "total": .number(JSONNumber(total))]))
+            .json([
+                "tasks": .array(tasks.map(taskJSON)), "total": .number(JSONNumber(total)),
+                "offset": .number(JSONNumber(offset)),
+            ]))
     }
 
     private func taskPath(_ request: HTTPRequest) -> (id: String, action: String?)? {
@@ -77,13 +107,16 @@ extension MockService {
 
     /// `GET /__mock/tasks/{id}`.
     func inspectTask(_ request: HTTPRequest) -> HTTPReply {
+        if request.path.contains("/output/") { return taskOutput(request) }
         guard let (id, action) = taskPath(request), action == nil else {
             return .now(APIError.apiNotFound(request.method, request.path).response)
         }
         guard let snapshot = store.snapshot(id: id) else {
             return .now(APIError.taskNotFound(id).response)
         }
-        return .now(.json(taskJSON(snapshot)))
+        var json = taskJSON(snapshot).objectValue ?? [:]
+        json["result"] = TaskResultBody(signer: signer).json(for: snapshot)
+        return .now(.json(.object(json)))
     }
 
     /// `POST /__mock/tasks/{id}/complete` and `/fail` (optional `{"reason": "…"}`).

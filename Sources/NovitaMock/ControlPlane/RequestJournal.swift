@@ -20,10 +20,13 @@ struct JournalEntry: Sendable {
     let body: JSONValue
     /// The response's `reason` (errors) or `task_id` (submits), when there is one.
     let outcome: JSONValue
+    /// The JSON response body as sent (up to 64 KiB; empty otherwise): kept as bytes, the array
+    /// the response already holds, and summarised only when the journal is read.
+    var responseBody: [UInt8] = []
 
     var approximateBytes: Int {
         256 + path.utf8.count + headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count }
-            + JSONWriter.serialize(body).count
+            + JSONWriter.serialize(body).count + responseBody.count
     }
 
     var json: JSONValue {
@@ -40,6 +43,7 @@ struct JournalEntry: Sendable {
             "headers": .object(JSONObject(headers.map { ($0.name, JSONValue.string($0.value)) })),
             "body": body,
             "outcome": outcome,
+            "response": RequestJournal.summarizeBody(responseBody),
         ])
     }
 }

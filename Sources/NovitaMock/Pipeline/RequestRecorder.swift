@@ -16,6 +16,7 @@ struct RequestRecorder: Sendable {
         if path.hasPrefix(ImageURLSigner.videoPathPrefix) { return ImageURLSigner.videoPathPrefix + "*" }
         if path.hasPrefix("/__mock/tasks/") { return "/__mock/tasks/*" }
         if path.hasPrefix("/__mock/faults/") { return "/__mock/faults/*" }
+        if path.hasPrefix(MockService.dashboardPrefix) { return MockService.dashboardPrefix + "*" }
         if endpoints.serves(path: path) { return path }
         return Self.controlPlaneRoutes.contains(path) ? path : "unmatched"
     }
@@ -23,6 +24,7 @@ struct RequestRecorder: Sendable {
     static let controlPlaneRoutes: Set<String> = [
         "/__mock/health", "/__mock/ready", "/__mock/metrics", "/__mock/reset", "/__mock/tasks", "/__mock/requests",
         "/__mock/faults", "/__mock/webhooks", "/__mock/clock", "/__mock/endpoints", "/__mock/openapi.yaml",
+        "/__mock/ui",
     ]
 
     func record(_ call: IncomingCall, _ response: HTTPResponse) {
@@ -61,11 +63,16 @@ struct RequestRecorder: Sendable {
             }
             return (field.name, String(field.value.prefix(512)))
         }
-        journal.append(
-            JournalEntry(
-                timeMs: clock.nowMs(), method: request.method, path: request.path,
-                query: request.query, apiKey: call.apiKey, testID: call.testID,
-                status: status, latencyMs: seconds * 1000, headers: headers,
-                body: body, outcome: outcome))
+        var entry = JournalEntry(
+            timeMs: clock.nowMs(), method: request.method, path: request.path,
+            query: request.query, apiKey: call.apiKey, testID: call.testID,
+            status: status, latencyMs: seconds * 1000, headers: headers,
+            body: body, outcome: outcome)
+        if case .bytes(let bytes) = response.body, bytes.count <= 65_536,
+            response.headers["Content-Type"]?.hasPrefix("application/json") == true
+        {
+            entry.responseBody = bytes
+        }
+        journal.append(entry)
     }
 }

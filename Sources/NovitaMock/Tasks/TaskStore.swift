@@ -46,6 +46,9 @@ final class TaskStore: Sendable {
         var storageWaiters: [String: [DispatchSemaphore]] = [:]
         /// Tasks that finished (or await their upload) and whose side effects have not started.
         var outbox: [TaskRecord] = []
+        /// Ids in submission order, for paged listings; ids of removed tasks are skipped, and
+        /// dropped once they outnumber the stored ones.
+        var submissionOrder: [String] = []
     }
 
     let settings: TaskStoreSettings
@@ -102,6 +105,7 @@ final class TaskStore: Sendable {
                     state.nextSerial += 1
                     record = TaskRecord(copying: record, serial: serial)
                     state.records[record.id] = record
+                    state.submissionOrder.append(record.id)
                     state.tenants[record.tenant, default: TenantBook()].taskCount += 1
                     state.tenants[record.tenant, default: TenantBook()].finishedOrder.append(record.id)
                     state.expiryOrder.append((finishedAt, record.id))
@@ -113,6 +117,7 @@ final class TaskStore: Sendable {
                     record.startedAt = nil
                     record.awaitingStorage = false
                     state.records[record.id] = record
+                    state.submissionOrder.append(record.id)
                     state.serialToID[serial] = record.id
                     state.tenants[record.tenant, default: TenantBook()].taskCount += 1
                     let job = TaskScheduler.Job(
@@ -200,6 +205,10 @@ final class TaskStore: Sendable {
                 startedAt: nil, finishedAt: nil, status: .queued, failureReason: "")
             state.tenants[tenant, default: TenantBook()].taskCount += 1
             state.serialToID[serial] = id
+            if state.submissionOrder.count > 2 * state.records.count + 1024 {
+                state.submissionOrder.removeAll { state.records[$0] == nil }
+            }
+            state.submissionOrder.append(id)
             // Logged before anything else of this task, under the lock: the log's order is the
             // store's order, which lets compaction cut it at a consistent moment.
             let ticket = log?.append(submitOf: record, randomDraws: random.draws)
@@ -281,6 +290,43 @@ final class TaskStore: Sendable {
                     Self.describe($0, now: now, scheduler: &state.scheduler)
                 }
             }
+        }
+    }
+
+    /// One page of the tasks of `tenant` (or all) in `status` (or any), oldest or newest first,
+    /// and how many there are in all. Walks the submission order: without a status filter it
+    /// stops at the page's end (a page of 50 out of 10,000 tasks looks at 50), with one it looks
+    /// up each task once; it never sorts or describes more than the page.
+    func page(
+        tenant: String?, status: TaskStatus?, newestFirst: Bool, offset: Int, limit: Int
+    ) -> (tasks: [TaskSnapshot], total: Int) {
+        let now = clock.nowMs()
+        return state.withLock { state in
+            let order = state.submissionOrder
+            var total = 0
+            var looked = 0
+            var page: [TaskSnapshot] = []
+            var position = newestFirst ? order.count - 1 : 0
+            while position >= 0 && position < order.count {
+                let id = order[position]
+                position += newestFirst ? -1 : 1
+                guard let stored = state.records[id], tenant == nil || stored.tenant == tenant else { continue }
+                looked += 1
+                guard let record = Self.view(stored, at: now, ttl: settings.taskTTLMs, scheduler: &state.scheduler),
+                    status == nil || record.status == status
+                else { continue }
+                if total >= offset && page.count < limit {
+                    page.append(Self.describe(record, now: now, scheduler: &state.scheduler))
+                }
+                total += 1
+                if status == nil && page.count == limit {
+                    // The rest need not be looked at: every stored task counts.
+                    total = tenant.map { state.tenants[$0]?.taskCount ?? 0 } ?? state.records.count
+                    break
+                }
+            }
+            readCounter.add(looked, ordering: .relaxed)
+            return (page, total)
         }
     }
 
