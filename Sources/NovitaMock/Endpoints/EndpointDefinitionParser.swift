@@ -5,7 +5,10 @@ struct EndpointDefinitionParser {
 
     /// The operations each mode can run; a definition naming another is refused at start.
     static let operations: [EndpointDefinition.Mode: [String]] = [
-        .async: TaskKind.allCases.compactMap(\.operationName) + imageOperations,
+        .async: TaskKind.allCases.compactMap(\.operationName) + imageOperations + [ThirdPartyImage.operation],
+        .syncTaskImages: [ThirdPartyImage.operation],
+        .syncURLs: [ThirdPartyImage.operation],
+        .syncImageURLs: [ThirdPartyImage.operation],
         .syncImage: imageOperations,
         .syncText: [ImageOperation.img2prompt.rawValue],
     ]
@@ -91,7 +94,7 @@ struct EndpointDefinitionParser {
             example: reader.value("example"),
             raw: reader.object)
         definition.queryNames = Set(query.map(\.name))
-        if mode == .async, definition.taskType == nil {
+        if mode == .async || operation == ThirdPartyImage.operation, definition.taskType == nil {
             definition.taskType = EndpointDefinition.derivedTaskType(path: path)
         }
         try reader.finish()
@@ -100,7 +103,7 @@ struct EndpointDefinitionParser {
 
     static func defaultOutput(_ mode: EndpointDefinition.Mode) -> String {
         switch mode {
-        case .async, .syncImage: "image"
+        case .async, .syncImage, .syncTaskImages, .syncURLs, .syncImageURLs: "image"
         case .syncText: "text"
         case .taskResult: "task"
         case .modelCatalog: "models"

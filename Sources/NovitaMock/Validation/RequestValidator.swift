@@ -260,6 +260,9 @@ struct RequestValidator {
                 (min...max).contains(width), (min...max).contains(height)
             else { return fail() }
             return value
+        case .sizeSpec(let spec):
+            guard let string = value.stringValue, spec.accepted(string) != nil else { return fail() }
+            return value
         case .patternString(let pattern):
             guard let string = value.stringValue, (try? Regex(pattern).wholeMatch(in: string)) != nil else {
                 return fail()
@@ -389,6 +392,7 @@ struct RequestValidator {
         case .httpURL: return "an absolute http or https URL"
         case .imageURL: return "an image URL (http, https, or data:image/…;base64,…)"
         case .sizeString(let min, let max): return "a size \"<width>*<height>\" with each side in [\(min), \(max)]"
+        case .sizeSpec(let spec): return spec.description
         case .patternString(let pattern): return "a string matching \(pattern)"
         case .s3BucketName: return "an S3 bucket name (3-63 lowercase letters, digits, '.', '-')"
         case .s3ObjectPath: return "an S3 key prefix without '..' segments"
