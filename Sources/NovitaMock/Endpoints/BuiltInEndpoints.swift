@@ -2171,10 +2171,16 @@ enum BuiltInEndpoints {
                 "per_megapixel_ms": 3000
               },
               "source": "https://novita.ai/docs/api-reference/model-apis-qwen-image-txt2img",
-              "notes": "task_type QWEN_IMAGE_TEXT_TO_IMAGE as the docs' task-result example shows. The docs' example is a template (\"<string>\", 123); the example here fills it with documented values.",
+              "notes": "task_type QWEN_IMAGE_TEXT_TO_IMAGE, image_url_ttl \"0\" (a string) and extra.has_nsfw_contents [] as the docs' task-result example shows. The docs' example is a template (\"<string>\", 123); the example here fills it with documented values.",
               "example": {
                 "prompt": "a movie poster titled NOVITA in bold letters",
                 "size": "1536*1024"
+              },
+              "result": {
+                "image_url_ttl": "0",
+                "extra": {
+                  "has_nsfw_contents": []
+                }
               }
             }
             """#

@@ -98,6 +98,8 @@ struct EndpointDefinition: Sendable {
     var notes: String
     /// The documented example request body, when there is one.
     var example: JSONValue?
+    /// Task-result's differences for this endpoint's tasks (`image_url_ttl`, keys of `extra`).
+    var resultQuirks: JSONObject? = nil
     /// The definition as written (after `use` references were resolved), for `GET /__mock/endpoints`.
     var raw: JSONObject
 

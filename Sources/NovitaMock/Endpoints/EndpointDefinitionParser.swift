@@ -92,6 +92,7 @@ struct EndpointDefinitionParser {
             source: try reader.requiredString("source"),
             notes: try reader.string("notes") ?? "",
             example: reader.value("example"),
+            resultQuirks: try resultQuirks(&reader),
             raw: reader.object)
         definition.queryNames = Set(query.map(\.name))
         if mode == .async || operation == ThirdPartyImage.operation, definition.taskType == nil {
@@ -99,6 +100,20 @@ struct EndpointDefinitionParser {
         }
         try reader.finish()
         return definition
+    }
+
+    /// `result`: what the endpoint's task-result shows differently from the rest (docs/endpoints.md):
+    /// `image_url_ttl` as the docs' example writes it, and keys added to `extra`.
+    private func resultQuirks(_ reader: inout DefinitionReader) throws(EndpointDefinitionError) -> JSONObject? {
+        guard var child = try reader.child("result") else { return nil }
+        if let ttl = child.value("image_url_ttl"), ttl.stringValue == nil, ttl.integerValue == nil {
+            throw child.error("image_url_ttl", "expected a string or an integer")
+        }
+        if let extra = child.value("extra"), extra.objectValue == nil {
+            throw child.error("extra", "expected an object")
+        }
+        try child.finish("a result")
+        return child.object
     }
 
     static func defaultOutput(_ mode: EndpointDefinition.Mode) -> String {

@@ -263,3 +263,20 @@ struct ThirdPartyImageTests {
         #expect(missing.status == 400 && missing.message?.contains("seed") == true)
     }
 }
+
+extension ThirdPartyImageTests {
+    @Test func qwensTaskResultHasTheQuirksOfItsDocumentedExample() throws {
+        let harness = ServiceHarness { $0.speed = 0 }
+        let reply = Self.post(harness, "/v3/async/qwen-image-txt2img", ["prompt": "a poster", "size": "256*256"])
+        let id = try #require(reply.object?["task_id"]?.stringValue)
+        let result = try #require(harness.result(id).object)
+        #expect(result["extra"]?.objectValue?["has_nsfw_contents"] == .array([]))
+        #expect(result["images"]?.arrayValue?.first?.objectValue?["image_url_ttl"] == .string("0"))
+        // Other models keep the general answer.
+        let other = Self.post(harness, "/v3/async/hunyuan-image-3", ["prompt": "a poster", "size": "256*256"])
+        let otherID = try #require(other.object?["task_id"]?.stringValue)
+        let otherResult = try #require(harness.result(otherID).object)
+        #expect(otherResult["extra"]?.objectValue?["has_nsfw_contents"] == nil)
+        #expect(otherResult["images"]?.arrayValue?.first?.objectValue?["image_url_ttl"] == .string("3600"))
+    }
+}
