@@ -11,6 +11,7 @@ extension GenerationController {
         let validated = try RequestValidator.validate(body: request.body, schema: definition.schema, mode: mode)
         let (outcome, timing) = try SubmissionReader.controls(request.headers)
         var plan = ThirdPartyImage.plan(definition, request: validated.body)
+        let requestedSeed = validated.body["seed"]?.integerValue ?? -1
         var planned = outcome ?? .succeed
         var inputBytes: [UInt8]?
         switch ThirdPartyImage.fetchInputs(&plan, fetcher: fetcher) {
@@ -24,8 +25,9 @@ extension GenerationController {
         }
         let submission = TaskSubmission(
             tenant: tenant,
-            parameters: ThirdPartyImage.parameters(plan, hasInput: inputBytes != nil, taskType: definition.taskType),
-            requestedSeed: validated.body["seed"]?.integerValue ?? -1, inputImage: inputBytes, extra: extra,
+            parameters: ThirdPartyImage.parameters(
+                plan, hasInput: inputBytes != nil, taskType: definition.taskType, requestedSeed: requestedSeed),
+            requestedSeed: requestedSeed, inputImage: inputBytes, extra: extra,
             outcome: planned, timing: timing, imageBaseURL: imageBase.url(for: request),
             requestSummary: SubmissionReader.summary(of: validated.body, images: validated.images),
             modelledProcessingMs: ThirdPartyImage.modelledMs(definition.duration, plan))

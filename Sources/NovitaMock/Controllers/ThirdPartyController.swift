@@ -57,6 +57,7 @@ struct ThirdPartyController: Sendable {
             return (error.response, 0)
         }
         var plan = ThirdPartyImage.plan(definition, request: validated.body)
+        let requestedSeed = validated.body["seed"]?.integerValue ?? -1
         var inputBytes: [UInt8]?
         switch ThirdPartyImage.fetchInputs(&plan, fetcher: fetcher) {
         case .success(let bytes): inputBytes = bytes
@@ -64,8 +65,9 @@ struct ThirdPartyController: Sendable {
         }
         var submission = TaskSubmission(
             tenant: tenant,
-            parameters: ThirdPartyImage.parameters(plan, hasInput: inputBytes != nil, taskType: definition.taskType),
-            requestedSeed: validated.body["seed"]?.integerValue ?? -1, inputImage: inputBytes, extra: ExtraOptions(),
+            parameters: ThirdPartyImage.parameters(
+                plan, hasInput: inputBytes != nil, taskType: definition.taskType, requestedSeed: requestedSeed),
+            requestedSeed: requestedSeed, inputImage: inputBytes, extra: ExtraOptions(),
             imageBaseURL: imageBase.url(for: request),
             requestSummary: SubmissionReader.summary(of: validated.body, images: validated.images))
         submission.finishedAtSubmit = true

@@ -177,11 +177,14 @@ enum ThirdPartyImage {
     }
 
     /// The generation parameters of a plan: img2img over the combined inputs, or txt2img.
-    static func parameters(_ plan: Plan, hasInput: Bool, taskType: String?) -> GenerationParameters {
+    static func parameters(_ plan: Plan, hasInput: Bool, taskType: String?, requestedSeed: Int64)
+        -> GenerationParameters
+    {
         var parameters = GenerationParameters(
             kind: hasInput ? .img2img : .txt2img, modelName: plan.modelName, prompt: plan.prompt,
             negativePrompt: plan.negativePrompt, width: plan.width, height: plan.height, imageNum: plan.count,
-            steps: plan.steps, guidanceScale: plan.guidanceScale, samplerName: "", seed: 0,
+            steps: plan.steps, guidanceScale: plan.guidanceScale, samplerName: "",
+            seed: requestedSeed >= 0 ? UInt32(truncatingIfNeeded: requestedSeed) : 0,
             strength: hasInput ? editStrength : 1, format: plan.format)
         parameters.taskType = taskType
         return parameters

@@ -130,7 +130,13 @@ struct ThirdPartyImageTests {
         let reply = Self.post(harness, "/v3/async/flux-2-pro", ["prompt": "a kite", "size": "256*320"])
         let id = try #require(reply.object?["task_id"]?.stringValue)
         harness.advance(300_000)
-        #expect(harness.result(id).object?["task"]?.objectValue?["task_type"]?.stringValue == "FLUX_2_PRO")
+        let result = harness.result(id).object
+        #expect(result?["task"]?.objectValue?["task_type"]?.stringValue == "FLUX_2_PRO")
+        // No seed asked for: one drawn; a seed asked for: that one.
+        #expect(result?["extra"]?.objectValue?["seed"]?.stringValue?.isEmpty == false)
+        let seeded = Self.post(harness, "/v3/async/flux-2-pro", ["prompt": "a kite", "size": "256*320", "seed": 77])
+        let seededID = try #require(seeded.object?["task_id"]?.stringValue)
+        #expect(harness.result(seededID).object?["extra"]?.objectValue?["seed"]?.stringValue == "77")
     }
 
     /// A picture whose left half is pure red and right half pure blue.
