@@ -127,48 +127,50 @@ enum ThirdPartyImage {
         )
     }
 
-    /// The inputs side by side in equal columns, each stretched to its column: the picture the
-    /// pattern is blended over.
-    static func composite(_ inputs: [PixelBuffer], width: Int, height: Int) -> PixelBuffer {
-        guard inputs.count > 1 else {
-            return inputs.first.map { ImageResampler.resize($0, width: width, height: height) }
-                ?? PixelBuffer(width: width, height: height)
-        }
+    /// The columns of `count` equal ones across `width` (the last takes the remainder).
+    static func column(_ index: Int, of count: Int, width: Int) -> Range<Int> {
+        (width * index / count)..<(width * (index + 1) / count)
+    }
+
+    /// Columns already at their size, side by side: the picture the pattern is blended over.
+    static func composite(columns: [PixelBuffer], width: Int, height: Int) -> PixelBuffer {
+        if columns.count == 1, let only = columns.first, only.width == width, only.height == height { return only }
         var out = PixelBuffer(width: width, height: height)
-        for (index, input) in inputs.enumerated() {
-            let x0 = width * index / inputs.count
-            let x1 = width * (index + 1) / inputs.count
-            guard x1 > x0 else { continue }
-            let column = ImageResampler.resize(input, width: x1 - x0, height: height)
-            for y in 0..<height {
+        for (index, column) in columns.enumerated() {
+            let x0 = Self.column(index, of: columns.count, width: width).lowerBound
+            for y in 0..<min(height, column.height) {
                 let source = y * column.width * 3
                 let target = (y * width + x0) * 3
-                for i in 0..<(x1 - x0) * 3 { out.rgb[target + i] = column.rgb[source + i] }
+                for i in 0..<column.width * 3 { out.rgb[target + i] = column.rgb[source + i] }
             }
         }
         return out
     }
 
     /// The inputs of a plan fetched and made into one PNG of the output size (blocking: the
-    /// fetch pool), or the reason the task fails: `failed to fetch <url>: <why>`.
+    /// fetch pool), or the reason the task fails: `failed to fetch <url>: <why>`. Each input is
+    /// shrunk to its column as soon as it is decoded, so at most one full-size input is held.
     static func fetchInputs(_ plan: inout Plan, fetcher: InputImageFetcher) -> Result<
         [UInt8]?, InputImageFetcher.Failure
     > {
         guard !plan.imageURLs.isEmpty else { return .success(nil) }
-        var decoded: [PixelBuffer] = []
-        for url in plan.imageURLs {
+        var columns: [PixelBuffer] = []
+        for (index, url) in plan.imageURLs.enumerated() {
+            let decoded: PixelBuffer
             switch fetcher.fetch(url) {
             case .failure(let failure): return .failure(failure)
             case .success(let image):
                 do {
-                    decoded.append(try ImageDecoder.decode(image.bytes, maxPixels: 16_777_216))
+                    decoded = try ImageDecoder.decode(image.bytes, maxPixels: 16_777_216)
                 } catch {
                     return .failure(.init(url: url, why: "the image could not be decoded"))
                 }
             }
+            if index == 0, plan.sizeFromInput { (plan.width, plan.height) = inputSize(decoded) }
+            let span = column(index, of: plan.imageURLs.count, width: plan.width)
+            columns.append(ImageResampler.resize(decoded, width: max(1, span.count), height: plan.height))
         }
-        if plan.sizeFromInput, let first = decoded.first { (plan.width, plan.height) = inputSize(first) }
-        let picture = composite(decoded, width: plan.width, height: plan.height)
+        let picture = composite(columns: columns, width: plan.width, height: plan.height)
         do {
             return .success(try ImageEncoder.encode(picture, as: .png, parameters: ""))
         } catch {
