@@ -928,7 +928,7 @@ enum BuiltInEndpoints {
                 "base_ms": 12000
               },
               "source": "https://novita.ai/docs/api-reference/model-apis-flux-1-kontext-max",
-              "notes": "aspect_ratio renders about one megapixel with sides in multiples of 16 (16:9 → 1360×768); without it the output takes the first input image's aspect at that size, and 1024×1024 without images. safety_tolerance is a string enum as the docs type it, though its documented default is written as the number 2. The docs' example is a template; the example here fills it with documented values.",
+              "notes": "aspect_ratio renders about one megapixel with sides in multiples of 16 (16:9 → 1360×768); without it the output takes the first input image's aspect at that size, and 1024×1024 without images. safety_tolerance is a string enum as the docs type it, though its documented default is written as the number 2: strict mode takes strings only, compat mode also the numbers 1 to 5 (with a warning). The docs' example is a template; the example here fills it with documented values.",
               "example": {
                 "prompt": "a lighthouse on a cliff at dawn, poster style",
                 "aspect_ratio": "1:1",
@@ -1016,7 +1016,7 @@ enum BuiltInEndpoints {
                 "base_ms": 8000
               },
               "source": "https://novita.ai/docs/api-reference/model-apis-flux-1-kontext-pro",
-              "notes": "aspect_ratio renders about one megapixel with sides in multiples of 16 (16:9 → 1360×768); without it the output takes the first input image's aspect at that size, and 1024×1024 without images. safety_tolerance is a string enum as the docs type it, though its documented default is written as the number 2. The docs' example is a template; the example here fills it with documented values.",
+              "notes": "aspect_ratio renders about one megapixel with sides in multiples of 16 (16:9 → 1360×768); without it the output takes the first input image's aspect at that size, and 1024×1024 without images. safety_tolerance is a string enum as the docs type it, though its documented default is written as the number 2: strict mode takes strings only, compat mode also the numbers 1 to 5 (with a warning). The docs' example is a template; the example here fills it with documented values.",
               "example": {
                 "prompt": "the same cat, now wearing a tiny wizard hat",
                 "images": [

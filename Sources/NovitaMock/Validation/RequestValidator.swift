@@ -116,6 +116,16 @@ struct RequestValidator {
                 normalized[key] = value
                 continue
             }
+            if mode == .compat, case .enumeration(let values) = rule.kind, let number = value.integerValue,
+                values.contains(String(number))
+            {
+                // FLUX Kontext's safety_tolerance: a string enum whose documented default is the number 2.
+                warnings.append(
+                    "\(fieldPath): the number \(number) where the docs type a string; accepted as \"\(number)\" in compat mode"
+                )
+                normalized[key] = .string(String(number))
+                continue
+            }
             if let checked = validateValue(value, kind: rule.kind, path: fieldPath) {
                 normalized[key] = checked
             }

@@ -286,3 +286,17 @@ extension ThirdPartyImageTests {
         #expect(otherResult["images"]?.arrayValue?.first?.objectValue?["image_url_ttl"] == .string("3600"))
     }
 }
+
+extension ThirdPartyImageTests {
+    @Test func kontextsSafetyToleranceTakesTheDocumentedNumberInCompatModeOnly() {
+        let harness = ServiceHarness()
+        let body: JSONValue = ["prompt": "a hat", "safety_tolerance": 2]
+        let compat = Self.post(harness, "/v3/async/flux-1-kontext-pro", body)
+        #expect(compat.status == 200, "\(compat.message ?? "")")
+        #expect(compat.header(MockWarnings.header)?.contains("safety_tolerance") == true)
+        let strict = Self.post(harness, "/v3/async/flux-1-kontext-pro", body, strict: true)
+        #expect(strict.status == 400 && strict.metadata["path"] == "safety_tolerance")
+        let outOfRange = Self.post(harness, "/v3/async/flux-1-kontext-max", ["prompt": "a hat", "safety_tolerance": 6])
+        #expect(outOfRange.status == 400)
+    }
+}
