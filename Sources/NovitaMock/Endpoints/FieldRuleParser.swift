@@ -84,6 +84,7 @@ struct FieldRuleParser {
         "name", "type", "required", "sdk_default", "nullable", "default", "summary", "source", "min_length",
         "max_length", "pattern", "values", "min", "max", "min_exclusive", "max_bytes", "max_pixels", "max_side",
         "formats", "fields", "constraints", "items", "min_items", "max_items", "compat_values",
+        "separator", "presets", "min_pixels", "multiple_of", "max_aspect",
     ]
 
     // MARK: kinds

@@ -300,3 +300,67 @@ extension ThirdPartyImageTests {
         #expect(outOfRange.status == 400)
     }
 }
+
+extension ThirdPartyImageTests {
+    static let minimal =
+        #""method": "POST", "path": "/v3/async/new-model", "operation_id": "newModel", "summary": "New", "source": "https://example.com", "mode": "async", "operation": "third-party-image""#
+
+    static func load(_ json: String) -> Result<EndpointCatalog, EndpointDefinitionError> {
+        do {
+            return .success(try EndpointCatalog.load(files: [("new.json", Array(json.utf8))]))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    @Test(arguments: [
+        (#"{"name": "size", "type": "size", "min": 1, "max": 9, "separator": "/"}"#, "$.fields[0].separator"),
+        (#"{"name": "size", "type": "size", "min": 1, "max": 9, "presets": {"2K": [2048]}}"#, "$.fields[0].presets.2K"),
+        (#"{"name": "size", "type": "size", "min": 1, "max": 9, "multiple_of": 0}"#, "$.fields[0].multiple_of"),
+        (#"{"name": "size", "type": "size", "min": 1, "max": 9, "max_aspect": 0.5}"#, "$.fields[0].max_aspect"),
+    ])
+    func aBadSizeRuleStopsTheStartNamingTheKey(_ field: String, _ path: String) {
+        guard case .failure(let error) = Self.load("{\(Self.minimal), \"fields\": [\(field)]}") else {
+            Issue.record("accepted: \(field)")
+            return
+        }
+        #expect(error.description.contains(path), "\(error.description)")
+    }
+
+    @Test func aNewModelIsADefinitionOnly() throws {
+        let json = """
+            {\(Self.minimal), "fields": [
+              {"name": "prompt", "type": "string", "min_length": 1, "required": true},
+              {"name": "size", "type": "size", "min": 64, "max": 1024, "separator": "x", "presets": {"S": [96, 64]}}
+            ]}
+            """
+        let catalog = try Self.load(json).get()
+        let definition = try #require(catalog.definitions.first { $0.path == "/v3/async/new-model" })
+        #expect(definition.taskType == "NEW_MODEL")
+        let plan = ThirdPartyImage.plan(definition, request: ["prompt": "x", "size": "S"])
+        #expect(plan.width == 96 && plan.height == 64)
+        let sized = ThirdPartyImage.plan(definition, request: ["prompt": "x", "size": "640x480"])
+        #expect(sized.width == 640 && sized.height == 480)
+    }
+
+    @Test func syncAnswersWaitTheModelledTimeUnlessTheClockIsVirtualOrTheSpeedZero() throws {
+        let definition = try #require(Self.definitions.first { $0.path == "/v3/seedream-3-0-txt2img" })
+        func controller(speed: Double, clock: MockClock.Mode = .real) -> ThirdPartyController {
+            let store = ServiceHarness().service.store
+            return ThirdPartyController(
+                store: store, signer: ImageURLSigner(secret: Array("k".utf8)),
+                authenticator: Authenticator(apiKeys: nil), clock: MockClock(mode: clock), speed: speed,
+                imageBase: ImageBaseURL(publicURL: nil, host: "127.0.0.1", port: 8080), fetcher: InputImageFetcher())
+        }
+        let plan = ThirdPartyImage.plan(definition, request: ["prompt": "x", "size": "1000x1000"])
+        // 3000 ms base + 1000 ms per output megapixel (1.0 MP).
+        #expect(controller(speed: 1).modelledMilliseconds(definition, plan, timing: TimingOverrides()) == 4000)
+        #expect(controller(speed: 2).modelledMilliseconds(definition, plan, timing: TimingOverrides()) == 2000)
+        #expect(controller(speed: 0).modelledMilliseconds(definition, plan, timing: TimingOverrides()) == 0)
+        #expect(
+            controller(speed: 1, clock: .virtual).modelledMilliseconds(definition, plan, timing: TimingOverrides()) == 0
+        )
+        #expect(
+            controller(speed: 1).modelledMilliseconds(definition, plan, timing: TimingOverrides(processingMs: 7)) == 7)
+    }
+}
