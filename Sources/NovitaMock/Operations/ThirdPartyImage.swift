@@ -108,10 +108,14 @@ enum ThirdPartyImage {
     /// Kontext pro and max render).
     static func aspectSize(_ ratio: String) -> (Int, Int)? {
         let parts = ratio.split(separator: ":")
-        guard parts.count == 2, let a = Double(parts[0]), let b = Double(parts[1]), a > 0, b > 0 else { return nil }
-        let width = (1_048_576 * a / b).squareRoot()
+        guard parts.count == 2, let a = Double(parts[0]), let b = Double(parts[1]), a > 0, b > 0, a.isFinite,
+            b.isFinite
+        else { return nil }
+        // A definition of one's own may list any ratio: kept within 1:16 either way.
+        let ratio = min(16, max(1.0 / 16, a / b))
+        let width = (1_048_576 * ratio).squareRoot()
         func round16(_ x: Double) -> Int { max(16, Int((x / 16).rounded()) * 16) }
-        return (round16(width), round16(width * b / a))
+        return (round16(width), round16(width / ratio))
     }
 
     /// The output size of an edit whose request names none: the first input's, scaled down to at

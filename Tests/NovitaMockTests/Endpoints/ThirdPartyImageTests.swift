@@ -364,3 +364,15 @@ extension ThirdPartyImageTests {
             controller(speed: 1).modelledMilliseconds(definition, plan, timing: TimingOverrides(processingMs: 7)) == 7)
     }
 }
+
+extension ThirdPartyImageTests {
+    @Test func aspectRatiosBecomeAboutOneMegapixelAndStayBounded() throws {
+        #expect(try #require(ThirdPartyImage.aspectSize("1:1")) == (1024, 1024))
+        #expect(try #require(ThirdPartyImage.aspectSize("16:9")) == (1360, 768))
+        #expect(try #require(ThirdPartyImage.aspectSize("9:21")) == (672, 1568))
+        // Ratios a definition of one's own might list: clamped, never a crash or a giant.
+        #expect(try #require(ThirdPartyImage.aspectSize("1e9:1")) == (4096, 256))
+        #expect(ThirdPartyImage.aspectSize("inf:1") == nil)
+        #expect(ThirdPartyImage.aspectSize("0:1") == nil)
+    }
+}
