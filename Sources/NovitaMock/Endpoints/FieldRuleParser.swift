@@ -194,9 +194,10 @@ struct FieldRuleParser {
             if let presets = try reader.child("presets") {
                 for (name, value) in presets.object.entries {
                     guard let pair = value.arrayValue, pair.count == 2, let width = pair[0].integerValue,
-                        let height = pair[1].integerValue, width >= 1, height >= 1
+                        let height = pair[1].integerValue, width >= 1, height >= 1, width * height <= 16_777_216
                     else {
-                        throw presets.error(name, "expected [width, height], two positive integers")
+                        throw presets.error(
+                            name, "expected [width, height], two positive integers, at most 16777216 pixels")
                     }
                     spec.presets.append((name, Int(width), Int(height)))
                 }

@@ -316,6 +316,10 @@ extension ThirdPartyImageTests {
     @Test(arguments: [
         (#"{"name": "size", "type": "size", "min": 1, "max": 9, "separator": "/"}"#, "$.fields[0].separator"),
         (#"{"name": "size", "type": "size", "min": 1, "max": 9, "presets": {"2K": [2048]}}"#, "$.fields[0].presets.2K"),
+        (
+            #"{"name": "size", "type": "size", "min": 1, "max": 9, "presets": {"H": [8192, 8192]}}"#,
+            "$.fields[0].presets.H"
+        ),
         (#"{"name": "size", "type": "size", "min": 1, "max": 9, "multiple_of": 0}"#, "$.fields[0].multiple_of"),
         (#"{"name": "size", "type": "size", "min": 1, "max": 9, "max_aspect": 0.5}"#, "$.fields[0].max_aspect"),
     ])
