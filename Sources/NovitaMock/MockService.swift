@@ -29,6 +29,7 @@ public final class MockService: Sendable {
     let endpoints: EndpointCatalog
     let catalogController: CatalogController
     let editors: EditorController
+    let thirdParty: ThirdPartyController
     let taskResults: TaskResultController
     let media: MediaController
     let generation: GenerationController
@@ -111,6 +112,10 @@ public final class MockService: Sendable {
         taskResults = TaskResultController(
             store: store, signer: signer, finishedResults: finishedResults, authenticator: authenticator)
         editors = EditorController(authenticator: authenticator, clock: clock, speed: max(0, configuration.speed))
+        thirdParty = ThirdPartyController(
+            store: store, signer: signer, authenticator: authenticator, clock: clock,
+            speed: max(0, configuration.speed), imageBase: imageBase,
+            fetcher: InputImageFetcher(maxBytes: max(1, configuration.maxFetchBytes)))
         router = Self.router(for: endpoints)
         recorder = RequestRecorder(
             metrics: metrics, journal: journal, clock: clock, endpoints: endpoints, logger: logger)

@@ -2,6 +2,7 @@
 it, through cnovita_at.py (which only sets the CLI's base-URL constant). Each command writes the
 files a user would find; the tests open them."""
 
+import json
 import re
 
 import pytest
@@ -73,6 +74,33 @@ class TestGeneration:
         assert "Type:     TXT_TO_IMG" in status.stdout
         cli("task", "wait", task_id)
         assert open_saved(only_file(cli.directory, f"task_{task_id[:8]}_0.*")).size == (256, 256)
+
+
+# --- FLUX.1 schnell: synchronous, its image URLs inline (issue #18) ---------------------------
+
+
+class TestFlux:
+    def test_image_flux_saves_each_image_of_the_requested_size(self, cli):
+        saved = cli("image", "flux", "a paper lantern", "-W", "320", "-H", "192", "-n", "2", "--seed", "7")
+        files = sorted(cli.directory.glob("novita_flux_*"))
+        assert [path.name for path in files] == ["novita_flux_0.png", "novita_flux_1.png"], saved.stdout
+        images = [open_saved(path) for path in files]
+        assert {image.size for image in images} == {(320, 192)}
+        # Two seeds, two different pictures.
+        assert images[0].tobytes() != images[1].tobytes()
+
+    def test_image_flux_json_prints_the_documented_inline_shape(self, cli):
+        printed = cli("--json-output", "image", "flux", "red circle", "-W", "64", "-H", "64", "--steps", "1")
+        answer = json.loads(printed.stdout)
+        assert answer["task"]["task_id"]
+        (image,) = answer["images"]
+        assert image["image_url"].startswith("http") and image["image_type"] == "png"
+        assert image["image_url_ttl"] == 604800
+
+    def test_image_flux_with_a_width_out_of_range_fails_naming_the_field(self, mock, tmp_path):
+        done = clientkit.run_cnovita(mock.url, ["image", "flux", "x", "-W", "4096"], cwd=tmp_path)
+        assert done.returncode != 0
+        assert "width" in (done.stdout + done.stderr)
 
 
 # --- The synchronous editors of issue #16 (replace-bg is the CLI's async variant) -------------

@@ -53,6 +53,7 @@ struct GenerationController: Sendable {
 
     /// Whether the endpoint's input image comes by URL (an `image_url` field of the image-URL type).
     static func takesImageURL(_ definition: EndpointDefinition) -> Bool {
+        if ThirdPartyImage.takesImageURLs(definition) { return true }
         guard let rule = definition.schema.rule(named: "image_url"), case .imageURL = rule.kind else { return false }
         return true
     }
@@ -96,6 +97,9 @@ struct GenerationController: Sendable {
     private func accept(
         _ definition: EndpointDefinition, _ request: HTTPRequest, tenant: String, mode: ValidationMode
     ) throws(APIError) -> (TaskRecord, [String]) {
+        if definition.operation == ThirdPartyImage.operation {
+            return try acceptThirdParty(definition, request, tenant: tenant, mode: mode)
+        }
         // The catalog loads async definitions whose operation is a task kind or an editor's.
         let kind = TaskKind.allCases.first { $0.operationName == definition.operation } ?? .edit
         try RequestValidator.requireJSON(request)

@@ -10,6 +10,14 @@ struct EndpointDefinition: Sendable {
         case syncImage = "sync-image"
         /// `{"prompt": …}` after the modelled duration (img2prompt).
         case syncText = "sync-text"
+        /// FLUX.1 schnell's inline answer: `{"task": {"task_id"}, "images": [{"image_url",
+        /// "image_url_ttl": 604800, "image_type"}]}`.
+        case syncTaskImages = "sync-task-images"
+        /// Seedream 4.x: `{"images": ["<url>", …]}`.
+        case syncURLs = "sync-urls"
+        /// Seedream 3.0: `{"image_urls": […], "binary_data_base64": […]}` (one of them filled, by
+        /// `response_format`).
+        case syncImageURLs = "sync-image-urls"
         /// `GET /v3/async/task-result`.
         case taskResult = "task-result"
         /// `GET /v3/model`.
@@ -90,6 +98,8 @@ struct EndpointDefinition: Sendable {
     var notes: String
     /// The documented example request body, when there is one.
     var example: JSONValue?
+    /// Task-result's differences for this endpoint's tasks (`image_url_ttl`, keys of `extra`).
+    var resultQuirks: JSONObject? = nil
     /// The definition as written (after `use` references were resolved), for `GET /__mock/endpoints`.
     var raw: JSONObject
 

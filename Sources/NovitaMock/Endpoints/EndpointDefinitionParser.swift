@@ -5,7 +5,10 @@ struct EndpointDefinitionParser {
 
     /// The operations each mode can run; a definition naming another is refused at start.
     static let operations: [EndpointDefinition.Mode: [String]] = [
-        .async: TaskKind.allCases.compactMap(\.operationName) + imageOperations,
+        .async: TaskKind.allCases.compactMap(\.operationName) + imageOperations + [ThirdPartyImage.operation],
+        .syncTaskImages: [ThirdPartyImage.operation],
+        .syncURLs: [ThirdPartyImage.operation],
+        .syncImageURLs: [ThirdPartyImage.operation],
         .syncImage: imageOperations,
         .syncText: [ImageOperation.img2prompt.rawValue],
     ]
@@ -89,18 +92,33 @@ struct EndpointDefinitionParser {
             source: try reader.requiredString("source"),
             notes: try reader.string("notes") ?? "",
             example: reader.value("example"),
+            resultQuirks: try resultQuirks(&reader),
             raw: reader.object)
         definition.queryNames = Set(query.map(\.name))
-        if mode == .async, definition.taskType == nil {
+        if mode == .async || operation == ThirdPartyImage.operation, definition.taskType == nil {
             definition.taskType = EndpointDefinition.derivedTaskType(path: path)
         }
         try reader.finish()
         return definition
     }
 
+    /// `result`: what the endpoint's task-result shows differently from the rest (docs/endpoints.md):
+    /// `image_url_ttl` as the docs' example writes it, and keys added to `extra`.
+    private func resultQuirks(_ reader: inout DefinitionReader) throws(EndpointDefinitionError) -> JSONObject? {
+        guard var child = try reader.child("result") else { return nil }
+        if let ttl = child.value("image_url_ttl"), ttl.stringValue == nil, ttl.integerValue == nil {
+            throw child.error("image_url_ttl", "expected a string or an integer")
+        }
+        if let extra = child.value("extra"), extra.objectValue == nil {
+            throw child.error("extra", "expected an object")
+        }
+        try child.finish("a result")
+        return child.object
+    }
+
     static func defaultOutput(_ mode: EndpointDefinition.Mode) -> String {
         switch mode {
-        case .async, .syncImage: "image"
+        case .async, .syncImage, .syncTaskImages, .syncURLs, .syncImageURLs: "image"
         case .syncText: "text"
         case .taskResult: "task"
         case .modelCatalog: "models"

@@ -20,6 +20,9 @@ public enum EndpointTable {
             case .async: answers = "`{task_id}`, then task-result"
             case .syncImage: answers = "`{image_file, image_type}`"
             case .syncText: answers = "`{prompt}`"
+            case .syncTaskImages: answers = "`{task, images}` (URLs)"
+            case .syncURLs: answers = "`{images}` (URLs)"
+            case .syncImageURLs: answers = "`{image_urls, binary_data_base64}`"
             case .taskResult: answers = "the task and its outputs"
             case .modelCatalog: answers = "`{models, pagination}`"
             }

@@ -84,6 +84,7 @@ struct FieldRuleParser {
         "name", "type", "required", "sdk_default", "nullable", "default", "summary", "source", "min_length",
         "max_length", "pattern", "values", "min", "max", "min_exclusive", "max_bytes", "max_pixels", "max_side",
         "formats", "fields", "constraints", "items", "min_items", "max_items", "compat_values",
+        "separator", "presets", "min_pixels", "multiple_of", "max_aspect",
     ]
 
     // MARK: kinds
@@ -162,7 +163,47 @@ struct FieldRuleParser {
             guard let min = try reader.integer("min"), let max = try reader.integer("max") else {
                 throw reader.error(nil, "a size rule (\"1024*1024\") needs \"min\" and \"max\" for each side")
             }
-            return .sizeString(min: Int(min), max: Int(max))
+            guard min >= 1, min <= max else { throw reader.error("max", "expected 1 ≤ min ≤ max") }
+            var spec = SizeSpec(minSide: Int(min), maxSide: Int(max))
+            var extended = false
+            if let separator = try reader.string("separator") {
+                guard separator == "*" || separator == "x" else {
+                    throw reader.error("separator", "expected \"*\" or \"x\", got \"\(separator)\"")
+                }
+                spec.separator = separator == "x" ? "x" : "*"
+                extended = spec.separator != "*"
+            }
+            if let pixels = try reader.integer("min_pixels") {
+                spec.minPixels = Int(pixels)
+                extended = true
+            }
+            if let pixels = try reader.integer("max_pixels") {
+                spec.maxPixels = Int(pixels)
+                extended = true
+            }
+            if let multiple = try reader.integer("multiple_of") {
+                guard multiple >= 1 else { throw reader.error("multiple_of", "expected an integer ≥ 1") }
+                spec.multipleOf = Int(multiple)
+                extended = true
+            }
+            if let aspect = try reader.number("max_aspect") {
+                guard aspect >= 1 else { throw reader.error("max_aspect", "expected a number ≥ 1") }
+                spec.maxAspect = aspect
+                extended = true
+            }
+            if let presets = try reader.child("presets") {
+                for (name, value) in presets.object.entries {
+                    guard let pair = value.arrayValue, pair.count == 2, let width = pair[0].integerValue,
+                        let height = pair[1].integerValue, width >= 1, height >= 1, width * height <= 16_777_216
+                    else {
+                        throw presets.error(
+                            name, "expected [width, height], two positive integers, at most 16777216 pixels")
+                    }
+                    spec.presets.append((name, Int(width), Int(height)))
+                }
+                extended = true
+            }
+            return extended ? .sizeSpec(spec) : .sizeString(min: Int(min), max: Int(max))
         case "object":
             let fields = try reader.array("fields") ?? []
             let constraints = try reader.array("constraints")

@@ -105,10 +105,15 @@ public enum OpenAPIDocument {
     /// so a schema-driven client sending the example reaches the success path (a placeholder
     /// only ever earns a 400, and the 200 answer would go unchecked).
     static func runnableExample(_ example: JSONValue) -> JSONValue {
-        example.replacingStrings { _, value in value == imagePlaceholder ? exampleImageBase64 : nil }
+        example.replacingStrings { _, value in
+            if value == imagePlaceholder { return exampleImageBase64 }
+            return value == imageURLPlaceholder ? "data:image/png;base64," + exampleImageBase64 : nil
+        }
     }
 
     static let imagePlaceholder = "<base64 image>"
+    /// Stands for an image URL in an example (the third-party editors): a `data:` URL of the same image.
+    static let imageURLPlaceholder = "<image url>"
 
     /// A 32×32 PNG (sky, ground and a dark disc as a subject): small, and it decodes.
     static let exampleImageBase64 =
@@ -142,6 +147,21 @@ public enum OpenAPIDocument {
                 ("description", .string("A prompt that describes the image.")), ("headers", warnings),
                 ("content", jsonContent(ref("ImagePrompt"))),
             ])
+        case .syncTaskImages:
+            success = .map([
+                ("description", .string("The task's id and its image URLs, inline.")), ("headers", warnings),
+                ("content", jsonContent(ref("InlineTaskImages"))),
+            ])
+        case .syncURLs:
+            success = .map([
+                ("description", .string("The image URLs, inline.")), ("headers", warnings),
+                ("content", jsonContent(ref("ImageURLs"))),
+            ])
+        case .syncImageURLs:
+            success = .map([
+                ("description", .string("The images as URLs or base64 (by response_format), inline.")),
+                ("headers", warnings), ("content", jsonContent(ref("ImageURLsOrBase64"))),
+            ])
         case .taskResult:
             success = .map([("description", .string("The task.")), ("content", jsonContent(ref("TaskResult")))])
         case .modelCatalog:
@@ -151,7 +171,7 @@ public enum OpenAPIDocument {
         }
         var entries: [(String, YAMLNode)] = [("200", success)]
         switch definition.mode {
-        case .async, .syncImage, .syncText:
+        case .async, .syncImage, .syncText, .syncTaskImages, .syncURLs, .syncImageURLs:
             entries += [
                 ("400", errorResponse("A rule was broken, the JSON is malformed, or the key is missing.")),
                 ("403", errorResponse("The API key is not valid.")),
@@ -369,6 +389,7 @@ public enum OpenAPIDocument {
             ("TaskCreated", taskCreated), ("TaskResult", taskResult(catalog)), ("ImageFile", imageFile),
             ("ImagePrompt", imagePrompt), ("ModelPage", modelPage), ("Error", errorSchema),
         ]
+        schemas += inlineImageSchemas
         return .map([
             (
                 "securitySchemes",
@@ -505,6 +526,8 @@ public enum OpenAPIDocument {
                 ("type", .string("string")), ("pattern", .string("^[0-9]+\\*[0-9]+$")),
                 ("x-rule", .string("<width>*<height>, each side in [\(min), \(max)].")),
             ])
+        case .sizeSpec(let spec):
+            return .map([("type", .string("string")), ("x-rule", .string(spec.description + "."))])
         case .patternString(let pattern):
             return .map([("type", .string("string")), ("pattern", .string(pattern))])
         case .s3BucketName:

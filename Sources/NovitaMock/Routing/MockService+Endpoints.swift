@@ -59,6 +59,8 @@ extension MockService {
             reply = catalogController.listModels(request)
         case .syncImage, .syncText:
             reply = editors.run(definition, request, mode: isStrict(request) ? .strict : .compat)
+        case .syncTaskImages, .syncURLs, .syncImageURLs:
+            reply = thirdParty.run(definition, request, mode: isStrict(request) ? .strict : .compat)
         }
         guard !unknown.isEmpty else { return reply }
         let warnings = unknown.map { "query \($0): unknown parameter ignored" }

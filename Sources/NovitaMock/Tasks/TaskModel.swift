@@ -130,6 +130,9 @@ struct TaskSubmission: Sendable {
     /// The endpoint's own duration model applied to this request (video endpoints), in mock
     /// milliseconds before `--speed`; nil uses the store's SD timing model.
     var modelledProcessingMs: Double? = nil
+    /// Finished when stored, whatever the clock: a synchronous endpoint's result, answered inline
+    /// and kept as a task so its image URLs resolve (docs/contract.md §12).
+    var finishedAtSubmit = false
 }
 
 /// One task as stored.

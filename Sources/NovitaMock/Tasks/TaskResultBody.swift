@@ -19,6 +19,9 @@ struct TaskResultBody {
             "execute_time_ms": moment(record.startedAt),
             "complete_time_ms": moment(record.finishedAt),
         ])
+        let quirks = Self.quirks[record.parameters.reportedTaskType]
+        for (key, value) in quirks?["extra"]?.objectValue?.entries ?? [] { extra[key] = value }
+        let imageURLTTL = quirks?["image_url_ttl"] ?? "3600"
         let task: JSONObject = [
             "task_id": .string(record.id),
             "task_type": .string(record.parameters.reportedTaskType),
@@ -59,7 +62,7 @@ struct TaskResultBody {
                 images.append(
                     .object([
                         "image_url": .string(url),
-                        "image_url_ttl": "3600",
+                        "image_url_ttl": imageURLTTL,
                         "image_type": .string(format.rawValue),
                         "nsfw_detection_result": nsfw,
                     ]))
@@ -73,4 +76,16 @@ struct TaskResultBody {
             "audios": [],
         ])
     }
+}
+
+extension TaskResultBody {
+    /// The built-in definitions' `result` differences by task type (docs/endpoints.md): Qwen-Image's
+    /// task-result example has `image_url_ttl` "0" and `extra.has_nsfw_contents` (docs/contract.md §12).
+    static let quirks: [String: JSONObject] = {
+        var table: [String: JSONObject] = [:]
+        for definition in EndpointCatalog.builtIn.definitions {
+            if let type = definition.taskType, let quirks = definition.resultQuirks { table[type] = quirks }
+        }
+        return table
+    }()
 }

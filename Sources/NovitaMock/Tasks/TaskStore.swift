@@ -172,7 +172,8 @@ final class TaskStore: Sendable {
                 height: parameters.height)
         let queueMs = submission.timing.queueMs ?? timing.queueMs
         // Test mode does no work; speed 0 finishes before the submit answers.
-        let instant = timing.isInstant || submission.extra.webhook?.testModeStatus != nil
+        let instant =
+            timing.isInstant || submission.extra.webhook?.testModeStatus != nil || submission.finishedAtSubmit
 
         let result: Result<(TaskRecord, Int?), APIError> = state.withLock { state in
             var evicted: [String] = []

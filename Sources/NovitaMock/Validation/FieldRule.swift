@@ -18,6 +18,8 @@ indirect enum ValueKind: Sendable {
     case imageURL
     /// A size written `"<width>*<height>"` (the third-party models' `"1024*1024"`), each side in range.
     case sizeString(min: Int, max: Int)
+    /// A size with a model's own vocabulary: separator, presets, pixel and aspect limits.
+    case sizeSpec(SizeSpec)
     /// A string matching a regular expression (query parameters such as `pagination.cursor`).
     case patternString(String)
     case s3BucketName

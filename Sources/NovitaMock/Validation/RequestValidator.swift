@@ -116,6 +116,16 @@ struct RequestValidator {
                 normalized[key] = value
                 continue
             }
+            if mode == .compat, case .enumeration(let values) = rule.kind, let number = value.integerValue,
+                values.contains(String(number))
+            {
+                // FLUX Kontext's safety_tolerance: a string enum whose documented default is the number 2.
+                warnings.append(
+                    "\(fieldPath): the number \(number) where the docs type a string; accepted as \"\(number)\" in compat mode"
+                )
+                normalized[key] = .string(String(number))
+                continue
+            }
             if let checked = validateValue(value, kind: rule.kind, path: fieldPath) {
                 normalized[key] = checked
             }
@@ -260,6 +270,9 @@ struct RequestValidator {
                 (min...max).contains(width), (min...max).contains(height)
             else { return fail() }
             return value
+        case .sizeSpec(let spec):
+            guard let string = value.stringValue, spec.accepted(string) != nil else { return fail() }
+            return value
         case .patternString(let pattern):
             guard let string = value.stringValue, (try? Regex(pattern).wholeMatch(in: string)) != nil else {
                 return fail()
@@ -389,6 +402,7 @@ struct RequestValidator {
         case .httpURL: return "an absolute http or https URL"
         case .imageURL: return "an image URL (http, https, or data:image/…;base64,…)"
         case .sizeString(let min, let max): return "a size \"<width>*<height>\" with each side in [\(min), \(max)]"
+        case .sizeSpec(let spec): return spec.description
         case .patternString(let pattern): return "a string matching \(pattern)"
         case .s3BucketName: return "an S3 bucket name (3-63 lowercase letters, digits, '.', '-')"
         case .s3ObjectPath: return "an S3 key prefix without '..' segments"
