@@ -31,12 +31,13 @@ enum SubmissionReader {
                 parameters.height = hires["target_height"]?.integerValue.map(Int.init) ?? parameters.height
             }
         case .edit:
-            // An editor keeps its input's size; one image, timed like a short SD task.
-            parameters.imageNum = 1
+            // An editor keeps its input's size unless it names one (instant-id); one image unless
+            // it asks for more (inpainting's image_num); timed like a short SD task.
+            parameters.imageNum = int("image_num", 1)
             parameters.strength = 1
             if let input {
-                parameters.width = input.width
-                parameters.height = input.height
+                parameters.width = int("width", input.width)
+                parameters.height = int("height", input.height)
             }
         case .txt2video, .img2video:
             // The clip's frames, rate and size come from `video(…)`, which knows the endpoint's defaults.

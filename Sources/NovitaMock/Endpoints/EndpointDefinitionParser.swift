@@ -5,7 +5,8 @@ struct EndpointDefinitionParser {
 
     /// The operations each mode can run; a definition naming another is refused at start.
     static let operations: [EndpointDefinition.Mode: [String]] = [
-        .async: TaskKind.allCases.compactMap(\.operationName) + imageOperations,
+        .async: TaskKind.allCases.compactMap(\.operationName) + imageOperations
+            + NativeImageOperation.allCases.map(\.rawValue),
         .syncImage: imageOperations,
         .syncText: [ImageOperation.img2prompt.rawValue],
     ]
