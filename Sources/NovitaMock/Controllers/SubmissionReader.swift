@@ -197,10 +197,17 @@ enum SubmissionReader {
 
     /// The body as kept for inspection: image data replaced by a short description.
     static func summary(of body: JSONObject, images: [String: InputImage]) -> [UInt8] {
-        let elided = JSONValue.object(body).replacingStrings { path, _ in
-            images[path].map {
-                "<\($0.header.format.rawValue) \($0.header.width)x\($0.header.height), \($0.bytes.count) bytes elided>"
+        let elided = JSONValue.object(body).replacingStrings { path, value in
+            if let image = images[path] {
+                let header = image.header
+                return "<\(header.format.rawValue) \(header.width)x\(header.height), \(image.bytes.count) bytes elided>"
             }
+            // Images given as data URLs (image-eraser's `image`, wan-i2v's `image_url`) would put
+            // megabytes into every task kept and logged.
+            if value.hasPrefix("data:"), value.utf8.count > 256 {
+                return "<data URL, \(value.utf8.count) characters elided>"
+            }
+            return nil
         }
         return JSONWriter.serialize(elided)
     }
