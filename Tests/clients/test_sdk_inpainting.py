@@ -116,3 +116,19 @@ class TestInstantID:
         body = response.json()
         assert body["reason"] == "INVALID_REQUEST_BODY"
         assert body["metadata"]["path"] == "face_image_assets_ids[0]"
+
+
+class TestRawInpainting:
+    def test_raw_inpainting_with_the_request_types_defaults(self, mock):
+        """InpaintingRequest's own defaults: clip_skip 0, sd_vae "", inpainting_full_res False …"""
+        from novita_client.proto import CommonV3Extra, InpaintingRequest
+
+        sdk = NovitaClient("sdk-key", base_url=mock.url)
+        request = InpaintingRequest(model_name=INPAINTING_MODEL, image_base64=clientkit.b64(clientkit.picture(*SIZE)),
+                                    mask_image_base64=clientkit.b64(clientkit.mask(*SIZE, BOX)), prompt="a red flower",
+                                    image_num=1, steps=20, guidance_scale=7.5, seed=5, sampler_name="Euler a")
+        submitted = sdk.raw_inpainting(request, CommonV3Extra(response_image_type="png"))
+        result = sdk.wait_for_task_v3(submitted.task_id)
+        assert result.task.status == V3TaskResponseStatus.TASK_STATUS_SUCCEED
+        result.download_images()
+        outside_box_unchanged(clientkit.decode_b64(result.images_encoded[0]), clientkit.picture(*SIZE))

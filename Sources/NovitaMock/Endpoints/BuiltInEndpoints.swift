@@ -1467,7 +1467,9 @@ enum BuiltInEndpoints {
                   "use": "embeddings"
                 },
                 {
-                  "use": "clip_skip"
+                  "use": "clip_skip",
+                  "min": 0,
+                  "summary": "CLIP layers to skip (the docs: 1 to 12); 0, what the Python SDK's InpaintingRequest sends unless told, means none."
                 },
                 {
                   "name": "strength",
@@ -1533,7 +1535,7 @@ enum BuiltInEndpoints {
                 "unit": "images"
               },
               "source": "https://novita.ai/docs/api-reference/model-apis-inpainting",
-              "notes": "The page's example answers the v2 envelope {code, msg, data: {task_id}} but its schema, the Python SDK (InpaintingResponse.task_id) and the JS SDK read a top-level task_id: the mock answers {task_id}. The Python SDK 0.7.1 sends inpainting_full_res and inpainting_mask_invert as booleans: compat mode takes them as 0/1 with a warning, strict mode wants the docs' integers. No task-result example exists, so the task type follows the naming rule. The mask must have the image's size (the docs say it should). Outside the (unblurred) mask every output pixel is the input's.",
+              "notes": "The page's example answers the v2 envelope {code, msg, data: {task_id}} but its schema, the Python SDK (InpaintingResponse.task_id) and the JS SDK read a top-level task_id: the mock answers {task_id}. The Python SDK 0.7.1 sends inpainting_full_res and inpainting_mask_invert as booleans: compat mode takes them as 0/1 with a warning, strict mode wants the docs' integers. No task-result example exists, so the task type follows the naming rule. The mask must have the image's size (the docs say it should). Outside the (unblurred) mask every output pixel is the input's. clip_skip takes 0 as well as the docs' [1, 12]: the Python SDK's InpaintingRequest defaults to 0, so its raw_inpainting sends 0 unless told.",
               "example": {
                 "extra": {
                   "response_image_type": "png"
