@@ -18,7 +18,7 @@ struct AssetDurabilityTests {
         request.httpBody = bytes
         request.setValue("image/png", forHTTPHeaderField: "Content-Type")
         request.setValue("Bearer durable", forHTTPHeaderField: "Authorization")
-        request.timeoutInterval = 10
+        request.timeoutInterval = 30
         let (data, response) = try await URLSession.shared.data(for: request)
         let id = (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["assets_id"] as? String
         return ((response as! HTTPURLResponse).statusCode, id)
@@ -56,14 +56,17 @@ struct AssetDurabilityTests {
                             pixels.rgb[0] = UInt8(n % 256)
                             pixels.rgb[1] = UInt8(client)
                             let png = try! ImageEncoder.encode(pixels, as: .png, parameters: "")
-                            guard let (status, id) = try? await Self.put(port, Data(png)) else { return }
-                            if status == 200, let id { answered.add(id) }
+                            // A slow or refused request (a busy machine, or after the kill) is skipped,
+                            // not the end of this client: refused ones fail at once.
+                            if let (status, id) = try? await Self.put(port, Data(png)), status == 200, let id {
+                                answered.add(id)
+                            }
                         }
                     }
                 }
             }
         }
-        let deadline = ContinuousClock.now + .seconds(30)
+        let deadline = ContinuousClock.now + .seconds(90)
         while answered.all.count < 20 && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(10))
         }
