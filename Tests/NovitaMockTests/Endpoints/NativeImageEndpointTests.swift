@@ -247,6 +247,31 @@ struct NativeImageEndpointTests {
         #expect(try Self.outputs(restarted, "/v3/async/instant-id", Self.instantIDBody(face: id)).count == 1)
     }
 
+    @Test func anInpaintingTaskRendersTheSameAfterARestart() throws {
+        // Its image and mask are kept together as one stored input (an InputBundle).
+        let directory = NSTemporaryDirectory() + "novita-inpainting-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let id: String
+        let before: [UInt8]
+        do {
+            let harness = ServiceHarness {
+                $0.stateDirectory = directory
+                $0.speed = 0
+            }
+            let reply = Self.post(harness, "/v3/async/inpainting", Self.inpaintingBody())
+            id = try #require(reply.object?["task_id"]?.stringValue)
+            before = harness.download(try #require(harness.imageURLs(id).first)).bodyBytes
+            harness.service.stop(graceMs: 0)
+        }
+        let restarted = ServiceHarness {
+            $0.stateDirectory = directory
+            $0.speed = 0
+        }
+        defer { restarted.service.stop(graceMs: 0) }
+        let after = restarted.download(try #require(restarted.imageURLs(id).first))
+        #expect(after.status == 200 && after.bodyBytes == before)
+    }
+
     // MARK: the endpoints that take URLs
 
     static let photoURL = "data:image/png;base64," + Base64.encode(photoPNG)
