@@ -133,7 +133,11 @@ struct GenerationController: Sendable {
             parameters.format = format  // the newer endpoints' own field (image-eraser, image-upscaler)
         }
         if kind == .edit, let native = definition.operation.flatMap(NativeImageOperation.init(rawValue:)) {
-            if native.oneImagePerInput { parameters.imageNum = max(1, inputs.images.count) }
+            if native.oneImagePerInput {
+                // adetailer: one output per image of the field it uses (image_assets_ids before image_urls).
+                let ids = inputs.images.filter { $0.name.hasPrefix("image_assets_ids[") }.count
+                parameters.imageNum = max(1, ids > 0 ? ids : inputs.images.count)
+            }
             if native == .imageUpscaler, let header = inputImage?.header {
                 (parameters.width, parameters.height) = NativeImageOperation.upscaledSize(
                     width: header.width, height: header.height,

@@ -348,6 +348,12 @@ struct NativeImageEndpointTests {
         ]
         let images = try Self.outputs(harness, "/v3/async/adetailer", body)
         #expect(images.map(\.width) == [96, 80] && images.map(\.height) == [64, 80])
+        // With both fields, the assets ids are the images (the JS SDK allows only one of them).
+        var both = body.objectValue!
+        var request = both["request"]!.objectValue!
+        request["image_urls"] = [.string(Self.photoURL)]
+        both["request"] = .object(request)
+        #expect(try Self.outputs(harness, "/v3/async/adetailer", .object(both)).count == 2)
         // The corners are far from the face: the input's.
         #expect(Array(images[0].rgb[0..<3]) == Array(Self.photo.rgb[0..<3]))
     }
