@@ -40,6 +40,9 @@ public final class MockService: Sendable {
     private let phase = Mutex(Phase.starting)
     private let driver: LifecycleDriver
     let imageBase: ImageBaseURL
+    /// The assets host's files (`PUT /image`, `PUT /video`).
+    let assets: AssetStore
+    let assetsController: AssetsController
 
     enum Phase: Sendable {
         case starting, ready, draining
@@ -104,10 +107,12 @@ public final class MockService: Sendable {
         catalogController = CatalogController(catalog: catalog, authenticator: authenticator)
         imageBase = ImageBaseURL(
             publicURL: configuration.publicURL, host: configuration.host, port: configuration.port)
+        assets = AssetStore(directory: configuration.stateDirectory.flatMap { $0.isEmpty ? nil : $0 + "/assets" })
+        assetsController = AssetsController(assets: assets, authenticator: authenticator)
         generation = GenerationController(
             store: store, catalog: catalog, authenticator: authenticator, logger: logger, imageBase: imageBase,
             strictModels: configuration.strictModels, speed: max(0, configuration.speed),
-            fetcher: InputImageFetcher(maxBytes: max(1, configuration.maxFetchBytes)))
+            fetcher: InputImageFetcher(maxBytes: max(1, configuration.maxFetchBytes)), assets: assets)
         media = MediaController(signer: signer, store: store, images: images, clock: clock)
         taskResults = TaskResultController(
             store: store, signer: signer, finishedResults: finishedResults, authenticator: authenticator)
@@ -168,6 +173,9 @@ public final class MockService: Sendable {
         router.add(
             .prefix(ImageURLSigner.videoPathPrefix),
             [("GET", { $0.media.downloadVideo($1) }), ("HEAD", { $0.media.downloadVideo($1) })])
+        // The assets host (docs/contract.md §13.1).
+        router.add(.exact("/image"), [("PUT", { $0.assetsController.upload($1, kind: .image) })])
+        router.add(.exact("/video"), [("PUT", { $0.assetsController.upload($1, kind: .video) })])
         router.add(.exact("/__mock/health"), [("GET", { _, _ in .now(.json(["status": "ok"])) })])
         router.add(.exact("/__mock/ready"), [("GET", { $0.readiness($1) })])
         router.add(.exact("/__mock/clock"), [("GET", { $0.clockState($1) }), ("POST", { $0.changeClock($1) })])

@@ -14,8 +14,10 @@ struct GenerationController: Sendable {
     let strictModels: Bool
     /// `--speed`: 0 means a task has finished when its submit answers.
     let speed: Double
-    /// Input images given by URL (`image_url`).
+    /// Input images given by URL (`image_url`, `image`, `image_urls` …).
     var fetcher = InputImageFetcher()
+    /// The assets host's files, for `…_assets_ids` fields.
+    var assets = AssetStore(directory: nil)
 
     /// `POST /v3/async/<kind>`: validate, store, answer `{"task_id": …}` (docs/contract.md §4). Work that
     /// can take long runs off the poll threads: decoding submitted images (validation decodes
@@ -51,11 +53,11 @@ struct GenerationController: Sendable {
         return acceptAndAnswer(definition, request, mode: mode)
     }
 
-    /// Whether the endpoint's input image comes by URL (an `image_url` field of the image-URL type).
+    /// Whether an input image comes by URL or assets id (fetched or read before the task is
+    /// stored, so off the poll threads).
     static func takesImageURL(_ definition: EndpointDefinition) -> Bool {
-        if ThirdPartyImage.takesImageURLs(definition) { return true }
-        guard let rule = definition.schema.rule(named: "image_url"), case .imageURL = rule.kind else { return false }
-        return true
+        ThirdPartyImage.takesImageURLs(definition)
+            || SubmissionInputs.requestSchema(definition).fields.contains { SubmissionInputs.source(of: $0.kind) != nil }
     }
 
     /// Smaller submits (a txt2img body, a tiny image) are answered on the poll thread.
@@ -109,7 +111,6 @@ struct GenerationController: Sendable {
         // `{extra, request}` bodies hold the fields in `request`; flat ones (the async editors) at the top.
         let requestObject =
             definition.body == .wrapped ? validated.body["request"]?.objectValue ?? JSONObject() : validated.body
-        let inputPath = definition.body == .wrapped ? "request.image_base64" : "image_file"
         var warnings = validated.warnings
         if kind != .edit && !kind.makesVideo {
             let nameProblems = ModelNameCheck(catalog: catalog).problems(
@@ -119,21 +120,34 @@ struct GenerationController: Sendable {
                 warnings += nameProblems.map { "\($0.path): not in the model catalog (\($0.sentence))" }
             }
         }
-        var inputImage = validated.images[inputPath].map { (bytes: $0.bytes, header: $0.header) }
-        var fetchFailure: String?
-        if inputImage == nil, Self.takesImageURL(definition), let url = requestObject["image_url"]?.stringValue {
-            // docs/contract.md §12: an image that cannot be fetched fails the task, with the reason.
-            switch fetcher.fetch(url) {
-            case .success(let image): inputImage = image
-            case .failure(let failure): fetchFailure = failure.reason
-            }
-        }
+        // docs/contract.md §12: an image URL that cannot be fetched fails the task, with the reason;
+        // an unknown assets id is a 400 naming the field.
+        let inputs = try SubmissionInputs.gather(
+            definition: definition, request: requestObject, images: validated.images, tenant: tenant,
+            fetcher: fetcher, assets: assets)
+        let fetchFailure = inputs.fetchFailure
+        let inputImage = inputs.stored(bundled: kind == .edit)
         var (parameters, requestedSeed) = SubmissionReader.parameters(
             kind: kind, request: requestObject, input: inputImage?.header)
         parameters.taskType = definition.taskType == kind.rawValue ? nil : definition.taskType
         parameters.operation = kind == .edit ? definition.operation : nil
         let extra = SubmissionReader.extra(validated.body["extra"]?.objectValue)
         parameters.format = extra.responseImageType
+        if let format = requestObject["output_format"]?.stringValue.flatMap(ImageFormat.init(rawValue:)) {
+            parameters.format = format  // the newer endpoints' own field (image-eraser, image-upscaler)
+        }
+        if kind == .edit, let native = definition.operation.flatMap(NativeImageOperation.init(rawValue:)) {
+            if native.oneImagePerInput {
+                // adetailer: one output per image of the field it uses (image_assets_ids before image_urls).
+                let ids = inputs.images.filter { $0.name.hasPrefix("image_assets_ids[") }.count
+                parameters.imageNum = max(1, ids > 0 ? ids : inputs.images.count)
+            }
+            if native == .imageUpscaler, let header = inputImage?.header {
+                (parameters.width, parameters.height) = NativeImageOperation.upscaledSize(
+                    width: header.width, height: header.height,
+                    resolution: requestObject["resolution"]?.stringValue ?? "4k")
+            }
+        }
         var modelledMs: Double?
         if kind.makesVideo {
             SubmissionReader.video(

@@ -31,12 +31,13 @@ enum SubmissionReader {
                 parameters.height = hires["target_height"]?.integerValue.map(Int.init) ?? parameters.height
             }
         case .edit:
-            // An editor keeps its input's size; one image, timed like a short SD task.
-            parameters.imageNum = 1
+            // An editor keeps its input's size unless it names one (instant-id); one image unless
+            // it asks for more (inpainting's image_num); timed like a short SD task.
+            parameters.imageNum = int("image_num", 1)
             parameters.strength = 1
             if let input {
-                parameters.width = input.width
-                parameters.height = input.height
+                parameters.width = int("width", input.width)
+                parameters.height = int("height", input.height)
             }
         case .txt2video, .img2video:
             // The clip's frames, rate and size come from `video(…)`, which knows the endpoint's defaults.
@@ -196,10 +197,17 @@ enum SubmissionReader {
 
     /// The body as kept for inspection: image data replaced by a short description.
     static func summary(of body: JSONObject, images: [String: InputImage]) -> [UInt8] {
-        let elided = JSONValue.object(body).replacingStrings { path, _ in
-            images[path].map {
-                "<\($0.header.format.rawValue) \($0.header.width)x\($0.header.height), \($0.bytes.count) bytes elided>"
+        let elided = JSONValue.object(body).replacingStrings { path, value in
+            if let image = images[path] {
+                let header = image.header
+                return "<\(header.format.rawValue) \(header.width)x\(header.height), \(image.bytes.count) bytes elided>"
             }
+            // Images given as data URLs (image-eraser's `image`, wan-i2v's `image_url`) would put
+            // megabytes into every task kept and logged.
+            if value.hasPrefix("data:"), value.utf8.count > 256 {
+                return "<data URL, \(value.utf8.count) characters elided>"
+            }
+            return nil
         }
         return JSONWriter.serialize(elided)
     }

@@ -637,6 +637,123 @@ enum BuiltInEndpoints {
 
     static let files: [(name: String, json: String)] = [
         (
+            "adetailer.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/adetailer",
+              "operation_id": "createAdetailerTask",
+              "summary": "ADetailer: repaint the faces of images",
+              "mode": "async",
+              "body": "wrapped",
+              "extra": "extra-async",
+              "schema_name": "AdetailerBody",
+              "task_type": "ADETAILER",
+              "operation": "adetailer",
+              "fields": [
+                {
+                  "use": "model_name"
+                },
+                {
+                  "use": "prompt"
+                },
+                {
+                  "name": "steps",
+                  "type": "integer",
+                  "min": 1,
+                  "max": 100,
+                  "required": "sdk_default",
+                  "sdk_default": 20,
+                  "summary": "Denoising steps."
+                },
+                {
+                  "use": "guidance_scale"
+                },
+                {
+                  "name": "sampler_name",
+                  "type": "enum",
+                  "values": "samplers",
+                  "compat_values": [
+                    "DPM++ Karras"
+                  ],
+                  "required": "sdk_default",
+                  "sdk_default": "DPM++ 2M Karras",
+                  "summary": "Sampler (the Python SDK 0.5.8 defaults to \"DPM++ Karras\")."
+                },
+                {
+                  "name": "image_assets_ids",
+                  "type": "array",
+                  "min_items": 1,
+                  "max_items": 10,
+                  "required": false,
+                  "summary": "Images by the assets_id PUT /image answered (one of this and image_urls).",
+                  "items": {
+                    "type": "assets_id"
+                  }
+                },
+                {
+                  "name": "image_urls",
+                  "type": "array",
+                  "min_items": 1,
+                  "max_items": 10,
+                  "summary": "Images by URL (one of this and image_assets_ids); fetched when the task starts.",
+                  "items": {
+                    "type": "image_url"
+                  }
+                },
+                {
+                  "use": "negative_prompt"
+                },
+                {
+                  "use": "seed"
+                },
+                {
+                  "use": "sd_vae"
+                },
+                {
+                  "use": "loras"
+                },
+                {
+                  "use": "embeddings"
+                },
+                {
+                  "use": "clip_skip"
+                },
+                {
+                  "name": "strength",
+                  "type": "number",
+                  "min": 0,
+                  "max": 1,
+                  "default": 0.3,
+                  "summary": "How much the faces change (the Python SDK's default 0.3)."
+                }
+              ],
+              "duration": {
+                "base_ms": 400,
+                "per_step_ms": 50
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-adetailer",
+              "notes": "The rendered page showed the fields without ranges or required flags: the ranges are img2img's. The JS SDK types exactly one of image_assets_ids and image_urls; the mock uses image_assets_ids when both come. One output image per input image, each with a centred face-sized ellipse repainted (pixels outside it are the input's). Wrapped by the Python SDK 0.5.8 and the JS SDK 2.0.0 only. The task type follows the naming rule.",
+              "example": {
+                "extra": {
+                  "response_image_type": "png"
+                },
+                "request": {
+                  "model_name": "realisticVisionV40_v40VAE_81510.safetensors",
+                  "prompt": "a beautiful face, detailed",
+                  "steps": 20,
+                  "guidance_scale": 7.5,
+                  "sampler_name": "DPM++ 2M Karras",
+                  "image_urls": [
+                    "https://example.com/portrait.png"
+                  ],
+                  "strength": 0.3
+                }
+              }
+            }
+            """#
+        ),
+        (
             "async-replace-background.json",
             #"""
             {
@@ -1555,6 +1672,157 @@ enum BuiltInEndpoints {
             """#
         ),
         (
+            "image-eraser.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/image-eraser",
+              "operation_id": "createImageEraserTask",
+              "summary": "Erase objects from an image",
+              "mode": "async",
+              "body": "flat",
+              "task_type": "IMAGE_ERASER",
+              "operation": "image-eraser",
+              "fields": [
+                {
+                  "name": "image",
+                  "type": "image_url",
+                  "required": true,
+                  "summary": "The original image, by URL (http, https or data:image)."
+                },
+                {
+                  "name": "mask",
+                  "type": "image_url",
+                  "summary": "The mask of the image's size, by URL: white is erased, black kept. Without one the picture's subject is erased."
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "max_length": 1024,
+                  "summary": "What to erase, e.g. 'dog' or 'hat'."
+                },
+                {
+                  "name": "output_format",
+                  "type": "enum",
+                  "values": [
+                    "jpeg",
+                    "png",
+                    "webp"
+                  ],
+                  "default": "jpeg",
+                  "summary": "Output image format."
+                }
+              ],
+              "duration": {
+                "base_ms": 800,
+                "per_step_ms": 20
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-image-eraser",
+              "notes": "Images come by URL, fetched by the mock (at most --max-fetch-mb); one that gives no image fails the task with \"failed to fetch <url>: <why>\". The output is the cleanup editor's: the mask's white area filled from its surroundings, every other pixel the input's (exactly so in PNG). Without a mask, the subject remove-background finds is erased. The task type follows the naming rule.",
+              "example": {
+                "image": "https://example.com/room.png",
+                "mask": "https://example.com/room-mask.png",
+                "prompt": "dog",
+                "output_format": "png"
+              }
+            }
+            """#
+        ),
+        (
+            "image-remove-background.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/image-remove-background",
+              "operation_id": "createImageRemoveBackgroundTask",
+              "summary": "Remove the background of an image, as a task",
+              "mode": "async",
+              "body": "flat",
+              "task_type": "IMAGE_REMOVE_BACKGROUND",
+              "operation": "image-remove-background",
+              "fields": [
+                {
+                  "name": "image",
+                  "type": "image_url",
+                  "required": true,
+                  "summary": "URL of the image whose background will be removed."
+                }
+              ],
+              "duration": {
+                "base_ms": 800,
+                "per_step_ms": 20
+              },
+              "rate_limit": {
+                "name": "remove_background",
+                "per_minute": 10,
+                "unit": "images"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-image-remove-background",
+              "notes": "No output format option: the output is a PNG with the background transparent (the remove-background editor's cut-out). The image is fetched by URL; one that gives no image fails the task. The task type follows the naming rule.",
+              "example": {
+                "image": "https://example.com/portrait.png"
+              }
+            }
+            """#
+        ),
+        (
+            "image-upscaler.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/image-upscaler",
+              "operation_id": "createImageUpscalerTask",
+              "summary": "Upscale an image to 2k, 4k or 8k",
+              "mode": "async",
+              "body": "flat",
+              "task_type": "IMAGE_UPSCALER",
+              "operation": "image-upscaler",
+              "fields": [
+                {
+                  "name": "image",
+                  "type": "image_url",
+                  "required": true,
+                  "summary": "The URL of the original image."
+                },
+                {
+                  "name": "resolution",
+                  "type": "enum",
+                  "values": [
+                    "2k",
+                    "4k",
+                    "8k"
+                  ],
+                  "default": "4k",
+                  "summary": "Target resolution: the longer side becomes 2048, 4096 or 8192."
+                },
+                {
+                  "name": "output_format",
+                  "type": "enum",
+                  "values": [
+                    "jpeg",
+                    "png",
+                    "webp"
+                  ],
+                  "default": "jpeg",
+                  "summary": "Output image format."
+                }
+              ],
+              "duration": {
+                "base_ms": 1500,
+                "per_step_ms": 10
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-image-upscaler",
+              "notes": "The newer upscaler (the older /v3/async/upscale takes base64 and a scale factor; both pages are current). The image is fetched by URL; the output keeps its aspect ratio with the longer side at 2048, 4096 or 8192 pixels, resampled with a good filter, with the caption band. The task type follows the naming rule.",
+              "example": {
+                "image": "https://example.com/photo.png",
+                "resolution": "2k",
+                "output_format": "png"
+              }
+            }
+            """#
+        ),
+        (
             "img2img.json",
             #"""
             {
@@ -1823,6 +2091,373 @@ enum BuiltInEndpoints {
                 "seed": 20231127,
                 "image_file_resize_mode": "CROP_TO_ASPECT_RATIO",
                 "steps": 20
+              }
+            }
+            """#
+        ),
+        (
+            "inpainting.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/inpainting",
+              "operation_id": "createInpaintingTask",
+              "summary": "Inpainting: repaint the masked area of an image",
+              "mode": "async",
+              "body": "wrapped",
+              "extra": "extra-async",
+              "schema_name": "InpaintingBody",
+              "task_type": "INPAINTING",
+              "operation": "inpainting",
+              "fields": [
+                {
+                  "use": "model_name",
+                  "summary": "Inpainting checkpoint sd_name (GET /v3/model with filter.types=checkpoint&filter.is_inpainting=true)."
+                },
+                {
+                  "name": "image_base64",
+                  "type": "image",
+                  "max_bytes": 31457280,
+                  "max_pixels": 16777216,
+                  "required": true,
+                  "summary": "Base64 original image (≤ 16 MP, ≤ 30 MB)."
+                },
+                {
+                  "name": "mask_image_base64",
+                  "type": "image",
+                  "max_bytes": 31457280,
+                  "max_pixels": 16777216,
+                  "required": true,
+                  "summary": "Base64 mask of the image's size: white is repainted, black kept."
+                },
+                {
+                  "use": "prompt"
+                },
+                {
+                  "use": "image_num"
+                },
+                {
+                  "use": "steps"
+                },
+                {
+                  "use": "guidance_scale"
+                },
+                {
+                  "use": "sampler_name"
+                },
+                {
+                  "name": "mask_blur",
+                  "type": "integer",
+                  "min": 0,
+                  "max": 64,
+                  "summary": "Pixels of soft edge inside the mask (4 when absent)."
+                },
+                {
+                  "use": "negative_prompt"
+                },
+                {
+                  "use": "sd_vae",
+                  "min_length": 0,
+                  "summary": "VAE sd_name (the Python SDK sends \"\")."
+                },
+                {
+                  "use": "seed"
+                },
+                {
+                  "use": "loras"
+                },
+                {
+                  "use": "embeddings"
+                },
+                {
+                  "use": "clip_skip",
+                  "min": 0,
+                  "summary": "CLIP layers to skip (the docs: 1 to 12); 0, what the Python SDK's InpaintingRequest sends unless told, means none."
+                },
+                {
+                  "name": "strength",
+                  "type": "number",
+                  "min": 0,
+                  "max": 1,
+                  "nullable": true,
+                  "summary": "How much the masked area changes: 0 keeps it, 1 repaints it (0.75 when absent)."
+                },
+                {
+                  "name": "inpainting_full_res",
+                  "type": "integer",
+                  "values": [
+                    0,
+                    1
+                  ],
+                  "compat_boolean": true,
+                  "default": 0,
+                  "summary": "1: paint the mask's bounding box (plus padding) at full resolution. The Python SDK sends false/true."
+                },
+                {
+                  "name": "inpainting_full_res_padding",
+                  "type": "integer",
+                  "min": 0,
+                  "max": 256,
+                  "default": 8,
+                  "summary": "Pixels around the mask's bounding box with inpainting_full_res."
+                },
+                {
+                  "name": "inpainting_mask_invert",
+                  "type": "integer",
+                  "values": [
+                    0,
+                    1
+                  ],
+                  "compat_boolean": true,
+                  "default": 0,
+                  "summary": "1: repaint the black area instead. The Python SDK sends false/true."
+                },
+                {
+                  "name": "initial_noise_multiplier",
+                  "type": "number",
+                  "min": 0,
+                  "max": 1.5,
+                  "default": 0.5,
+                  "summary": "Extra noise in the repainted area."
+                }
+              ],
+              "constraints": [
+                {
+                  "kind": "same_size",
+                  "image": "mask_image_base64",
+                  "reference": "image_base64"
+                }
+              ],
+              "duration": {
+                "base_ms": 400,
+                "per_step_ms": 50
+              },
+              "rate_limit": {
+                "name": "inpainting",
+                "per_minute": 10,
+                "unit": "images"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-inpainting",
+              "notes": "The page's example answers the v2 envelope {code, msg, data: {task_id}} but its schema, the Python SDK (InpaintingResponse.task_id) and the JS SDK read a top-level task_id: the mock answers {task_id}. The Python SDK 0.7.1 sends inpainting_full_res and inpainting_mask_invert as booleans: compat mode takes them as 0/1 with a warning, strict mode wants the docs' integers. No task-result example exists, so the task type follows the naming rule. The mask must have the image's size (the docs say it should). Outside the (unblurred) mask every output pixel is the input's. clip_skip takes 0 as well as the docs' [1, 12]: the Python SDK's InpaintingRequest defaults to 0, so its raw_inpainting sends 0 unless told.",
+              "example": {
+                "extra": {
+                  "response_image_type": "png"
+                },
+                "request": {
+                  "model_name": "realisticVisionV40_v40VAE-inpainting_81543.safetensors",
+                  "image_base64": "<base64 image>",
+                  "mask_image_base64": "<base64 image>",
+                  "prompt": "a cat sitting on a bench",
+                  "negative_prompt": "blurry",
+                  "image_num": 1,
+                  "steps": 25,
+                  "seed": -1,
+                  "clip_skip": 1,
+                  "guidance_scale": 7.5,
+                  "sampler_name": "Euler a",
+                  "mask_blur": 1,
+                  "inpainting_full_res": 1,
+                  "inpainting_full_res_padding": 32,
+                  "initial_noise_multiplier": 1,
+                  "strength": 0.85
+                }
+              }
+            }
+            """#
+        ),
+        (
+            "instant-id.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/instant-id",
+              "operation_id": "createInstantIDTask",
+              "summary": "InstantID: a face kept in a new picture",
+              "mode": "async",
+              "body": "flat",
+              "task_type": "INSTANT_ID",
+              "operation": "instant-id",
+              "fields": [
+                {
+                  "use": "extra-async"
+                },
+                {
+                  "use": "model_name",
+                  "summary": "SDXL checkpoint sd_name (GET /v3/model with filter.types=checkpoint&filter.is_sdxl=true)."
+                },
+                {
+                  "name": "face_image_assets_ids",
+                  "type": "array",
+                  "min_items": 1,
+                  "max_items": 10,
+                  "required": true,
+                  "summary": "Face images, by the assets_id PUT /image answered.",
+                  "items": {
+                    "type": "assets_id"
+                  }
+                },
+                {
+                  "name": "ref_image_assets_ids",
+                  "type": "array",
+                  "min_items": 1,
+                  "max_items": 10,
+                  "required": true,
+                  "summary": "Reference (pose) images, by assets_id; the Python SDK sends the first face when it has none.",
+                  "items": {
+                    "type": "assets_id"
+                  }
+                },
+                {
+                  "name": "face_image_urls",
+                  "type": "array",
+                  "min_items": 1,
+                  "max_items": 10,
+                  "summary": "Face images by URL (the older reference page); fetched when the task starts.",
+                  "items": {
+                    "type": "image_url"
+                  }
+                },
+                {
+                  "name": "ref_image_urls",
+                  "type": "array",
+                  "min_items": 1,
+                  "max_items": 10,
+                  "summary": "Reference images by URL (the older reference page).",
+                  "items": {
+                    "type": "image_url"
+                  }
+                },
+                {
+                  "use": "prompt"
+                },
+                {
+                  "use": "negative_prompt"
+                },
+                {
+                  "name": "width",
+                  "type": "integer",
+                  "min": 128,
+                  "max": 2048,
+                  "required": true,
+                  "summary": "Image width."
+                },
+                {
+                  "name": "height",
+                  "type": "integer",
+                  "min": 128,
+                  "max": 2048,
+                  "required": true,
+                  "summary": "Image height."
+                },
+                {
+                  "name": "image_num",
+                  "type": "integer",
+                  "min": 1,
+                  "max": 4,
+                  "required": "sdk_default",
+                  "sdk_default": 1,
+                  "summary": "Images per task."
+                },
+                {
+                  "use": "steps"
+                },
+                {
+                  "use": "guidance_scale"
+                },
+                {
+                  "use": "sampler_name"
+                },
+                {
+                  "name": "id_strength",
+                  "type": "number",
+                  "min": 0,
+                  "max": 2,
+                  "default": 1.0,
+                  "summary": "How strongly the face is kept (the Python SDK's default 1.0; the docs give no range)."
+                },
+                {
+                  "name": "adapter_strength",
+                  "type": "number",
+                  "min": 0,
+                  "max": 2,
+                  "default": 1.0,
+                  "summary": "IP-Adapter strength (the Python SDK's default 1.0; the docs give no range)."
+                },
+                {
+                  "use": "seed"
+                },
+                {
+                  "name": "controlnet",
+                  "type": "object",
+                  "summary": "ControlNet units.",
+                  "fields": [
+                    {
+                      "name": "units",
+                      "type": "array",
+                      "max_items": 5,
+                      "nullable": true,
+                      "summary": "Units (the Python SDK sends null when it has none).",
+                      "items": {
+                        "type": "object",
+                        "fields": [
+                          {
+                            "name": "model_name",
+                            "type": "string",
+                            "min_length": 1,
+                            "required": true,
+                            "summary": "ControlNet model."
+                          },
+                          {
+                            "name": "strength",
+                            "type": "number",
+                            "min": 0,
+                            "max": 2,
+                            "summary": "Unit strength."
+                          },
+                          {
+                            "name": "preprocessor",
+                            "type": "string",
+                            "min_length": 1,
+                            "summary": "Preprocessor."
+                          }
+                        ]
+                      }
+                    }
+                  ]
+                },
+                {
+                  "use": "loras",
+                  "summary": "Up to 5 SDXL LoRAs."
+                }
+              ],
+              "duration": {
+                "base_ms": 600,
+                "per_step_ms": 60
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-instant-id",
+              "notes": "Flat body, answered {task_id}. The current page: face_image_assets_ids and ref_image_assets_ids (from PUT /image of the assets host) required, prompt [1, 1024], width and height [128, 2048], image_num [1, 4]. The older page also took face_image_urls / ref_image_urls: accepted too, fetched by the mock (an unreachable URL fails the task). An assets id the caller's key cannot see (its own uploads and uploads sent without a key) is a 400 naming the field. The Python SDK 0.7.1 sends controlnet {units: null}, id_strength and adapter_strength null: accepted. The task type follows the naming rule.",
+              "example": {
+                "extra": {
+                  "response_image_type": "png"
+                },
+                "model_name": "sdxlUnstableDiffusers_v8HEAVENSWRATH_133813.safetensors",
+                "face_image_assets_ids": [
+                  "novita-mock-example"
+                ],
+                "ref_image_assets_ids": [
+                  "novita-mock-example"
+                ],
+                "prompt": "Portrait, 4K, high quality, cinematic",
+                "negative_prompt": "blurry",
+                "id_strength": 1,
+                "adapter_strength": 1,
+                "steps": 20,
+                "seed": 42,
+                "width": 1024,
+                "height": 1024,
+                "image_num": 1,
+                "guidance_scale": 5,
+                "sampler_name": "Euler"
               }
             }
             """#

@@ -5,7 +5,8 @@ struct EndpointDefinitionParser {
 
     /// The operations each mode can run; a definition naming another is refused at start.
     static let operations: [EndpointDefinition.Mode: [String]] = [
-        .async: TaskKind.allCases.compactMap(\.operationName) + imageOperations + [ThirdPartyImage.operation],
+        .async: TaskKind.allCases.compactMap(\.operationName) + imageOperations + [ThirdPartyImage.operation]
+            + NativeImageOperation.allCases.map(\.rawValue),
         .syncTaskImages: [ThirdPartyImage.operation],
         .syncURLs: [ThirdPartyImage.operation],
         .syncImageURLs: [ThirdPartyImage.operation],

@@ -47,9 +47,16 @@ struct FieldRuleParser {
                 throw reader.error("compat_values", "an enum rule's extra values, as strings")
             }
         }
+        let compatBoolean = try reader.bool("compat_boolean") ?? false
+        if compatBoolean {
+            guard case .integerEnum(let values) = kind, Set(values) == [0, 1] else {
+                throw reader.error("compat_boolean", "only an integer rule with \"values\": [0, 1] takes booleans")
+            }
+        }
         try reader.finish("a rule")
         var rule = FieldRule(name, kind, requirement, nullable: nullable, default: documentedDefault, summary)
         rule.compatValues = compatValues
+        rule.compatBoolean = compatBoolean
         return rule
     }
 
@@ -84,7 +91,7 @@ struct FieldRuleParser {
         "name", "type", "required", "sdk_default", "nullable", "default", "summary", "source", "min_length",
         "max_length", "pattern", "values", "min", "max", "min_exclusive", "max_bytes", "max_pixels", "max_side",
         "formats", "fields", "constraints", "items", "min_items", "max_items", "compat_values",
-        "separator", "presets", "min_pixels", "multiple_of", "max_aspect",
+        "separator", "presets", "min_pixels", "multiple_of", "max_aspect", "compat_boolean",
     ]
 
     // MARK: kinds
@@ -156,6 +163,7 @@ struct FieldRuleParser {
             }
             return .image(limits)
         case "image_url": return .imageURL
+        case "assets_id": return .assetsID
         case "http_url": return .httpURL
         case "s3_bucket": return .s3BucketName
         case "s3_path": return .s3ObjectPath
@@ -224,7 +232,7 @@ struct FieldRuleParser {
         default:
             throw reader.error(
                 "type",
-                "unknown type \"\(type)\" (string, enum, integer, number, boolean, image, image_url, http_url, s3_bucket, s3_path, size, object, array)"
+                "unknown type \"\(type)\" (string, enum, integer, number, boolean, image, image_url, assets_id, http_url, s3_bucket, s3_path, size, object, array)"
             )
         }
     }

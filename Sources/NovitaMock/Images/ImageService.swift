@@ -18,6 +18,9 @@ struct ImageService: Sendable {
     /// Rendering as a pure function of the task's inputs (docs/contract.md §7).
     static func render(_ record: TaskRecord, index: Int, inputBytes: [UInt8]?) throws(RenderFailure) -> [UInt8] {
         let p = record.parameters
+        if p.kind == .edit {
+            return try renderEdit(record, index: index, inputBytes: inputBytes)
+        }
         var input: PixelBuffer?
         if let inputBytes {
             do {
@@ -25,9 +28,6 @@ struct ImageService: Sendable {
             } catch {
                 throw RenderFailure(message: "the input image could not be decoded: \(error)")
             }
-        }
-        if p.kind == .edit {
-            return try renderEdit(record, input: input)
         }
         let pixels: PixelBuffer
         if p.kind == .upscale, let input {
@@ -46,25 +46,46 @@ struct ImageService: Sendable {
     }
 
     /// An editor's operation run as a task: the same pixels its synchronous endpoint answers,
-    /// from the stored input and the request kept with the task (images elided).
-    static func renderEdit(_ record: TaskRecord, input: PixelBuffer?) throws(RenderFailure) -> [UInt8] {
+    /// from the stored input (one image, or an `InputBundle` of them by field name) and the
+    /// request kept with the task (images elided). Image `index` uses the seed of that image.
+    static func renderEdit(_ record: TaskRecord, index: Int = 0, inputBytes: [UInt8]?) throws(RenderFailure)
+        -> [UInt8]
+    {
         let p = record.parameters
-        guard let operation = p.operation.flatMap(ImageOperation.init(rawValue:)), let input else {
+        guard let name = p.operation, let inputBytes else {
             throw RenderFailure(message: "the task has no operation or input image to edit")
         }
-        let fields = (try? JSONParser.parse(record.requestSummary))?.objectValue ?? JSONObject()
+        var images: [String: PixelBuffer] = [:]
+        for (field, bytes) in InputBundle.decode(inputBytes) ?? [("image_file", inputBytes)] {
+            do {
+                images[field] = try ImageDecoder.decode(bytes, maxPixels: 16_777_216)
+            } catch {
+                throw RenderFailure(message: "the input image \(field) could not be decoded: \(error)")
+            }
+        }
+        var fields = (try? JSONParser.parse(record.requestSummary))?.objectValue ?? JSONObject()
+        // `{extra, request}` bodies keep the fields in `request`.
+        if let request = fields["request"]?.objectValue { fields = request }
+        let seed = p.seed(ofImage: index)
+        let input = OperationInput(images: images, fields: fields, seed: seed)
         do {
-            guard
-                case .image(let image) = try operation.run(
-                    OperationInput(images: ["image_file": input], fields: fields, seed: p.seed))
-            else { throw RenderFailure(message: "\(operation.rawValue) does not make an image") }
-            let parameters =
-                "\(operation.rawValue)\nSeed: \(p.seed), Size: \(image.pixels.width)x\(image.pixels.height)"
+            let output: OperationOutput
+            if let operation = ImageOperation(rawValue: name) {
+                output = try operation.run(input)
+            } else if let operation = NativeImageOperation(rawValue: name) {
+                output = try operation.run(input, index: index)
+            } else {
+                throw RenderFailure(message: "no operation named \(name)")
+            }
+            guard case .image(let image) = output else {
+                throw RenderFailure(message: "\(name) does not make an image")
+            }
+            let parameters = "\(name)\nSeed: \(seed), Size: \(image.pixels.width)x\(image.pixels.height)"
             return try EditorOutput.encode(image, as: p.format, parameters: parameters)
         } catch let failure as RenderFailure {
             throw failure
         } catch {
-            throw RenderFailure(message: "\(operation.rawValue) failed: \(error)")
+            throw RenderFailure(message: "\(name) failed: \(error)")
         }
     }
 

@@ -521,6 +521,11 @@ public enum OpenAPIDocument {
                 ("type", .string("string")), ("format", .string("uri")),
                 ("pattern", .string("^([Hh][Tt][Tt][Pp][Ss]?://[^/?#]+|data:image/[^,]*;base64,)")),
             ])
+        case .assetsID:
+            return .map([
+                ("type", .string("string")), ("minLength", .integer(1)), ("maxLength", .integer(128)),
+                ("x-rule", .string("An assets_id from PUT /image or PUT /video of the assets host.")),
+            ])
         case .sizeString(let min, let max):
             return .map([
                 ("type", .string("string")), ("pattern", .string("^[0-9]+\\*[0-9]+$")),

@@ -9,7 +9,7 @@ enum MergeFaceOperation {
     /// Inside this share of the ellipse's radius (in percent) the face is opaque; it fades to the rim.
     static let opaquePercent = 70
 
-    static func run(_ input: OperationInput) throws(OperationFailure) -> OperationOutput {
+    static func run(_ input: OperationInput, title: String = "merge-face") throws(OperationFailure) -> OperationOutput {
         let target = try input.image("image_file")
         let face = try input.image("face_image_file")
         var output = target
@@ -21,7 +21,7 @@ enum MergeFaceOperation {
         let left = (target.width - faceWidth) / 2
         let top = (target.height - faceHeight) / 2
         feather(scaled, into: &output, left: left, top: top)
-        OperationCaption.draw(title: "merge-face", seed: input.seed, into: &output)
+        OperationCaption.draw(title: title, seed: input.seed, into: &output)
         return .image(OperationImage(pixels: output))
     }
 

@@ -16,6 +16,9 @@ indirect enum ValueKind: Sendable {
     case httpURL
     /// An image given by URL: `http(s)://…` or a `data:image/…;base64,` URL (docs/contract.md §12).
     case imageURL
+    /// An id the assets host answered (`PUT /image`, `PUT /video`; docs/contract.md §13.1). Its form
+    /// is checked here; whether the caller's key uploaded it is checked at submit.
+    case assetsID
     /// A size written `"<width>*<height>"` (the third-party models' `"1024*1024"`), each side in range.
     case sizeString(min: Int, max: Int)
     /// A size with a model's own vocabulary: separator, presets, pixel and aspect limits.
@@ -63,6 +66,9 @@ struct FieldRule: Sendable {
     /// Enum values an official SDK sends that the docs do not list: accepted with a warning in
     /// compat mode, refused in strict mode (docs/contract.md §12).
     var compatValues: [String] = []
+    /// An integer 0/1 field that an official SDK sends as `false`/`true` (the Python SDK's
+    /// inpainting flags): compat mode takes the boolean as 0 or 1 with a warning.
+    var compatBoolean = false
 
     init(
         _ name: String, _ kind: ValueKind, _ requirement: Requirement = .optional, nullable: Bool = false,

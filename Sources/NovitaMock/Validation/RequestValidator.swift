@@ -126,6 +126,12 @@ struct RequestValidator {
                 normalized[key] = .string(String(number))
                 continue
             }
+            if mode == .compat, rule.compatBoolean, let flag = value.boolValue {
+                warnings.append(
+                    "\(fieldPath): \(flag) is an SDK's value, not the docs' 0 or 1; taken as \(flag ? 1 : 0)")
+                normalized[key] = .number(JSONNumber(Int64(flag ? 1 : 0)))
+                continue
+            }
             if let checked = validateValue(value, kind: rule.kind, path: fieldPath) {
                 normalized[key] = checked
             }
@@ -265,6 +271,9 @@ struct RequestValidator {
         case .imageURL:
             guard let string = value.stringValue, RequestValidator.isImageURL(string) else { return fail() }
             return value
+        case .assetsID:
+            guard let string = value.stringValue, AssetStore.isWellFormedID(string) else { return fail() }
+            return value
         case .sizeString(let min, let max):
             guard let string = value.stringValue, let (width, height) = RequestValidator.size(string),
                 (min...max).contains(width), (min...max).contains(height)
@@ -401,6 +410,7 @@ struct RequestValidator {
         case .image: return "a base64 PNG, JPEG or WebP image"
         case .httpURL: return "an absolute http or https URL"
         case .imageURL: return "an image URL (http, https, or data:image/…;base64,…)"
+        case .assetsID: return "an assets_id answered by PUT /image or PUT /video"
         case .sizeString(let min, let max): return "a size \"<width>*<height>\" with each side in [\(min), \(max)]"
         case .sizeSpec(let spec): return spec.description
         case .patternString(let pattern): return "a string matching \(pattern)"
