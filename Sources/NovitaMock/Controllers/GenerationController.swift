@@ -51,10 +51,34 @@ struct GenerationController: Sendable {
         return acceptAndAnswer(definition, request, mode: mode)
     }
 
-    /// Whether the endpoint's input image comes by URL (an `image_url` field of the image-URL type).
+    /// Whether the endpoint's input image comes by URL (an `image_url` field of the image-URL type,
+    /// or the first-frame path a video definition names).
     static func takesImageURL(_ definition: EndpointDefinition) -> Bool {
+        if definition.video?.image != nil { return true }
         guard let rule = definition.schema.rule(named: "image_url"), case .imageURL = rule.kind else { return false }
         return true
+    }
+
+    /// The first frame's URL in a validated body: at the definition's `video.image` path (a dotted
+    /// path; numbers index arrays; `image_url` when that is absent), else `image_url`. Bare base64 (Seedance and Kling take it
+    /// beside URLs) becomes a data URL, so the fetcher decodes and checks it like any other.
+    static func inputImageURL(_ definition: EndpointDefinition, _ request: JSONObject) -> String? {
+        guard let path = definition.video?.image else { return request["image_url"]?.stringValue }
+        var value: JSONValue? = .object(request)
+        for segment in path.split(separator: ".") {
+            if let index = Int(segment), let array = value?.arrayValue {
+                value = array.indices.contains(index) ? array[index] : nil
+            } else {
+                value = value?.objectValue?[String(segment)]
+            }
+        }
+        // Hailuo 02's docs say `image`; Novita's own playground sends `image_url`.
+        guard let string = value?.stringValue ?? request["image_url"]?.stringValue, !string.isEmpty else { return nil }
+        let lowered = string.prefix(8).lowercased()
+        if lowered.hasPrefix("http://") || lowered.hasPrefix("https://") || lowered.hasPrefix("data:") {
+            return string
+        }
+        return "data:image/*;base64," + string
     }
 
     /// Smaller submits (a txt2img body, a tiny image) are answered on the poll thread.
@@ -117,15 +141,17 @@ struct GenerationController: Sendable {
         }
         var inputImage = validated.images[inputPath].map { (bytes: $0.bytes, header: $0.header) }
         var fetchFailure: String?
-        if inputImage == nil, Self.takesImageURL(definition), let url = requestObject["image_url"]?.stringValue {
+        if inputImage == nil, Self.takesImageURL(definition), let url = Self.inputImageURL(definition, requestObject) {
             // docs/contract.md §12: an image that cannot be fetched fails the task, with the reason.
             switch fetcher.fetch(url) {
             case .success(let image): inputImage = image
             case .failure(let failure): fetchFailure = failure.reason
             }
         }
+        // Nested bodies (Wan 2.2 and later: `{input, parameters}`) are read like flat ones.
+        let readable = kind.makesVideo ? SubmissionReader.flattened(requestObject) : requestObject
         var (parameters, requestedSeed) = SubmissionReader.parameters(
-            kind: kind, request: requestObject, input: inputImage?.header)
+            kind: kind, request: readable, input: inputImage?.header)
         parameters.taskType = definition.taskType == kind.rawValue ? nil : definition.taskType
         parameters.operation = kind == .edit ? definition.operation : nil
         let extra = SubmissionReader.extra(validated.body["extra"]?.objectValue)
@@ -133,7 +159,7 @@ struct GenerationController: Sendable {
         var modelledMs: Double?
         if kind.makesVideo {
             SubmissionReader.video(
-                kind: kind, request: requestObject, extra: validated.body["extra"]?.objectValue,
+                kind: kind, request: readable, extra: validated.body["extra"]?.objectValue,
                 defaults: definition.video, input: inputImage?.header, parameters: &parameters)
             modelledMs = definition.duration.map { Self.videoMs($0, parameters) }
         }
