@@ -54,10 +54,32 @@ struct GenerationController: Sendable {
     }
 
     /// Whether an input image comes by URL or assets id (fetched or read before the task is
-    /// stored, so off the poll threads).
+    /// stored, so off the poll threads), or by the first-frame path a video definition names.
     static func takesImageURL(_ definition: EndpointDefinition) -> Bool {
-        ThirdPartyImage.takesImageURLs(definition)
+        definition.video?.image != nil || ThirdPartyImage.takesImageURLs(definition)
             || SubmissionInputs.requestSchema(definition).fields.contains { SubmissionInputs.source(of: $0.kind) != nil }
+    }
+
+    /// The first frame's URL in a validated body: at the definition's `video.image` path (a dotted
+    /// path; numbers index arrays; `image_url` when that is absent), else `image_url`. Bare base64 (Seedance and Kling take it
+    /// beside URLs) becomes a data URL, so the fetcher decodes and checks it like any other.
+    static func inputImageURL(_ definition: EndpointDefinition, _ request: JSONObject) -> String? {
+        guard let path = definition.video?.image else { return request["image_url"]?.stringValue }
+        var value: JSONValue? = .object(request)
+        for segment in path.split(separator: ".") {
+            if let index = Int(segment), let array = value?.arrayValue {
+                value = array.indices.contains(index) ? array[index] : nil
+            } else {
+                value = value?.objectValue?[String(segment)]
+            }
+        }
+        // Hailuo 02's docs say `image`; Novita's own playground sends `image_url`.
+        guard let string = value?.stringValue ?? request["image_url"]?.stringValue, !string.isEmpty else { return nil }
+        let lowered = string.prefix(8).lowercased()
+        if lowered.hasPrefix("http://") || lowered.hasPrefix("https://") || lowered.hasPrefix("data:") {
+            return string
+        }
+        return "data:image/*;base64," + string
     }
 
     /// Smaller submits (a txt2img body, a tiny image) are answered on the poll thread.
@@ -125,10 +147,21 @@ struct GenerationController: Sendable {
         let inputs = try SubmissionInputs.gather(
             definition: definition, request: requestObject, images: validated.images, tenant: tenant,
             fetcher: fetcher, assets: assets)
-        let fetchFailure = inputs.fetchFailure
-        let inputImage = inputs.stored(bundled: kind == .edit)
+        var fetchFailure = inputs.fetchFailure
+        var inputImage = inputs.stored(bundled: kind == .edit)
+        if inputImage == nil, fetchFailure == nil, definition.video?.image != nil,
+            let url = Self.inputImageURL(definition, requestObject)
+        {
+            // A video's first frame at the path its definition names (docs/contract.md §14).
+            switch fetcher.fetch(url) {
+            case .success(let image): inputImage = image
+            case .failure(let failure): fetchFailure = failure.reason
+            }
+        }
+        // Nested bodies (Wan 2.2 and later: `{input, parameters}`) are read like flat ones.
+        let readable = kind.makesVideo ? SubmissionReader.flattened(requestObject) : requestObject
         var (parameters, requestedSeed) = SubmissionReader.parameters(
-            kind: kind, request: requestObject, input: inputImage?.header)
+            kind: kind, request: readable, input: inputImage?.header)
         parameters.taskType = definition.taskType == kind.rawValue ? nil : definition.taskType
         parameters.operation = kind == .edit ? definition.operation : nil
         let extra = SubmissionReader.extra(validated.body["extra"]?.objectValue)
@@ -151,7 +184,7 @@ struct GenerationController: Sendable {
         var modelledMs: Double?
         if kind.makesVideo {
             SubmissionReader.video(
-                kind: kind, request: requestObject, extra: validated.body["extra"]?.objectValue,
+                kind: kind, request: readable, extra: validated.body["extra"]?.objectValue,
                 defaults: definition.video, input: inputImage?.header, parameters: &parameters)
             modelledMs = definition.duration.map { Self.videoMs($0, parameters) }
         }

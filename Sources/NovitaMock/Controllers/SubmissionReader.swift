@@ -76,6 +76,16 @@ enum SubmissionReader {
         var segments: [VideoParameters.Segment]
         var (width, height) = (defaults.width, defaults.height)
         switch kind {
+        case .img2video where defaults.image == nil, .txt2video where request["prompts"] != nil:
+            break
+        default:
+            if parameters.prompt.isEmpty, let prompt = request["input"]?.objectValue?["prompt"]?.stringValue {
+                parameters.prompt = prompt
+            }
+            clip(request: request, defaults: defaults, input: input, parameters: &parameters, container: container)
+            return
+        }
+        switch kind {
         case .img2video:
             frames = int("frames_num") ?? int("frames") ?? frames
             fps = int("frames_per_second") ?? fps
@@ -118,6 +128,99 @@ enum SubmissionReader {
         parameters.height = height
         parameters.video = VideoParameters(
             frameCount: max(1, frames), framesPerSecond: max(1, fps), container: container, segments: segments)
+    }
+
+    /// The clip of a model that words it as most third-party video models do (docs/contract.md §14):
+    /// `size` (`"1280*720"`), or `width` and `height`, or a resolution (`resolution` such as `720p`,
+    /// `768P`, `4k`, or the definition's `mode_resolutions`; else the default size's short side)
+    /// at an aspect ratio (`aspect_ratio` or `ratio` as `W:H`; else the input image's shape; else
+    /// the default size's). Frames are `frames`, else the shots' seconds (`image_settings`,
+    /// `multi_prompt`) or `duration` seconds × `fps`, else the default. Keys are read at the top
+    /// level, then in `parameters` (Wan 2.2 and later).
+    static func clip(
+        request: JSONObject, defaults: EndpointDefinition.VideoDefaults, input: ImageHeader?,
+        parameters: inout GenerationParameters, container: VideoParameters.Container
+    ) {
+        func value(_ key: String) -> JSONValue? {
+            for object in [request, request["parameters"]?.objectValue ?? [:]] {
+                if let value = object[key], !value.isNull { return value }
+            }
+            return nil
+        }
+        func int(_ key: String) -> Int? {
+            guard let value = value(key) else { return nil }
+            return value.integerValue.map(Int.init) ?? value.stringValue.flatMap { Int($0.trimmingSpaces) }
+        }
+        let fps = max(1, int("fps") ?? defaults.framesPerSecond)
+        // Shots (Vidu's key frames, Kling's multi_prompt) last the sum of theirs, each 5 s unless it says.
+        let shots = (value("image_settings") ?? value("multi_prompt"))?.arrayValue.flatMap { items in
+            items.isEmpty
+                ? nil : items.reduce(0) { $0 + ($1.objectValue?["duration"]?.integerValue.map(Int.init) ?? 5) }
+        }
+        let frames = int("frames") ?? (shots ?? int("duration")).map { $0 * fps } ?? defaults.frames
+        var (width, height) = (defaults.width, defaults.height)
+        if let size = value("size")?.stringValue.flatMap(parseSize) {
+            (width, height) = size
+        } else if let w = int("width"), let h = int("height") {
+            (width, height) = (w, h)
+        } else {
+            let short =
+                value("resolution")?.stringValue.flatMap(shortSide)
+                ?? value("mode")?.stringValue.flatMap { defaults.modeResolutions[$0] }
+                ?? min(defaults.width, defaults.height)
+            var aspect = Double(defaults.width) / Double(defaults.height)
+            if let ratio = (value("aspect_ratio") ?? value("ratio"))?.stringValue.flatMap(parseRatio) {
+                aspect = ratio
+            } else if let input, input.width > 0, input.height > 0 {
+                aspect = Double(input.width) / Double(input.height)
+            }
+            func even(_ x: Double) -> Int { max(2, Int((x / 2).rounded()) * 2) }
+            (width, height) =
+                aspect >= 1 ? (even(Double(short) * aspect), short) : (short, even(Double(short) / aspect))
+        }
+        if container == .mp4 {
+            width = max(16, width - width % 2)
+            height = max(16, height - height % 2)
+        }
+        parameters.width = width
+        parameters.height = height
+        parameters.video = VideoParameters(
+            frameCount: max(1, frames), framesPerSecond: fps, container: container,
+            segments: [.init(prompt: parameters.prompt, frames: max(1, frames))])
+    }
+
+    /// `"1280*720"` → (1280, 720).
+    static func parseSize(_ text: String) -> (Int, Int)? {
+        let parts = text.split(separator: "*")
+        guard parts.count == 2, let w = Int(parts[0]), let h = Int(parts[1]), w > 0, h > 0 else { return nil }
+        return (w, h)
+    }
+
+    /// `"16:9"` → 16/9; `"adaptive"` and other words → nil.
+    static func parseRatio(_ text: String) -> Double? {
+        let parts = text.split(separator: ":")
+        guard parts.count == 2, let w = Double(parts[0]), let h = Double(parts[1]), w > 0, h > 0 else { return nil }
+        return w / h
+    }
+
+    /// A resolution name's short side: `720p`, `768P`, `1080P` → the number; `2k` 1440, `4k` 2160.
+    static func shortSide(_ text: String) -> Int? {
+        let lowered = text.lowercased()
+        if lowered == "4k" { return 2160 }
+        if lowered == "2k" { return 1440 }
+        guard lowered.hasSuffix("p"), let side = Int(lowered.dropLast()), (16...4320).contains(side) else { return nil }
+        return side
+    }
+
+    /// A body with the members of its `input` and `parameters` objects (Wan 2.2 and later nest
+    /// their fields there) also at the top level, where the shared readers look; the top level wins.
+    static func flattened(_ request: JSONObject) -> JSONObject {
+        var flat = request
+        for key in ["input", "parameters"] {
+            guard let nested = request[key]?.objectValue else { continue }
+            for entry in nested.entries where flat[entry.key] == nil { flat[entry.key] = entry.value }
+        }
+        return flat
     }
 
     /// img2video's output size: the input's own (`ORIGINAL_RESOLUTION`, or the Python SDK's

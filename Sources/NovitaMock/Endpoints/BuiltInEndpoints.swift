@@ -630,6 +630,24 @@ enum BuiltInEndpoints {
                   }
                 ]
               }
+            },
+            "extra-video-type": {
+              "name": "extra",
+              "type": "object",
+              "nullable": true,
+              "summary": "Optional extra parameters: only the returned video type (video-merge-face).",
+              "fields": [
+                {
+                  "name": "response_video_type",
+                  "type": "enum",
+                  "values": [
+                    "mp4",
+                    "gif"
+                  ],
+                  "default": "mp4",
+                  "summary": "The returned video type: H.264 in MP4, or an animated GIF."
+                }
+              ]
             }
           }
         }
@@ -1510,6 +1528,98 @@ enum BuiltInEndpoints {
                 "size": "1568x1056",
                 "quality": "hd",
                 "watermark_enabled": false
+              }
+            }
+            """#
+        ),
+        (
+            "heygen-video-translate.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/heygen-video-translate",
+              "operation_id": "createHeygenVideoTranslateTask",
+              "summary": "Translate a video's speech (HeyGen)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "txt2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "video",
+                  "type": "http_url",
+                  "required": true,
+                  "summary": "The video: a public direct link, Google Drive or YouTube URL."
+                },
+                {
+                  "name": "output_language",
+                  "type": "enum",
+                  "values": [
+                    "English",
+                    "English (Australia)",
+                    "English (India)",
+                    "English (UK)",
+                    "English (US)",
+                    "Spanish",
+                    "Spanish (Mexico)",
+                    "Spanish (Spain)",
+                    "French",
+                    "French (Canada)",
+                    "French (France)",
+                    "Hindi",
+                    "Italian",
+                    "German",
+                    "Polish",
+                    "Portuguese",
+                    "Portuguese (Brazil)",
+                    "Portuguese (Portugal)",
+                    "Chinese",
+                    "Chinese (Cantonese, Traditional)",
+                    "Chinese (Mandarin, Simplified)",
+                    "Chinese (Mandarin, Traditional)",
+                    "Japanese",
+                    "Dutch",
+                    "Turkish",
+                    "Korean",
+                    "Danish",
+                    "Arabic",
+                    "Romanian",
+                    "Mandarin",
+                    "Filipino",
+                    "Swedish",
+                    "Indonesian",
+                    "Ukrainian",
+                    "Greek",
+                    "Czech",
+                    "Bulgarian",
+                    "Malay",
+                    "Slovak",
+                    "Croatian",
+                    "Tamil",
+                    "Finnish",
+                    "Russian"
+                  ],
+                  "required": true,
+                  "summary": "The language to translate to."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1280,
+                "height": 720
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-heygen-video-translate",
+              "notes": "The video is not fetched: the clip is 5 s of the seeded pattern at 720p (the real one is the input translated). Novita answers {task_id, provider_request_id}; the mock answers {task_id} only.",
+              "example": {
+                "video": "https://example.com/reference.mp4",
+                "output_language": "Spanish"
               }
             }
             """#
@@ -2463,6 +2573,1810 @@ enum BuiltInEndpoints {
             """#
         ),
         (
+            "kling-2.5-turbo-i2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/kling-2.5-turbo-i2v",
+              "operation_id": "createKling25TurboI2vTask",
+              "summary": "Image to video (Kling 2.5 Turbo)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "img2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "image",
+                  "type": "image_url",
+                  "required": true,
+                  "summary": "The first frame: .jpg, .jpeg or .png, at most 10 MB, at least 300×300 (URL or data:image URL)."
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "max_length": 2500,
+                  "required": true,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "duration",
+                  "type": "enum",
+                  "values": [
+                    "5",
+                    "10"
+                  ],
+                  "default": "5",
+                  "summary": "Seconds, as a string: \"5\" or \"10\"."
+                },
+                {
+                  "name": "cfg_scale",
+                  "type": "number",
+                  "min": 0,
+                  "max": 1,
+                  "default": 0.5,
+                  "summary": "How closely the video follows the prompt."
+                },
+                {
+                  "name": "mode",
+                  "type": "enum",
+                  "values": [
+                    "pro"
+                  ],
+                  "default": "pro",
+                  "summary": "Only pro."
+                },
+                {
+                  "name": "negative_prompt",
+                  "type": "string",
+                  "min_length": 0,
+                  "max_length": 2500,
+                  "summary": "What to keep out of the video."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1920,
+                "height": 1080,
+                "image": "image"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-kling-2.5-turbo-i2v",
+              "notes": "pro renders 1080p. The clip keeps the first frame's shape at 1080p. 24 fps (Kling's output rate; the pages do not say).",
+              "example": {
+                "image": "https://example.com/first-frame.png",
+                "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                "duration": "5",
+                "mode": "pro"
+              }
+            }
+            """#
+        ),
+        (
+            "kling-2.5-turbo-t2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/kling-2.5-turbo-t2v",
+              "operation_id": "createKling25TurboT2vTask",
+              "summary": "Text to video (Kling 2.5 Turbo)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "txt2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "max_length": 2500,
+                  "required": true,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "duration",
+                  "type": "enum",
+                  "values": [
+                    "5",
+                    "10"
+                  ],
+                  "default": "5",
+                  "summary": "Seconds, as a string: \"5\" or \"10\"."
+                },
+                {
+                  "name": "aspect_ratio",
+                  "type": "enum",
+                  "values": [
+                    "16:9",
+                    "9:16",
+                    "1:1"
+                  ],
+                  "default": "16:9",
+                  "summary": "Aspect ratio of the video."
+                },
+                {
+                  "name": "cfg_scale",
+                  "type": "number",
+                  "min": 0,
+                  "max": 1,
+                  "default": 0.5,
+                  "summary": "How closely the video follows the prompt."
+                },
+                {
+                  "name": "mode",
+                  "type": "enum",
+                  "values": [
+                    "pro"
+                  ],
+                  "default": "pro",
+                  "summary": "Only pro."
+                },
+                {
+                  "name": "negative_prompt",
+                  "type": "string",
+                  "min_length": 0,
+                  "max_length": 2500,
+                  "summary": "What to keep out of the video."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1920,
+                "height": 1080
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-kling-2.5-turbo-t2v",
+              "notes": "2.5 Turbo uses cfg_scale (V1.6/V2.1 say guidance_scale) and a string duration. pro renders 1080p. 24 fps (Kling's output rate; the pages do not say).",
+              "example": {
+                "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                "duration": "5",
+                "aspect_ratio": "9:16",
+                "mode": "pro"
+              }
+            }
+            """#
+        ),
+        (
+            "kling-o1-i2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/kling-o1-i2v",
+              "operation_id": "createKlingO1I2vTask",
+              "summary": "Image to video (Kling O1)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "img2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "image",
+                  "type": "image_url",
+                  "required": true,
+                  "summary": "The first frame: .jpg, .jpeg or .png, at most 10 MB, at least 300×300 (URL or data:image URL)."
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "max_length": 2500,
+                  "required": true,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "duration",
+                  "type": "integer",
+                  "values": [
+                    5,
+                    10
+                  ],
+                  "default": 5,
+                  "summary": "Seconds: 5, 10."
+                },
+                {
+                  "name": "last_image",
+                  "type": "image_url",
+                  "summary": "The last frame."
+                },
+                {
+                  "name": "aspect_ratio",
+                  "type": "enum",
+                  "values": [
+                    "16:9",
+                    "9:16",
+                    "1:1"
+                  ],
+                  "default": "16:9",
+                  "summary": "Aspect ratio of the video."
+                },
+                {
+                  "name": "negative_prompt",
+                  "type": "string",
+                  "min_length": 0,
+                  "max_length": 2500,
+                  "summary": "What to keep out of the video."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1920,
+                "height": 1080,
+                "image": "image"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-kling-o1-i2v",
+              "notes": "aspect_ratio, when given, wins over the image's shape (the docs default it to 16:9). 1080p is a guess. The clip keeps the first frame's shape at 1080p. 24 fps (Kling's output rate; the pages do not say).",
+              "example": {
+                "image": "https://example.com/first-frame.png",
+                "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                "duration": 5
+              }
+            }
+            """#
+        ),
+        (
+            "kling-o1-ref2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/kling-o1-ref2v",
+              "operation_id": "createKlingO1Ref2vTask",
+              "summary": "Reference images and video to video (Kling O1)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "txt2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "video",
+                  "type": "http_url",
+                  "summary": "A reference video URL."
+                },
+                {
+                  "name": "images",
+                  "type": "array",
+                  "items": {
+                    "type": "image_url"
+                  },
+                  "min_items": 0,
+                  "max_items": 7,
+                  "default": [],
+                  "summary": "Up to 7 reference images."
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "max_length": 2500,
+                  "required": true,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "duration",
+                  "type": "integer",
+                  "min": 3,
+                  "max": 10,
+                  "default": 5,
+                  "summary": "Seconds, 3 to 10."
+                },
+                {
+                  "name": "aspect_ratio",
+                  "type": "enum",
+                  "values": [
+                    "16:9",
+                    "9:16",
+                    "1:1"
+                  ],
+                  "default": "16:9",
+                  "summary": "Aspect ratio of the video."
+                },
+                {
+                  "name": "keep_original_sound",
+                  "type": "boolean",
+                  "default": true,
+                  "summary": "Keep the reference video's sound."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1920,
+                "height": 1080
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-kling-o1-ref2v",
+              "notes": "References are validated, not fetched: the clip is the seeded pattern at the aspect ratio, 1080p (a guess). 24 fps (Kling's output rate; the pages do not say).",
+              "example": {
+                "images": [
+                  "https://example.com/first-frame.png"
+                ],
+                "prompt": "The character from the image walks through a neon city",
+                "duration": 8,
+                "aspect_ratio": "9:16"
+              }
+            }
+            """#
+        ),
+        (
+            "kling-o1-t2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/kling-o1-t2v",
+              "operation_id": "createKlingO1T2vTask",
+              "summary": "Text to video (Kling O1)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "txt2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "max_length": 2500,
+                  "required": true,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "duration",
+                  "type": "integer",
+                  "min": 3,
+                  "max": 10,
+                  "default": 5,
+                  "summary": "Seconds, 3 to 10."
+                },
+                {
+                  "name": "aspect_ratio",
+                  "type": "enum",
+                  "values": [
+                    "16:9",
+                    "9:16",
+                    "1:1"
+                  ],
+                  "default": "16:9",
+                  "summary": "Aspect ratio of the video."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1920,
+                "height": 1080
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-kling-o1-t2v",
+              "notes": "Only the body keys prompt, duration and aspect_ratio are known from the rendered page; ranges and defaults are those of kling-o1-ref2v (duration 3 to 10, default 5; aspect 16:9). 1080p and 24 fps (Kling's output rate; the pages do not say) are guesses.",
+              "example": {
+                "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                "duration": 5,
+                "aspect_ratio": "16:9"
+              }
+            }
+            """#
+        ),
+        (
+            "kling-o1-video-edit.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/kling-o1-video-edit",
+              "operation_id": "createKlingO1VideoEditTask",
+              "summary": "Edit a video from a prompt (Kling O1)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "txt2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "video",
+                  "type": "http_url",
+                  "required": true,
+                  "summary": "The video to edit."
+                },
+                {
+                  "name": "images",
+                  "type": "array",
+                  "items": {
+                    "type": "image_url"
+                  },
+                  "min_items": 0,
+                  "max_items": 4,
+                  "default": [],
+                  "summary": "Up to 4 reference images."
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "max_length": 2500,
+                  "required": true,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "fast_mode",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Faster, lower quality."
+                },
+                {
+                  "name": "aspect_ratio",
+                  "type": "enum",
+                  "values": [
+                    "16:9",
+                    "9:16",
+                    "1:1"
+                  ],
+                  "summary": "Aspect ratio of the video (no default)."
+                },
+                {
+                  "name": "keep_original_sound",
+                  "type": "boolean",
+                  "default": true,
+                  "summary": "Keep the video's sound."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1920,
+                "height": 1080
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-kling-o1-video-edit",
+              "notes": "The input video is not fetched: the clip is 5 s of the seeded pattern (the real one has the input's length), 1080p (a guess). 24 fps (Kling's output rate; the pages do not say).",
+              "example": {
+                "video": "https://example.com/reference.mp4",
+                "prompt": "Make it snow",
+                "aspect_ratio": "16:9"
+              }
+            }
+            """#
+        ),
+        (
+            "kling-v1.6-i2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/kling-v1.6-i2v",
+              "operation_id": "createKlingV16I2vTask",
+              "summary": "Image to video (Kling V1.6)",
+              "mode": "async",
+              "body": "flat",
+              "task_type": "KLING_V16_I2V_STANDARD",
+              "operation": "img2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "mode",
+                  "type": "enum",
+                  "values": [
+                    "Standard",
+                    "Professional"
+                  ],
+                  "default": "Standard",
+                  "summary": "Standard (720p) or Professional (1080p, allows end_image_url)."
+                },
+                {
+                  "name": "image_url",
+                  "type": "image_url",
+                  "required": true,
+                  "summary": "The first frame (http, https or a data:image URL)."
+                },
+                {
+                  "name": "end_image_url",
+                  "type": "image_url",
+                  "summary": "The last frame (Professional only)."
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "max_length": 2000,
+                  "required": true,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "negative_prompt",
+                  "type": "string",
+                  "min_length": 0,
+                  "max_length": 2000,
+                  "summary": "What to keep out of the video."
+                },
+                {
+                  "name": "duration",
+                  "type": "integer",
+                  "values": [
+                    5,
+                    10
+                  ],
+                  "default": 5,
+                  "summary": "Seconds: 5, 10."
+                },
+                {
+                  "name": "guidance_scale",
+                  "type": "number",
+                  "min": 0,
+                  "max": 1,
+                  "default": 0.5,
+                  "summary": "How closely the video follows the prompt."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1280,
+                "height": 720,
+                "image": "image_url",
+                "mode_resolutions": {
+                  "Standard": 720,
+                  "Professional": 1080
+                }
+              },
+              "rate_limit": {
+                "name": "Kling V1.6 I2V",
+                "per_minute": 20,
+                "unit": "requests"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-kling-v1.6-i2v",
+              "notes": "task_type is the documented KLING_V16_I2V_STANDARD whatever the mode (Professional's is not documented). The clip keeps the first frame's shape at 720p (Standard) or 1080p (Professional). end_image_url is not checked against the mode. 24 fps (Kling's output rate; the pages do not say).",
+              "example": {
+                "mode": "Standard",
+                "image_url": "https://example.com/first-frame.png",
+                "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                "duration": 5,
+                "guidance_scale": 0.65
+              }
+            }
+            """#
+        ),
+        (
+            "kling-v1.6-t2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/kling-v1.6-t2v",
+              "operation_id": "createKlingV16T2vTask",
+              "summary": "Text to video (Kling V1.6)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "txt2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "mode",
+                  "type": "enum",
+                  "values": [
+                    "Standard"
+                  ],
+                  "default": "Standard",
+                  "summary": "Standard (720p) is the only mode."
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "max_length": 2000,
+                  "required": true,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "negative_prompt",
+                  "type": "string",
+                  "min_length": 0,
+                  "max_length": 2000,
+                  "summary": "What to keep out of the video."
+                },
+                {
+                  "name": "guidance_scale",
+                  "type": "number",
+                  "min": 0,
+                  "max": 1,
+                  "default": 0.5,
+                  "summary": "How closely the video follows the prompt."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1280,
+                "height": 720
+              },
+              "rate_limit": {
+                "name": "Kling V1.6 T2V",
+                "per_minute": 20,
+                "unit": "requests"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-kling-v1.6-t2v",
+              "notes": "The page has no duration field and says 5-second 720p videos; Novita's pricing table also lists 10 s (not accepted here). 24 fps (Kling's output rate; the pages do not say), 16:9.",
+              "example": {
+                "mode": "Standard",
+                "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                "negative_prompt": "low quality",
+                "guidance_scale": 0.6
+              }
+            }
+            """#
+        ),
+        (
+            "kling-v2.1-i2v-master.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/kling-v2.1-i2v-master",
+              "operation_id": "createKlingV21I2vMasterTask",
+              "summary": "Image to video (Kling V2.1 Master)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "img2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "image",
+                  "type": "image_url",
+                  "required": true,
+                  "summary": "The first frame: .jpg, .jpeg or .png, at most 10 MB, at least 300×300 (URL or data:image URL)."
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "max_length": 2500,
+                  "required": true,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "duration",
+                  "type": "enum",
+                  "values": [
+                    "5",
+                    "10"
+                  ],
+                  "default": "5",
+                  "summary": "Seconds, as a string: \"5\" or \"10\"."
+                },
+                {
+                  "name": "guidance_scale",
+                  "type": "number",
+                  "min": 0,
+                  "max": 1,
+                  "default": 0.5,
+                  "summary": "How closely the video follows the prompt (step 0.01)."
+                },
+                {
+                  "name": "negative_prompt",
+                  "type": "string",
+                  "min_length": 0,
+                  "max_length": 2500,
+                  "summary": "What to keep out of the video."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1920,
+                "height": 1080,
+                "image": "image"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-kling-v2.1-i2v-master",
+              "notes": "No aspect_ratio field: the first frame's shape is kept. duration is a string. The clip keeps the first frame's shape at 1080p. 24 fps (Kling's output rate; the pages do not say).",
+              "example": {
+                "image": "https://example.com/first-frame.png",
+                "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                "duration": "5"
+              }
+            }
+            """#
+        ),
+        (
+            "kling-v2.1-i2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/kling-v2.1-i2v",
+              "operation_id": "createKlingV21I2vTask",
+              "summary": "Image to video (Kling V2.1)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "img2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "image",
+                  "type": "image_url",
+                  "required": true,
+                  "summary": "The first frame: .jpg, .jpeg or .png, at most 10 MB, at least 300×300 (URL or data:image URL)."
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "max_length": 2500,
+                  "required": true,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "mode",
+                  "type": "enum",
+                  "values": [
+                    "Standard",
+                    "Professional"
+                  ],
+                  "default": "Standard",
+                  "summary": "Standard (720p) or Professional (1080p)."
+                },
+                {
+                  "name": "duration",
+                  "type": "enum",
+                  "values": [
+                    "5",
+                    "10"
+                  ],
+                  "default": "5",
+                  "summary": "Seconds, as a string: \"5\" or \"10\"."
+                },
+                {
+                  "name": "guidance_scale",
+                  "type": "number",
+                  "min": 0,
+                  "max": 1,
+                  "default": 0.5,
+                  "summary": "How closely the video follows the prompt."
+                },
+                {
+                  "name": "negative_prompt",
+                  "type": "string",
+                  "min_length": 0,
+                  "max_length": 2500,
+                  "summary": "What to keep out of the video."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1280,
+                "height": 720,
+                "image": "image",
+                "mode_resolutions": {
+                  "Standard": 720,
+                  "Professional": 1080
+                }
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-kling-v2.1-i2v",
+              "notes": "Standard is 720p, Professional 1080p. The clip keeps the first frame's shape at 720p. 24 fps (Kling's output rate; the pages do not say).",
+              "example": {
+                "image": "https://example.com/first-frame.png",
+                "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                "mode": "Standard",
+                "duration": "10"
+              }
+            }
+            """#
+        ),
+        (
+            "kling-v2.1-t2v-master.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/kling-v2.1-t2v-master",
+              "operation_id": "createKlingV21T2vMasterTask",
+              "summary": "Text to video (Kling V2.1 Master)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "txt2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "max_length": 2500,
+                  "required": true,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "duration",
+                  "type": "enum",
+                  "values": [
+                    "5",
+                    "10"
+                  ],
+                  "default": "5",
+                  "summary": "Seconds, as a string: \"5\" or \"10\"."
+                },
+                {
+                  "name": "aspect_ratio",
+                  "type": "enum",
+                  "values": [
+                    "16:9",
+                    "9:16",
+                    "1:1"
+                  ],
+                  "default": "16:9",
+                  "summary": "Aspect ratio of the video."
+                },
+                {
+                  "name": "guidance_scale",
+                  "type": "number",
+                  "min": 0,
+                  "max": 1,
+                  "default": 0.5,
+                  "summary": "How closely the video follows the prompt (step 0.1)."
+                },
+                {
+                  "name": "negative_prompt",
+                  "type": "string",
+                  "min_length": 0,
+                  "max_length": 2500,
+                  "summary": "What to keep out of the video."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1920,
+                "height": 1080
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-kling-v2.1-t2v-master",
+              "notes": "duration is a string (\"5\" or \"10\") in V2.1. Master renders 1080p. 24 fps (Kling's output rate; the pages do not say).",
+              "example": {
+                "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                "duration": "5",
+                "aspect_ratio": "16:9",
+                "guidance_scale": 0.5
+              }
+            }
+            """#
+        ),
+        (
+            "kling-v2.6-pro-i2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/kling-v2.6-pro-i2v",
+              "operation_id": "createKlingV26ProI2vTask",
+              "summary": "Image to video with sound (Kling V2.6 Pro)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "img2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "image",
+                  "type": "image_url",
+                  "required": true,
+                  "summary": "The first frame: .jpg, .jpeg or .png, at most 10 MB, at least 300×300 (URL or data:image URL)."
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "max_length": 2500,
+                  "required": true,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "sound",
+                  "type": "boolean",
+                  "default": true,
+                  "summary": "Generate sound with the video."
+                },
+                {
+                  "name": "duration",
+                  "type": "integer",
+                  "values": [
+                    5,
+                    10
+                  ],
+                  "default": 5,
+                  "summary": "Seconds: 5, 10."
+                },
+                {
+                  "name": "cfg_scale",
+                  "type": "number",
+                  "min": 0,
+                  "max": 1,
+                  "default": 0.5,
+                  "summary": "How closely the video follows the prompt."
+                },
+                {
+                  "name": "voice_list",
+                  "type": "array",
+                  "items": {
+                    "type": "string",
+                    "min_length": 1
+                  },
+                  "min_items": 0,
+                  "max_items": 2,
+                  "summary": "Up to 2 voice ids."
+                },
+                {
+                  "name": "aspect_ratio",
+                  "type": "enum",
+                  "values": [
+                    "16:9",
+                    "9:16",
+                    "1:1"
+                  ],
+                  "default": "16:9",
+                  "summary": "Aspect ratio of the video."
+                },
+                {
+                  "name": "negative_prompt",
+                  "type": "string",
+                  "min_length": 0,
+                  "max_length": 2500,
+                  "summary": "What to keep out of the video."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1920,
+                "height": 1080,
+                "image": "image"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-kling-v2.6-pro-i2v",
+              "notes": "The image's aspect ratio must lie between 1:2.5 and 2.5:1 (not checked). aspect_ratio, when given, wins over the image's shape. No audio track. The clip keeps the first frame's shape at 1080p. 24 fps (Kling's output rate; the pages do not say).",
+              "example": {
+                "image": "https://example.com/first-frame.png",
+                "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                "duration": 5
+              }
+            }
+            """#
+        ),
+        (
+            "kling-v2.6-pro-motion-control.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/kling-v2.6-pro-motion-control",
+              "operation_id": "createKlingV26ProMotionControlTask",
+              "summary": "Motion control: a character image moved like a reference video (Kling V2.6 Pro)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "img2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "image",
+                  "type": "string",
+                  "min_length": 1,
+                  "required": true,
+                  "summary": "The character: a URL or base64 (.jpg, .jpeg, .png; ≤ 10 MB; ≥ 300 px; 1:2.5 to 2.5:1)."
+                },
+                {
+                  "name": "video",
+                  "type": "http_url",
+                  "required": true,
+                  "summary": "The reference video URL (.mp4/.mov, ≤ 10 MB, ≥ 300 px, 3 to 30 s)."
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 0,
+                  "max_length": 2500,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "negative_prompt",
+                  "type": "string",
+                  "min_length": 0,
+                  "max_length": 2500,
+                  "summary": "What to keep out of the video."
+                },
+                {
+                  "name": "keep_original_sound",
+                  "type": "boolean",
+                  "default": true,
+                  "summary": "Keep the reference video's sound."
+                },
+                {
+                  "name": "character_orientation",
+                  "type": "enum",
+                  "values": [
+                    "image",
+                    "video"
+                  ],
+                  "required": true,
+                  "summary": "Follow the image's orientation (reference ≤ 10 s) or the video's (≤ 30 s)."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1920,
+                "height": 1080,
+                "image": "image"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-kling-v2.6-pro-motion-control",
+              "notes": "The reference video is not fetched: the clip is 5 s (the real one has the reference's length) in the image's shape at 1080p. image takes a URL or bare base64. 24 fps (Kling's output rate; the pages do not say).",
+              "example": {
+                "image": "https://example.com/first-frame.png",
+                "video": "https://example.com/reference.mp4",
+                "prompt": "The character dances",
+                "character_orientation": "image"
+              }
+            }
+            """#
+        ),
+        (
+            "kling-v2.6-pro-t2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/kling-v2.6-pro-t2v",
+              "operation_id": "createKlingV26ProT2vTask",
+              "summary": "Text to video with sound (Kling V2.6 Pro)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "txt2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "sound",
+                  "type": "boolean",
+                  "default": true,
+                  "summary": "Generate sound with the video."
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "max_length": 2500,
+                  "required": true,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "duration",
+                  "type": "integer",
+                  "values": [
+                    5,
+                    10
+                  ],
+                  "default": 5,
+                  "summary": "Seconds: 5, 10."
+                },
+                {
+                  "name": "cfg_scale",
+                  "type": "number",
+                  "min": 0,
+                  "max": 1,
+                  "default": 0.5,
+                  "summary": "How closely the video follows the prompt."
+                },
+                {
+                  "name": "aspect_ratio",
+                  "type": "enum",
+                  "values": [
+                    "16:9",
+                    "9:16",
+                    "1:1"
+                  ],
+                  "default": "1:1",
+                  "summary": "Aspect ratio of the video."
+                },
+                {
+                  "name": "negative_prompt",
+                  "type": "string",
+                  "min_length": 0,
+                  "max_length": 2500,
+                  "summary": "What to keep out of the video."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1080,
+                "height": 1080
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-kling-v2.6-pro-t2v",
+              "notes": "aspect_ratio defaults to 1:1 here (every other Kling page says 16:9); the example leaves it out. The clip has no audio track: the mock makes video only. 24 fps (Kling's output rate; the pages do not say).",
+              "example": {
+                "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                "duration": 10,
+                "sound": true
+              }
+            }
+            """#
+        ),
+        (
+            "kling-v3.0-4k-i2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/kling-v3.0-4k-i2v",
+              "operation_id": "createKlingV304kI2vTask",
+              "summary": "Image to video, native 4K (Kling V3.0)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "img2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "image",
+                  "type": "image_url",
+                  "required": true,
+                  "summary": "The first frame: .jpg, .jpeg or .png, at most 10 MB, at least 300×300 (URL or data:image URL)."
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "max_length": 2500,
+                  "required": true,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "sound",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Generate sound with the video."
+                },
+                {
+                  "name": "duration",
+                  "type": "integer",
+                  "min": 3,
+                  "max": 15,
+                  "default": 5,
+                  "summary": "Seconds, 3 to 15."
+                },
+                {
+                  "name": "cfg_scale",
+                  "type": "number",
+                  "min": 0,
+                  "max": 1,
+                  "default": 0.5,
+                  "summary": "How closely the video follows the prompt."
+                },
+                {
+                  "name": "end_image",
+                  "type": "image_url",
+                  "summary": "The last frame (not with multi_prompt)."
+                },
+                {
+                  "name": "multi_prompt",
+                  "type": "array",
+                  "items": {
+                    "type": "object",
+                    "fields": [
+                      {
+                        "name": "prompt",
+                        "type": "string",
+                        "min_length": 1,
+                        "max_length": 2500,
+                        "required": true,
+                        "summary": "Prompt."
+                      },
+                      {
+                        "name": "duration",
+                        "type": "integer",
+                        "min": 3,
+                        "max": 15,
+                        "default": 5,
+                        "summary": "Seconds, 3 to 15."
+                      }
+                    ]
+                  },
+                  "summary": "Shots (not with end_image): each a prompt and its seconds; the clip lasts their sum."
+                },
+                {
+                  "name": "negative_prompt",
+                  "type": "string",
+                  "min_length": 0,
+                  "max_length": 2500,
+                  "summary": "What to keep out of the video."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 3840,
+                "height": 2160,
+                "image": "image"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-kling-v3.0-4k-i2v",
+              "notes": "Page not read (named by a third party only): the contract of kling-v3.0-std-i2v at 4K. end_image and multi_prompt are not checked against each other. The clip keeps the first frame's shape at 2160p. 24 fps (Kling's output rate; the pages do not say).",
+              "example": {
+                "image": "https://example.com/first-frame.png",
+                "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                "duration": 5
+              }
+            }
+            """#
+        ),
+        (
+            "kling-v3.0-4k-t2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/kling-v3.0-4k-t2v",
+              "operation_id": "createKlingV304kT2vTask",
+              "summary": "Text to video, native 4K (Kling V3.0)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "txt2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "sound",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Generate sound with the video."
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 0,
+                  "max_length": 2500,
+                  "required": true,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "duration",
+                  "type": "integer",
+                  "min": 3,
+                  "max": 15,
+                  "default": 5,
+                  "summary": "Seconds, 3 to 15."
+                },
+                {
+                  "name": "cfg_scale",
+                  "type": "number",
+                  "min": 0,
+                  "max": 1,
+                  "default": 0.5,
+                  "summary": "How closely the video follows the prompt."
+                },
+                {
+                  "name": "aspect_ratio",
+                  "type": "enum",
+                  "values": [
+                    "16:9",
+                    "9:16",
+                    "1:1"
+                  ],
+                  "default": "16:9",
+                  "summary": "Aspect ratio of the video."
+                },
+                {
+                  "name": "negative_prompt",
+                  "type": "string",
+                  "min_length": 0,
+                  "max_length": 2500,
+                  "summary": "What to keep out of the video."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 3840,
+                "height": 2160
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-kling-v3.0-4k-t2v",
+              "notes": "Native 4K (3840×2160 at 16:9). Defaults were not captured: those of kling-v3.0-std-t2v. 24 fps (Kling's output rate; the pages do not say); no audio track.",
+              "example": {
+                "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                "duration": 6,
+                "aspect_ratio": "16:9",
+                "sound": false
+              }
+            }
+            """#
+        ),
+        (
+            "kling-v3.0-pro-i2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/kling-v3.0-pro-i2v",
+              "operation_id": "createKlingV30ProI2vTask",
+              "summary": "Image to video (Kling V3.0 Pro)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "img2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "image",
+                  "type": "image_url",
+                  "required": true,
+                  "summary": "The first frame: .jpg, .jpeg or .png, at most 10 MB, at least 300×300 (URL or data:image URL)."
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "max_length": 2500,
+                  "required": true,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "sound",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Generate sound with the video."
+                },
+                {
+                  "name": "duration",
+                  "type": "integer",
+                  "min": 3,
+                  "max": 15,
+                  "default": 5,
+                  "summary": "Seconds, 3 to 15."
+                },
+                {
+                  "name": "cfg_scale",
+                  "type": "number",
+                  "min": 0,
+                  "max": 1,
+                  "default": 0.5,
+                  "summary": "How closely the video follows the prompt."
+                },
+                {
+                  "name": "end_image",
+                  "type": "image_url",
+                  "summary": "The last frame (not with multi_prompt)."
+                },
+                {
+                  "name": "multi_prompt",
+                  "type": "array",
+                  "items": {
+                    "type": "object",
+                    "fields": [
+                      {
+                        "name": "prompt",
+                        "type": "string",
+                        "min_length": 1,
+                        "max_length": 2500,
+                        "required": true,
+                        "summary": "Prompt."
+                      },
+                      {
+                        "name": "duration",
+                        "type": "integer",
+                        "min": 3,
+                        "max": 15,
+                        "default": 5,
+                        "summary": "Seconds, 3 to 15."
+                      }
+                    ]
+                  },
+                  "summary": "Shots (not with end_image): each a prompt and its seconds; the clip lasts their sum."
+                },
+                {
+                  "name": "negative_prompt",
+                  "type": "string",
+                  "min_length": 0,
+                  "max_length": 2500,
+                  "summary": "What to keep out of the video."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1920,
+                "height": 1080,
+                "image": "image"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-kling-v3.0-pro-i2v",
+              "notes": "Page not read: the contract of kling-v3.0-std-i2v at 1080p. end_image and multi_prompt are not checked against each other. The clip keeps the first frame's shape at 1080p. 24 fps (Kling's output rate; the pages do not say).",
+              "example": {
+                "image": "https://example.com/first-frame.png",
+                "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                "duration": 5
+              }
+            }
+            """#
+        ),
+        (
+            "kling-v3.0-pro-t2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/kling-v3.0-pro-t2v",
+              "operation_id": "createKlingV30ProT2vTask",
+              "summary": "Text to video (Kling V3.0 Pro)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "txt2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "sound",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Generate sound with the video."
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 0,
+                  "max_length": 2500,
+                  "required": true,
+                  "summary": "Prompt (mutually exclusive with multi_prompt, yet required)."
+                },
+                {
+                  "name": "duration",
+                  "type": "integer",
+                  "min": 3,
+                  "max": 15,
+                  "default": 5,
+                  "summary": "Seconds, 3 to 15."
+                },
+                {
+                  "name": "cfg_scale",
+                  "type": "number",
+                  "min": 0,
+                  "max": 1,
+                  "default": 0.5,
+                  "summary": "How closely the video follows the prompt."
+                },
+                {
+                  "name": "aspect_ratio",
+                  "type": "enum",
+                  "values": [
+                    "16:9",
+                    "9:16",
+                    "1:1"
+                  ],
+                  "default": "16:9",
+                  "summary": "Aspect ratio of the video."
+                },
+                {
+                  "name": "multi_prompt",
+                  "type": "array",
+                  "items": {
+                    "type": "object",
+                    "fields": [
+                      {
+                        "name": "prompt",
+                        "type": "string",
+                        "min_length": 1,
+                        "max_length": 2500,
+                        "required": true,
+                        "summary": "Prompt."
+                      },
+                      {
+                        "name": "duration",
+                        "type": "integer",
+                        "min": 3,
+                        "max": 15,
+                        "default": 5,
+                        "summary": "Seconds, 3 to 15."
+                      }
+                    ]
+                  },
+                  "summary": "Shots: each a prompt and its seconds; the clip lasts their sum."
+                },
+                {
+                  "name": "negative_prompt",
+                  "type": "string",
+                  "min_length": 0,
+                  "max_length": 2500,
+                  "summary": "What to keep out of the video."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1920,
+                "height": 1080
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-kling-v3.0-pro-t2v",
+              "notes": "pro renders 1080p (a guess). multi_prompt's items are untyped in the docs; the mock takes kling-v3.0-std-i2v's {prompt, duration}. 24 fps (Kling's output rate; the pages do not say); no audio track.",
+              "example": {
+                "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                "duration": 6,
+                "aspect_ratio": "16:9",
+                "sound": false
+              }
+            }
+            """#
+        ),
+        (
+            "kling-v3.0-std-i2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/kling-v3.0-std-i2v",
+              "operation_id": "createKlingV30StdI2vTask",
+              "summary": "Image to video (Kling V3.0 Standard)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "img2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "image",
+                  "type": "image_url",
+                  "required": true,
+                  "summary": "The first frame: .jpg, .jpeg or .png, at most 10 MB, at least 300×300 (URL or data:image URL)."
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "max_length": 2500,
+                  "required": true,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "sound",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Generate sound with the video."
+                },
+                {
+                  "name": "duration",
+                  "type": "integer",
+                  "min": 3,
+                  "max": 15,
+                  "default": 5,
+                  "summary": "Seconds, 3 to 15."
+                },
+                {
+                  "name": "cfg_scale",
+                  "type": "number",
+                  "min": 0,
+                  "max": 1,
+                  "default": 0.5,
+                  "summary": "How closely the video follows the prompt."
+                },
+                {
+                  "name": "end_image",
+                  "type": "image_url",
+                  "summary": "The last frame (not with multi_prompt)."
+                },
+                {
+                  "name": "multi_prompt",
+                  "type": "array",
+                  "items": {
+                    "type": "object",
+                    "fields": [
+                      {
+                        "name": "prompt",
+                        "type": "string",
+                        "min_length": 1,
+                        "max_length": 2500,
+                        "required": true,
+                        "summary": "Prompt."
+                      },
+                      {
+                        "name": "duration",
+                        "type": "integer",
+                        "min": 3,
+                        "max": 15,
+                        "default": 5,
+                        "summary": "Seconds, 3 to 15."
+                      }
+                    ]
+                  },
+                  "summary": "Shots (not with end_image): each a prompt and its seconds; the clip lasts their sum."
+                },
+                {
+                  "name": "negative_prompt",
+                  "type": "string",
+                  "min_length": 0,
+                  "max_length": 2500,
+                  "summary": "What to keep out of the video."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1280,
+                "height": 720,
+                "image": "image"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-kling-v3.0-std-i2v",
+              "notes": "std renders 720p (a guess). end_image and multi_prompt are not checked against each other. The clip keeps the first frame's shape at 720p. 24 fps (Kling's output rate; the pages do not say).",
+              "example": {
+                "image": "https://example.com/first-frame.png",
+                "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                "duration": 5
+              }
+            }
+            """#
+        ),
+        (
+            "kling-v3.0-std-t2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/kling-v3.0-std-t2v",
+              "operation_id": "createKlingV30StdT2vTask",
+              "summary": "Text to video (Kling V3.0 Standard)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "txt2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "sound",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Generate sound with the video."
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 0,
+                  "max_length": 2500,
+                  "required": true,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "duration",
+                  "type": "integer",
+                  "min": 3,
+                  "max": 15,
+                  "default": 5,
+                  "summary": "Seconds, 3 to 15."
+                },
+                {
+                  "name": "cfg_scale",
+                  "type": "number",
+                  "min": 0,
+                  "max": 1,
+                  "default": 0.5,
+                  "summary": "How closely the video follows the prompt."
+                },
+                {
+                  "name": "aspect_ratio",
+                  "type": "enum",
+                  "values": [
+                    "16:9",
+                    "9:16",
+                    "1:1"
+                  ],
+                  "default": "16:9",
+                  "summary": "Aspect ratio of the video."
+                },
+                {
+                  "name": "negative_prompt",
+                  "type": "string",
+                  "min_length": 0,
+                  "max_length": 2500,
+                  "summary": "What to keep out of the video."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1280,
+                "height": 720
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-kling-v3.0-std-t2v",
+              "notes": "std renders 720p (a guess from Kling's tiers). 24 fps (Kling's output rate; the pages do not say); no audio track.",
+              "example": {
+                "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                "duration": 6,
+                "aspect_ratio": "16:9",
+                "sound": false
+              }
+            }
+            """#
+        ),
+        (
             "merge-face.json",
             #"""
             {
@@ -2510,6 +4424,410 @@ enum BuiltInEndpoints {
               "example": {
                 "face_image_file": "<base64 image>",
                 "image_file": "<base64 image>"
+              }
+            }
+            """#
+        ),
+        (
+            "minimax-hailuo-02.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/minimax-hailuo-02",
+              "operation_id": "createMinimaxHailuo02Task",
+              "summary": "Text or image to video (MiniMax Hailuo 02)",
+              "mode": "async",
+              "body": "flat",
+              "task_type": "MINIMAX_HAILUO_02",
+              "operation": "img2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "max_length": 2000,
+                  "required": true,
+                  "summary": "Prompt; camera commands such as [Pan left] or [Zoom in], at most 3 combined."
+                },
+                {
+                  "name": "image",
+                  "type": "image_url",
+                  "summary": "The first frame: URL or data:image/…;base64 URL."
+                },
+                {
+                  "name": "image_url",
+                  "type": "image_url",
+                  "summary": "The first frame as Novita's web playground and PPIO send it (the docs say image)."
+                },
+                {
+                  "name": "end_image",
+                  "type": "image_url",
+                  "summary": "The last frame: URL or data URL."
+                },
+                {
+                  "name": "duration",
+                  "type": "integer",
+                  "values": [
+                    6,
+                    10
+                  ],
+                  "default": 6,
+                  "summary": "Seconds: 6, 10."
+                },
+                {
+                  "name": "resolution",
+                  "type": "enum",
+                  "values": [
+                    "768P",
+                    "1080P"
+                  ],
+                  "default": "768P",
+                  "summary": "768P or 1080P (1080P only with 6 s)."
+                },
+                {
+                  "name": "enable_prompt_expansion",
+                  "type": "boolean",
+                  "default": true,
+                  "summary": "Let the model rewrite the prompt."
+                },
+                {
+                  "name": "fast_pretreatment",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Shorter prompt optimisation."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 144,
+                "width": 1366,
+                "height": 768,
+                "image": "image"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-minimax-hailuo-02",
+              "notes": "768P is 1366×768 at 16:9; 10 s takes 768P only (not checked). 24 fps is a guess. The first frame is fetched from image, else image_url; the clip keeps its shape.",
+              "example": {
+                "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                "duration": 6,
+                "resolution": "1080P",
+                "image": "https://example.com/first-frame.png"
+              }
+            }
+            """#
+        ),
+        (
+            "minimax-hailuo-2.3-fast-i2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/minimax-hailuo-2.3-fast-i2v",
+              "operation_id": "createMinimaxHailuo23FastI2vTask",
+              "summary": "Image to video, fast (MiniMax Hailuo 2.3 Fast)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "img2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "max_length": 2000,
+                  "required": true,
+                  "summary": "Prompt; camera commands such as [Pan left] or [Zoom in], at most 3 combined."
+                },
+                {
+                  "name": "image",
+                  "type": "image_url",
+                  "required": true,
+                  "summary": "The first frame: URL or data:image/…;base64 URL."
+                },
+                {
+                  "name": "image_url",
+                  "type": "image_url",
+                  "summary": "The first frame as Novita's web playground and PPIO send it (the docs say image)."
+                },
+                {
+                  "name": "duration",
+                  "type": "integer",
+                  "values": [
+                    6,
+                    10
+                  ],
+                  "default": 6,
+                  "summary": "Seconds: 6, 10."
+                },
+                {
+                  "name": "resolution",
+                  "type": "enum",
+                  "values": [
+                    "768P",
+                    "1080P"
+                  ],
+                  "default": "768P",
+                  "summary": "768P or 1080P (1080P only with 6 s)."
+                },
+                {
+                  "name": "enable_prompt_expansion",
+                  "type": "boolean",
+                  "default": true,
+                  "summary": "Let the model rewrite the prompt."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 144,
+                "width": 1366,
+                "height": 768,
+                "image": "image"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-minimax-hailuo-2.3-fast-i2v",
+              "notes": "768P is 1366×768 at 16:9; 10 s takes 768P only (not checked). 24 fps is a guess. The first frame is fetched from image, else image_url; the clip keeps its shape.",
+              "example": {
+                "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                "duration": 6,
+                "resolution": "1080P",
+                "image": "https://example.com/first-frame.png"
+              }
+            }
+            """#
+        ),
+        (
+            "minimax-hailuo-2.3-i2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/minimax-hailuo-2.3-i2v",
+              "operation_id": "createMinimaxHailuo23I2vTask",
+              "summary": "Image to video (MiniMax Hailuo 2.3)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "img2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "max_length": 2000,
+                  "required": true,
+                  "summary": "Prompt; camera commands such as [Pan left] or [Zoom in], at most 3 combined."
+                },
+                {
+                  "name": "image",
+                  "type": "image_url",
+                  "required": true,
+                  "summary": "The first frame: URL or data:image/…;base64 URL."
+                },
+                {
+                  "name": "image_url",
+                  "type": "image_url",
+                  "summary": "The first frame as Novita's web playground and PPIO send it (the docs say image)."
+                },
+                {
+                  "name": "duration",
+                  "type": "integer",
+                  "values": [
+                    6,
+                    10
+                  ],
+                  "default": 6,
+                  "summary": "Seconds: 6, 10."
+                },
+                {
+                  "name": "resolution",
+                  "type": "enum",
+                  "values": [
+                    "768P",
+                    "1080P"
+                  ],
+                  "default": "768P",
+                  "summary": "768P or 1080P (1080P only with 6 s)."
+                },
+                {
+                  "name": "enable_prompt_expansion",
+                  "type": "boolean",
+                  "default": true,
+                  "summary": "Let the model rewrite the prompt."
+                },
+                {
+                  "name": "fast_pretreatment",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Shorter prompt optimisation."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 144,
+                "width": 1366,
+                "height": 768,
+                "image": "image"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-minimax-hailuo-2.3-i2v",
+              "notes": "768P is 1366×768 at 16:9; 10 s takes 768P only (not checked). 24 fps is a guess. The first frame is fetched from image, else image_url; the clip keeps its shape.",
+              "example": {
+                "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                "duration": 6,
+                "resolution": "1080P",
+                "image": "https://example.com/first-frame.png"
+              }
+            }
+            """#
+        ),
+        (
+            "minimax-hailuo-2.3-t2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/minimax-hailuo-2.3-t2v",
+              "operation_id": "createMinimaxHailuo23T2vTask",
+              "summary": "Text to video (MiniMax Hailuo 2.3)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "txt2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "max_length": 2000,
+                  "required": true,
+                  "summary": "Prompt; camera commands such as [Pan left] or [Zoom in], at most 3 combined."
+                },
+                {
+                  "name": "duration",
+                  "type": "integer",
+                  "values": [
+                    6,
+                    10
+                  ],
+                  "default": 6,
+                  "summary": "Seconds: 6, 10."
+                },
+                {
+                  "name": "resolution",
+                  "type": "enum",
+                  "values": [
+                    "768P",
+                    "1080P"
+                  ],
+                  "default": "768P",
+                  "summary": "768P or 1080P (1080P only with 6 s)."
+                },
+                {
+                  "name": "enable_prompt_expansion",
+                  "type": "boolean",
+                  "default": true,
+                  "summary": "Let the model rewrite the prompt."
+                },
+                {
+                  "name": "fast_pretreatment",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Shorter prompt optimisation."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 144,
+                "width": 1366,
+                "height": 768
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-minimax-hailuo-2.3-t2v",
+              "notes": "Page not found (the skill list names hailuo-2.3-t2v): the contract of minimax-hailuo-2.3-i2v without the image. 768P is 1366×768 at 16:9; 10 s takes 768P only (not checked). 24 fps is a guess.",
+              "example": {
+                "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                "duration": 6,
+                "resolution": "1080P"
+              }
+            }
+            """#
+        ),
+        (
+            "minimax-video-01.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/minimax-video-01",
+              "operation_id": "createMinimaxVideo01Task",
+              "summary": "Text or image to video (MiniMax Video-01)",
+              "mode": "async",
+              "body": "flat",
+              "task_type": "MINIMAX_VIDEO_01",
+              "operation": "img2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "max_length": 2000,
+                  "required": true,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "image_url",
+                  "type": "image_url",
+                  "summary": "The first frame (http, https or a data:image URL)."
+                },
+                {
+                  "name": "enable_prompt_expansion",
+                  "type": "boolean",
+                  "default": true,
+                  "summary": "Let the model rewrite the prompt."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 25,
+                "frames": 150,
+                "width": 1280,
+                "height": 720,
+                "image": "image_url"
+              },
+              "rate_limit": {
+                "name": "Minimax Video-01",
+                "per_minute": 20,
+                "unit": "requests"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-minimax-video-01",
+              "notes": "6 s at 720p and 25 fps, as the page says; with image_url the clip starts from it in its shape. The docs' example body has Python True and a trailing comma (invalid JSON); this one is valid.",
+              "example": {
+                "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                "image_url": "https://example.com/first-frame.png",
+                "enable_prompt_expansion": true
               }
             }
             """#
@@ -2708,6 +5026,202 @@ enum BuiltInEndpoints {
                 "height": 1024,
                 "center_x": 0,
                 "center_y": 0
+              }
+            }
+            """#
+        ),
+        (
+            "pixverse-v4.5-i2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/pixverse-v4.5-i2v",
+              "operation_id": "createPixverseV45I2vTask",
+              "summary": "Image to video (PixVerse V4.5)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "img2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "max_length": 2048,
+                  "required": true,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "image",
+                  "type": "image_url",
+                  "required": true,
+                  "summary": "The first frame (jpg, jpeg, png; ≤ 10 MB; ≥ 300×300; aspect 1:2.5 to 2.5:1)."
+                },
+                {
+                  "name": "resolution",
+                  "type": "enum",
+                  "values": [
+                    "360p",
+                    "540p",
+                    "720p",
+                    "1080p"
+                  ],
+                  "default": "540p",
+                  "summary": "360p, 540p, 720p, or 1080p (not with fast_mode)."
+                },
+                {
+                  "name": "negative_prompt",
+                  "type": "string",
+                  "min_length": 0,
+                  "max_length": 2048,
+                  "summary": "What to keep out of the video."
+                },
+                {
+                  "name": "fast_mode",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Faster, lower quality."
+                },
+                {
+                  "name": "style",
+                  "type": "enum",
+                  "values": [
+                    "anime",
+                    "3d_animation",
+                    "clay",
+                    "comic",
+                    "cyberpunk"
+                  ],
+                  "summary": "A style (v3.5 only)."
+                },
+                {
+                  "name": "seed",
+                  "type": "integer",
+                  "min": 0,
+                  "max": 2147483647,
+                  "summary": "Seed; 0 picks one."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 960,
+                "height": 540,
+                "image": "image"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-pixverse-v4.5-i2v",
+              "notes": "The pages give no duration or frame rate: 5 s at 24 fps (guesses). fast_mode with 1080p is not refused.",
+              "example": {
+                "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                "image": "https://example.com/first-frame.png",
+                "resolution": "540p"
+              }
+            }
+            """#
+        ),
+        (
+            "pixverse-v4.5-t2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/pixverse-v4.5-t2v",
+              "operation_id": "createPixverseV45T2vTask",
+              "summary": "Text to video (PixVerse V4.5)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "txt2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "max_length": 2048,
+                  "required": true,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "aspect_ratio",
+                  "type": "enum",
+                  "values": [
+                    "16:9",
+                    "4:3",
+                    "1:1",
+                    "3:4",
+                    "9:16"
+                  ],
+                  "default": "16:9",
+                  "summary": "Aspect ratio of the video."
+                },
+                {
+                  "name": "resolution",
+                  "type": "enum",
+                  "values": [
+                    "360p",
+                    "540p",
+                    "720p",
+                    "1080p"
+                  ],
+                  "default": "540p",
+                  "summary": "360p, 540p, 720p, or 1080p (not with fast_mode)."
+                },
+                {
+                  "name": "negative_prompt",
+                  "type": "string",
+                  "min_length": 0,
+                  "max_length": 2048,
+                  "summary": "What to keep out of the video."
+                },
+                {
+                  "name": "fast_mode",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Faster, lower quality."
+                },
+                {
+                  "name": "style",
+                  "type": "enum",
+                  "values": [
+                    "anime",
+                    "3d_animation",
+                    "clay",
+                    "comic",
+                    "cyberpunk"
+                  ],
+                  "summary": "A style (v3.5 only)."
+                },
+                {
+                  "name": "seed",
+                  "type": "integer",
+                  "min": 0,
+                  "max": 2147483647,
+                  "summary": "Seed; 0 picks one."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 960,
+                "height": 540
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-pixverse-v4.5-t2v",
+              "notes": "Page not found (the skill list names it): pixverse-v4.5-i2v's contract with an aspect_ratio instead of the image. 5 s at 24 fps (guesses).",
+              "example": {
+                "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                "aspect_ratio": "16:9",
+                "resolution": "360p"
               }
             }
             """#
@@ -2991,6 +5505,481 @@ enum BuiltInEndpoints {
               "example": {
                 "prompt": "in a warehouse",
                 "image_file": "<base64 image>"
+              }
+            }
+            """#
+        ),
+        (
+            "seedance-v1-lite-t2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/seedance-v1-lite-t2v",
+              "operation_id": "createSeedanceV1LiteT2vTask",
+              "summary": "Text to video (Seedance V1 Lite)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "txt2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "max_length": 2000,
+                  "required": true,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "resolution",
+                  "type": "enum",
+                  "values": [
+                    "480p",
+                    "720p",
+                    "1080p"
+                  ],
+                  "required": true,
+                  "summary": "480p, 720p or 1080p."
+                },
+                {
+                  "name": "aspect_ratio",
+                  "type": "enum",
+                  "values": [
+                    "21:9",
+                    "16:9",
+                    "4:3",
+                    "1:1",
+                    "3:4",
+                    "9:16"
+                  ],
+                  "default": "16:9",
+                  "summary": "Aspect ratio of the video."
+                },
+                {
+                  "name": "duration",
+                  "type": "integer",
+                  "values": [
+                    5,
+                    10
+                  ],
+                  "default": 5,
+                  "required": true,
+                  "summary": "Seconds: 5, 10."
+                },
+                {
+                  "name": "camera_fixed",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Keep the camera still."
+                },
+                {
+                  "name": "seed",
+                  "type": "integer",
+                  "min": -1,
+                  "max": 2147483647,
+                  "default": -1,
+                  "summary": "Seed; -1 lets the server pick one."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1280,
+                "height": 720
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-seedance-v1-lite-t2v",
+              "notes": "21:9 at 480p is 1120×480 here (even sides; the short side is the resolution). Seedance renders 24 fps.",
+              "example": {
+                "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                "resolution": "480p",
+                "aspect_ratio": "21:9",
+                "duration": 5
+              }
+            }
+            """#
+        ),
+        (
+            "seedance-v1-pro-i2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/seedance-v1-pro-i2v",
+              "operation_id": "createSeedanceV1ProI2vTask",
+              "summary": "Image to video (Seedance V1 Pro)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "img2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 0,
+                  "max_length": 2000,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "image",
+                  "type": "string",
+                  "min_length": 1,
+                  "required": true,
+                  "summary": "The first frame: URL or base64 (jpeg, png, webp, bmp, tiff, gif; ≤ 30 MB; short side > 300, long side < 6000; aspect 0.4 to 2.5)."
+                },
+                {
+                  "name": "last_image",
+                  "type": "string",
+                  "min_length": 1,
+                  "summary": "The last frame (cropped to the first's ratio): URL or base64 (jpeg, png, webp, bmp, tiff, gif; ≤ 30 MB; short side > 300, long side < 6000; aspect 0.4 to 2.5)."
+                },
+                {
+                  "name": "resolution",
+                  "type": "enum",
+                  "values": [
+                    "480p",
+                    "720p",
+                    "1080p"
+                  ],
+                  "required": true,
+                  "summary": "480p, 720p or 1080p."
+                },
+                {
+                  "name": "aspect_ratio",
+                  "type": "enum",
+                  "values": [
+                    "21:9",
+                    "16:9",
+                    "4:3",
+                    "1:1",
+                    "3:4",
+                    "9:16"
+                  ],
+                  "default": "16:9",
+                  "summary": "Aspect ratio of the video."
+                },
+                {
+                  "name": "camera_fixed",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Keep the camera still."
+                },
+                {
+                  "name": "seed",
+                  "type": "integer",
+                  "min": -1,
+                  "max": 2147483647,
+                  "default": -1,
+                  "summary": "Seed; -1 lets the server pick one."
+                },
+                {
+                  "name": "duration",
+                  "type": "integer",
+                  "values": [
+                    5,
+                    10
+                  ],
+                  "default": 5,
+                  "summary": "Seconds: 5, 10."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1280,
+                "height": 720,
+                "image": "image"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-seedance-v1-pro-i2v",
+              "notes": "image takes a URL or bare base64. aspect_ratio, when given, wins over the image's shape. Seedance renders 24 fps.",
+              "example": {
+                "image": "https://example.com/first-frame.png",
+                "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                "resolution": "720p",
+                "duration": 10
+              }
+            }
+            """#
+        ),
+        (
+            "seedance-v1.5-pro-i2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/seedance-v1.5-pro-i2v",
+              "operation_id": "createSeedanceV15ProI2vTask",
+              "summary": "Image to video with audio (Seedance V1.5 Pro)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "img2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "fps",
+                  "type": "integer",
+                  "values": [
+                    24
+                  ],
+                  "default": 24,
+                  "summary": "Frames per second: 24 only."
+                },
+                {
+                  "name": "seed",
+                  "type": "integer",
+                  "min": -1,
+                  "max": 4294967295,
+                  "default": -1,
+                  "summary": "Seed; -1 lets the server pick one."
+                },
+                {
+                  "name": "image",
+                  "type": "string",
+                  "min_length": 1,
+                  "required": true,
+                  "summary": "The first frame: URL or base64 (aspect 0.4 to 2.5, sides 300 to 6000 px, < 30 MB)."
+                },
+                {
+                  "name": "ratio",
+                  "type": "enum",
+                  "values": [
+                    "16:9",
+                    "4:3",
+                    "1:1",
+                    "3:4",
+                    "9:16",
+                    "21:9",
+                    "adaptive"
+                  ],
+                  "default": "adaptive",
+                  "summary": "Aspect ratio (adaptive: the image's)."
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "required": true,
+                  "summary": "Prompt (at most 500 characters recommended)."
+                },
+                {
+                  "name": "duration",
+                  "type": "integer",
+                  "min": 4,
+                  "max": 12,
+                  "default": 5,
+                  "summary": "Seconds, 4 to 12."
+                },
+                {
+                  "name": "watermark",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Add a watermark."
+                },
+                {
+                  "name": "last_image",
+                  "type": "string",
+                  "min_length": 1,
+                  "summary": "The last frame: URL or base64."
+                },
+                {
+                  "name": "resolution",
+                  "type": "enum",
+                  "values": [
+                    "480p",
+                    "720p"
+                  ],
+                  "default": "720p",
+                  "summary": "480p or 720p."
+                },
+                {
+                  "name": "camera_fixed",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Keep the camera still."
+                },
+                {
+                  "name": "service_tier",
+                  "type": "enum",
+                  "values": [
+                    "default",
+                    "flex"
+                  ],
+                  "default": "default",
+                  "summary": "flex: offline, half the price."
+                },
+                {
+                  "name": "generate_audio",
+                  "type": "boolean",
+                  "default": true,
+                  "summary": "Generate audio."
+                },
+                {
+                  "name": "execution_expires_after",
+                  "type": "integer",
+                  "min": 3600,
+                  "max": 259200,
+                  "default": 172800,
+                  "summary": "Seconds before an unstarted task expires."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1280,
+                "height": 720,
+                "image": "image"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-seedance-v1.5-pro-i2v",
+              "notes": "image takes a URL or bare base64. Uses ratio (v1 says aspect_ratio). No audio track. Seedance renders 24 fps.",
+              "example": {
+                "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                "duration": 6,
+                "resolution": "480p",
+                "image": "https://example.com/first-frame.png"
+              }
+            }
+            """#
+        ),
+        (
+            "seedance-v1.5-pro-t2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/seedance-v1.5-pro-t2v",
+              "operation_id": "createSeedanceV15ProT2vTask",
+              "summary": "Text to video with audio (Seedance V1.5 Pro)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "txt2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "fps",
+                  "type": "integer",
+                  "values": [
+                    24
+                  ],
+                  "default": 24,
+                  "summary": "Frames per second: 24 only."
+                },
+                {
+                  "name": "seed",
+                  "type": "integer",
+                  "min": -1,
+                  "max": 4294967295,
+                  "default": -1,
+                  "summary": "Seed; -1 lets the server pick one."
+                },
+                {
+                  "name": "ratio",
+                  "type": "enum",
+                  "values": [
+                    "16:9",
+                    "4:3",
+                    "1:1",
+                    "3:4",
+                    "9:16",
+                    "21:9"
+                  ],
+                  "default": "16:9",
+                  "summary": "Aspect ratio."
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "required": true,
+                  "summary": "Prompt (at most 500 characters recommended)."
+                },
+                {
+                  "name": "duration",
+                  "type": "integer",
+                  "min": 4,
+                  "max": 12,
+                  "default": 5,
+                  "summary": "Seconds, 4 to 12."
+                },
+                {
+                  "name": "watermark",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Add a watermark."
+                },
+                {
+                  "name": "resolution",
+                  "type": "enum",
+                  "values": [
+                    "480p",
+                    "720p"
+                  ],
+                  "default": "720p",
+                  "summary": "480p or 720p."
+                },
+                {
+                  "name": "camera_fixed",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Keep the camera still."
+                },
+                {
+                  "name": "service_tier",
+                  "type": "enum",
+                  "values": [
+                    "default",
+                    "flex"
+                  ],
+                  "default": "default",
+                  "summary": "flex: offline, half the price."
+                },
+                {
+                  "name": "generate_audio",
+                  "type": "boolean",
+                  "default": true,
+                  "summary": "Generate audio."
+                },
+                {
+                  "name": "execution_expires_after",
+                  "type": "integer",
+                  "min": 3600,
+                  "max": 259200,
+                  "default": 172800,
+                  "summary": "Seconds before an unstarted task expires."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1280,
+                "height": 720
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-seedance-v1.5-pro-t2v",
+              "notes": "A third party saw this path in older docs and got 404 from it: the contract of seedance-v1.5-pro-i2v without the image, ratio default 16:9. Uses ratio (v1 says aspect_ratio). No audio track. Seedance renders 24 fps.",
+              "example": {
+                "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                "duration": 6,
+                "resolution": "480p",
+                "ratio": "9:16"
               }
             }
             """#
@@ -3841,6 +6830,2134 @@ enum BuiltInEndpoints {
             """#
         ),
         (
+            "video-create.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/video/create",
+              "operation_id": "createUnifiedVideoTask",
+              "summary": "Unified video generation: one path, the model named in the body",
+              "mode": "async",
+              "body": "flat",
+              "task_type": "per model",
+              "operation": "txt2video",
+              "fields": [
+                {
+                  "name": "model",
+                  "type": "enum",
+                  "values": [
+                    "hailuo-02",
+                    "heygen-video-translate",
+                    "kling-2.5-turbo-i2v",
+                    "kling-2.5-turbo-t2v",
+                    "kling-o1-i2v",
+                    "kling-o1-ref2v",
+                    "kling-o1-t2v",
+                    "kling-o1-video-edit",
+                    "kling-v1.6-i2v",
+                    "kling-v1.6-t2v",
+                    "kling-v2.1-i2v",
+                    "kling-v2.1-i2v-master",
+                    "kling-v2.1-t2v-master",
+                    "kling-v2.5-master-i2v",
+                    "kling-v2.6-pro-i2v",
+                    "kling-v2.6-pro-motion-control",
+                    "kling-v2.6-pro-t2v",
+                    "kling-v3.0-4k-i2v",
+                    "kling-v3.0-4k-t2v",
+                    "kling-v3.0-pro-i2v",
+                    "kling-v3.0-pro-t2v",
+                    "kling-v3.0-std-i2v",
+                    "kling-v3.0-std-t2v",
+                    "kling2.1_master_i2v",
+                    "kling2.5_turbo_pro_t2v",
+                    "minimax-hailuo-02",
+                    "minimax-hailuo-2.3-fast-i2v",
+                    "minimax-hailuo-2.3-i2v",
+                    "minimax-hailuo-2.3-t2v",
+                    "minimax-video-01",
+                    "pixverse-v4.5-i2v",
+                    "pixverse-v4.5-t2v",
+                    "seedance-v1-lite-t2v",
+                    "seedance-v1-pro-i2v",
+                    "seedance-v1.5-pro-i2v",
+                    "seedance-v1.5-pro-t2v",
+                    "seedance_v1.5_pro_t2v",
+                    "vidu-q1-img2video",
+                    "vidu-q1-reference2video",
+                    "vidu-q1-startend2video",
+                    "vidu-q1-text2video",
+                    "vidu-q2-pro-fast-img2video",
+                    "vidu-q2-pro-multiframe",
+                    "vidu-q2-reference2video",
+                    "vidu-q2-text2video",
+                    "vidu-q2-turbo-multiframe",
+                    "vidu-q3-pro-i2v",
+                    "vidu-q3-pro-t2v",
+                    "wan-2.2-i2v",
+                    "wan-2.2-t2v",
+                    "wan-2.5-i2v-preview",
+                    "wan-2.5-t2v-preview",
+                    "wan2.6-i2v",
+                    "wan2.6-t2v",
+                    "wan2.6-v2v",
+                    "wan2.7-i2v",
+                    "wan2.7-t2v"
+                  ],
+                  "required": true,
+                  "summary": "The model; the rest of the body is that model's own fields (see its endpoint)."
+                },
+                {
+                  "name": "callback_url",
+                  "type": "http_url",
+                  "summary": "Receives ASYNC_TASK_RESULT when the task ends (the webhook)."
+                }
+              ],
+              "models": {
+                "hailuo-02": "/v3/async/minimax-hailuo-02",
+                "heygen-video-translate": "/v3/async/heygen-video-translate",
+                "kling-2.5-turbo-i2v": "/v3/async/kling-2.5-turbo-i2v",
+                "kling-2.5-turbo-t2v": "/v3/async/kling-2.5-turbo-t2v",
+                "kling-o1-i2v": "/v3/async/kling-o1-i2v",
+                "kling-o1-ref2v": "/v3/async/kling-o1-ref2v",
+                "kling-o1-t2v": "/v3/async/kling-o1-t2v",
+                "kling-o1-video-edit": "/v3/async/kling-o1-video-edit",
+                "kling-v1.6-i2v": "/v3/async/kling-v1.6-i2v",
+                "kling-v1.6-t2v": "/v3/async/kling-v1.6-t2v",
+                "kling-v2.1-i2v": "/v3/async/kling-v2.1-i2v",
+                "kling-v2.1-i2v-master": "/v3/async/kling-v2.1-i2v-master",
+                "kling-v2.1-t2v-master": "/v3/async/kling-v2.1-t2v-master",
+                "kling-v2.5-master-i2v": "/v3/async/kling-2.5-turbo-i2v",
+                "kling-v2.6-pro-i2v": "/v3/async/kling-v2.6-pro-i2v",
+                "kling-v2.6-pro-motion-control": "/v3/async/kling-v2.6-pro-motion-control",
+                "kling-v2.6-pro-t2v": "/v3/async/kling-v2.6-pro-t2v",
+                "kling-v3.0-4k-i2v": "/v3/async/kling-v3.0-4k-i2v",
+                "kling-v3.0-4k-t2v": "/v3/async/kling-v3.0-4k-t2v",
+                "kling-v3.0-pro-i2v": "/v3/async/kling-v3.0-pro-i2v",
+                "kling-v3.0-pro-t2v": "/v3/async/kling-v3.0-pro-t2v",
+                "kling-v3.0-std-i2v": "/v3/async/kling-v3.0-std-i2v",
+                "kling-v3.0-std-t2v": "/v3/async/kling-v3.0-std-t2v",
+                "kling2.1_master_i2v": "/v3/async/kling-v2.1-i2v-master",
+                "kling2.5_turbo_pro_t2v": "/v3/async/kling-2.5-turbo-t2v",
+                "minimax-hailuo-02": "/v3/async/minimax-hailuo-02",
+                "minimax-hailuo-2.3-fast-i2v": "/v3/async/minimax-hailuo-2.3-fast-i2v",
+                "minimax-hailuo-2.3-i2v": "/v3/async/minimax-hailuo-2.3-i2v",
+                "minimax-hailuo-2.3-t2v": "/v3/async/minimax-hailuo-2.3-t2v",
+                "minimax-video-01": "/v3/async/minimax-video-01",
+                "pixverse-v4.5-i2v": "/v3/async/pixverse-v4.5-i2v",
+                "pixverse-v4.5-t2v": "/v3/async/pixverse-v4.5-t2v",
+                "seedance-v1-lite-t2v": "/v3/async/seedance-v1-lite-t2v",
+                "seedance-v1-pro-i2v": "/v3/async/seedance-v1-pro-i2v",
+                "seedance-v1.5-pro-i2v": "/v3/async/seedance-v1.5-pro-i2v",
+                "seedance-v1.5-pro-t2v": "/v3/async/seedance-v1.5-pro-t2v",
+                "seedance_v1.5_pro_t2v": "/v3/async/seedance-v1.5-pro-t2v",
+                "vidu-q1-img2video": "/v3/async/vidu-q1-img2video",
+                "vidu-q1-reference2video": "/v3/async/vidu-q1-reference2video",
+                "vidu-q1-startend2video": "/v3/async/vidu-q1-startend2video",
+                "vidu-q1-text2video": "/v3/async/vidu-q1-text2video",
+                "vidu-q2-pro-fast-img2video": "/v3/async/vidu-q2-pro-fast-img2video",
+                "vidu-q2-pro-multiframe": "/v3/async/vidu-q2-pro-multiframe",
+                "vidu-q2-reference2video": "/v3/async/vidu-q2-reference2video",
+                "vidu-q2-text2video": "/v3/async/vidu-q2-text2video",
+                "vidu-q2-turbo-multiframe": "/v3/async/vidu-q2-turbo-multiframe",
+                "vidu-q3-pro-i2v": "/v3/async/vidu-q3-pro-i2v",
+                "vidu-q3-pro-t2v": "/v3/async/vidu-q3-pro-t2v",
+                "wan-2.2-i2v": "/v3/async/wan-2.2-i2v",
+                "wan-2.2-t2v": "/v3/async/wan-2.2-t2v",
+                "wan-2.5-i2v-preview": "/v3/async/wan-2.5-i2v-preview",
+                "wan-2.5-t2v-preview": "/v3/async/wan-2.5-t2v-preview",
+                "wan2.6-i2v": "/v3/async/wan2.6-i2v",
+                "wan2.6-t2v": "/v3/async/wan2.6-t2v",
+                "wan2.6-v2v": "/v3/async/wan2.6-v2v",
+                "wan2.7-i2v": "/v3/async/wan2.7-i2v",
+                "wan2.7-t2v": "/v3/async/wan2.7-t2v"
+              },
+              "source": "https://novita.ai/docs/api-reference/reference-unified-video-generation",
+              "notes": "Low confidence: the docs page loads its per-model schemas from GET /v3/admin/video-unify-api/config and shows no path; /v3/video/create comes from Novita's skill repo and third-party integrators. The mock takes each third-party video endpoint's slug as a model id (model minimax-hailuo-02 is POST /v3/async/minimax-hailuo-02), plus the ids cited by those sources (hailuo-02, kling2.1_master_i2v, kling2.5_turbo_pro_t2v, seedance_v1.5_pro_t2v; kling-v2.5-master-i2v is taken as Kling 2.5 Turbo I2V, a guess). The rest of the body is validated, timed and answered as that endpoint (its task_type too); the per-minute limit is this path's own (--rate-limit names it), not the model's; callback_url becomes extra.webhook.url. The config GET is not served.",
+              "example": {
+                "model": "hailuo-02",
+                "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                "duration": 6,
+                "resolution": "768P",
+                "callback_url": "https://example.com/novita-callback"
+              }
+            }
+            """#
+        ),
+        (
+            "video-merge-face.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/video-merge-face",
+              "operation_id": "createVideoMergeFaceTask",
+              "summary": "Swap a face into every frame of a video",
+              "mode": "async",
+              "body": "wrapped",
+              "extra": "extra-video-type",
+              "operation": "img2video",
+              "fields": [
+                {
+                  "name": "video_assets_id",
+                  "type": "string",
+                  "min_length": 1,
+                  "required": true,
+                  "summary": "The video's assets id, from PUT https://assets.novitai.com/video (MP4, ≤ 3840×2160, ≤ 100 MB)."
+                },
+                {
+                  "name": "enable_restore",
+                  "type": "boolean",
+                  "required": true,
+                  "summary": "Restore the merged face's detail."
+                },
+                {
+                  "name": "face_image_base64",
+                  "type": "image",
+                  "max_bytes": 31457280,
+                  "max_pixels": 4194304,
+                  "max_side": 2048,
+                  "required": true,
+                  "summary": "Base64 image of the face (≤ 2048×2048, 30 MB)."
+                }
+              ],
+              "duration": {
+                "base_ms": 20000,
+                "per_frame_ms": 100
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1280,
+                "height": 720,
+                "image": "face_image_base64"
+              },
+              "rate_limit": {
+                "name": "video_merge_face",
+                "per_minute": 10,
+                "unit": "requests"
+              },
+              "price": {
+                "usd": 0.0005,
+                "per": "frame"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-video-merge-face",
+              "notes": "The video behind video_assets_id is not fetched (any non-empty id is taken): the clip is 5 s at 24 fps in the face image's shape at 720p, starting from the face (the real one is the uploaded video with the face merged in, as long as it). task_type follows the naming rule (VIDEO_MERGE_FACE); the docs show none.",
+              "example": {
+                "extra": {
+                  "response_video_type": "mp4"
+                },
+                "request": {
+                  "video_assets_id": "6c1fd5c1b0d7c1e0e2d6a1f0bd1f10ae",
+                  "enable_restore": true,
+                  "face_image_base64": "<base64 image>"
+                }
+              }
+            }
+            """#
+        ),
+        (
+            "vidu-q1-img2video.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/vidu-q1-img2video",
+              "operation_id": "createViduQ1Img2videoTask",
+              "summary": "Image to video (Vidu Q1)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "img2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "images",
+                  "type": "array",
+                  "items": {
+                    "type": "image_url"
+                  },
+                  "min_items": 1,
+                  "max_items": 1,
+                  "required": true,
+                  "summary": "Exactly one first frame: URL or data:image URL (png, jpeg, webp; aspect 1:4 to 4:1)."
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 0,
+                  "max_length": 1500,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "duration",
+                  "type": "integer",
+                  "values": [
+                    5
+                  ],
+                  "default": 5,
+                  "summary": "Seconds: 5."
+                },
+                {
+                  "name": "seed",
+                  "type": "integer",
+                  "min": 0,
+                  "max": 2147483647,
+                  "summary": "Seed; 0 picks one."
+                },
+                {
+                  "name": "resolution",
+                  "type": "enum",
+                  "values": [
+                    "1080p"
+                  ],
+                  "default": "1080p",
+                  "summary": "Only 1080p."
+                },
+                {
+                  "name": "movement_amplitude",
+                  "type": "enum",
+                  "values": [
+                    "auto",
+                    "small",
+                    "medium",
+                    "large"
+                  ],
+                  "default": "auto",
+                  "summary": "Movement amplitude."
+                },
+                {
+                  "name": "bgm",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Add background music."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1920,
+                "height": 1080,
+                "image": "images.0"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-vidu-q1-img2video",
+              "notes": "The clip keeps the image's shape at 1080p. 24 fps is a guess (the pages do not say).",
+              "example": {
+                "images": [
+                  "https://example.com/first-frame.png"
+                ],
+                "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                "duration": 5
+              }
+            }
+            """#
+        ),
+        (
+            "vidu-q1-reference2video.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/vidu-q1-reference2video",
+              "operation_id": "createViduQ1Reference2videoTask",
+              "summary": "Reference images to video (Vidu Q1)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "txt2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "images",
+                  "type": "array",
+                  "items": {
+                    "type": "image_url"
+                  },
+                  "min_items": 1,
+                  "max_items": 7,
+                  "required": true,
+                  "summary": "1 to 7 reference images (≥ 128×128)."
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "max_length": 1500,
+                  "required": true,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "duration",
+                  "type": "integer",
+                  "values": [
+                    5
+                  ],
+                  "default": 5,
+                  "summary": "Seconds: 5."
+                },
+                {
+                  "name": "seed",
+                  "type": "integer",
+                  "min": 0,
+                  "max": 2147483647,
+                  "summary": "Seed; 0 picks one."
+                },
+                {
+                  "name": "aspect_ratio",
+                  "type": "enum",
+                  "values": [
+                    "16:9",
+                    "9:16",
+                    "1:1"
+                  ],
+                  "default": "16:9",
+                  "summary": "Aspect ratio of the video."
+                },
+                {
+                  "name": "resolution",
+                  "type": "enum",
+                  "values": [
+                    "1080p"
+                  ],
+                  "default": "1080p",
+                  "summary": "Only 1080p."
+                },
+                {
+                  "name": "movement_amplitude",
+                  "type": "enum",
+                  "values": [
+                    "auto",
+                    "small",
+                    "medium",
+                    "large"
+                  ],
+                  "default": "auto",
+                  "summary": "Movement amplitude."
+                },
+                {
+                  "name": "bgm",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Add background music."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1920,
+                "height": 1080
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-vidu-q1-reference2video",
+              "notes": "References are validated, not fetched: the seeded pattern at the aspect ratio. 24 fps is a guess (the pages do not say).",
+              "example": {
+                "images": [
+                  "https://example.com/first-frame.png"
+                ],
+                "prompt": "The dog from the image plays in the snow",
+                "aspect_ratio": "9:16"
+              }
+            }
+            """#
+        ),
+        (
+            "vidu-q1-startend2video.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/vidu-q1-startend2video",
+              "operation_id": "createViduQ1Startend2videoTask",
+              "summary": "Start and end frames to video (Vidu Q1)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "img2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "images",
+                  "type": "array",
+                  "items": {
+                    "type": "image_url"
+                  },
+                  "min_items": 2,
+                  "max_items": 2,
+                  "required": true,
+                  "summary": "The start and end frames (their aspect ratios within 0.8 to 1.25 of each other)."
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 0,
+                  "max_length": 1500,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "duration",
+                  "type": "integer",
+                  "values": [
+                    5
+                  ],
+                  "default": 5,
+                  "summary": "Seconds: 5."
+                },
+                {
+                  "name": "seed",
+                  "type": "integer",
+                  "min": 0,
+                  "max": 2147483647,
+                  "summary": "Seed; 0 picks one."
+                },
+                {
+                  "name": "resolution",
+                  "type": "enum",
+                  "values": [
+                    "1080p"
+                  ],
+                  "default": "1080p",
+                  "summary": "Only 1080p."
+                },
+                {
+                  "name": "movement_amplitude",
+                  "type": "enum",
+                  "values": [
+                    "auto",
+                    "small",
+                    "medium",
+                    "large"
+                  ],
+                  "default": "auto",
+                  "summary": "Movement amplitude."
+                },
+                {
+                  "name": "bgm",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Add background music."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1920,
+                "height": 1080,
+                "image": "images.0"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-vidu-q1-startend2video",
+              "notes": "The clip starts from the first image in its shape at 1080p; the end frame is validated, not fetched. 24 fps is a guess (the pages do not say).",
+              "example": {
+                "images": [
+                  "https://example.com/first-frame.png",
+                  "https://example.com/last-frame.png"
+                ],
+                "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                "duration": 5
+              }
+            }
+            """#
+        ),
+        (
+            "vidu-q1-text2video.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/vidu-q1-text2video",
+              "operation_id": "createViduQ1Text2videoTask",
+              "summary": "Text to video (Vidu Q1)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "txt2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "max_length": 1500,
+                  "required": true,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "style",
+                  "type": "enum",
+                  "values": [
+                    "general",
+                    "anime"
+                  ],
+                  "default": "general",
+                  "summary": "general or anime."
+                },
+                {
+                  "name": "duration",
+                  "type": "integer",
+                  "values": [
+                    5
+                  ],
+                  "default": 5,
+                  "summary": "Seconds: 5."
+                },
+                {
+                  "name": "seed",
+                  "type": "integer",
+                  "min": 0,
+                  "max": 2147483647,
+                  "summary": "Seed; 0 picks one."
+                },
+                {
+                  "name": "aspect_ratio",
+                  "type": "enum",
+                  "values": [
+                    "16:9",
+                    "9:16",
+                    "1:1"
+                  ],
+                  "default": "16:9",
+                  "summary": "Aspect ratio of the video."
+                },
+                {
+                  "name": "resolution",
+                  "type": "enum",
+                  "values": [
+                    "1080p"
+                  ],
+                  "default": "1080p",
+                  "summary": "Only 1080p."
+                },
+                {
+                  "name": "movement_amplitude",
+                  "type": "enum",
+                  "values": [
+                    "auto",
+                    "small",
+                    "medium",
+                    "large"
+                  ],
+                  "default": "auto",
+                  "summary": "Movement amplitude."
+                },
+                {
+                  "name": "bgm",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Add background music."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1920,
+                "height": 1080
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-vidu-q1-text2video",
+              "notes": "The rendered page's slug is vidu-q1-txt2video, the docs source says vidu-q1-text2video: the mock serves the latter. 24 fps is a guess (the pages do not say).",
+              "example": {
+                "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                "style": "general",
+                "duration": 5,
+                "aspect_ratio": "1:1",
+                "resolution": "1080p"
+              }
+            }
+            """#
+        ),
+        (
+            "vidu-q2-pro-fast-img2video.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/vidu-q2-pro-fast-img2video",
+              "operation_id": "createViduQ2ProFastImg2videoTask",
+              "summary": "Image to video, fast (Vidu Q2 Pro)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "img2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "bgm",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Add background music."
+                },
+                {
+                  "name": "seed",
+                  "type": "integer",
+                  "min": 0,
+                  "max": 2147483647,
+                  "summary": "Seed; 0 picks one."
+                },
+                {
+                  "name": "audio",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Generate audio."
+                },
+                {
+                  "name": "images",
+                  "type": "array",
+                  "items": {
+                    "type": "image_url"
+                  },
+                  "min_items": 1,
+                  "required": true,
+                  "summary": "The first frame, first (URLs)."
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "required": true,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "duration",
+                  "type": "integer",
+                  "min": 1,
+                  "max": 10,
+                  "default": 5,
+                  "required": true,
+                  "summary": "Seconds, 1 to 10."
+                },
+                {
+                  "name": "off_peak",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Run off-peak, cheaper."
+                },
+                {
+                  "name": "voice_id",
+                  "type": "string",
+                  "min_length": 0,
+                  "summary": "Voice."
+                },
+                {
+                  "name": "watermark",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Add a watermark."
+                },
+                {
+                  "name": "resolution",
+                  "type": "enum",
+                  "values": [
+                    "720p",
+                    "1080p"
+                  ],
+                  "default": "720p",
+                  "summary": "720p or 1080p."
+                },
+                {
+                  "name": "movement_amplitude",
+                  "type": "enum",
+                  "values": [
+                    "auto",
+                    "small",
+                    "medium",
+                    "high"
+                  ],
+                  "default": "auto",
+                  "summary": "Movement amplitude."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1280,
+                "height": 720,
+                "image": "images.0"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-vidu-q2-pro-fast-img2video",
+              "notes": "The clip keeps the first image's shape. 24 fps is a guess (the pages do not say).",
+              "example": {
+                "images": [
+                  "https://example.com/first-frame.png"
+                ],
+                "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                "duration": 5,
+                "resolution": "720p"
+              }
+            }
+            """#
+        ),
+        (
+            "vidu-q2-pro-multiframe.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/vidu-q2-pro-multiframe",
+              "operation_id": "createViduQ2ProMultiframeTask",
+              "summary": "Key frames to video (Vidu Q2 Pro)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "img2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "wm_url",
+                  "type": "http_url",
+                  "summary": "Watermark image URL."
+                },
+                {
+                  "name": "payload",
+                  "type": "string",
+                  "min_length": 0,
+                  "max_length": 1048576,
+                  "summary": "Passed through."
+                },
+                {
+                  "name": "meta_data",
+                  "type": "string",
+                  "min_length": 0,
+                  "summary": "Metadata as a JSON string."
+                },
+                {
+                  "name": "watermark",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Add a watermark."
+                },
+                {
+                  "name": "resolution",
+                  "type": "enum",
+                  "values": [
+                    "540p",
+                    "720p",
+                    "1080p"
+                  ],
+                  "default": "720p",
+                  "summary": "540p, 720p or 1080p."
+                },
+                {
+                  "name": "start_image",
+                  "type": "image_url",
+                  "required": true,
+                  "summary": "The start frame (png, jpeg, webp; aspect 1:4 to 4:1; ≤ 50 MB)."
+                },
+                {
+                  "name": "wm_position",
+                  "type": "enum",
+                  "values": [
+                    "top_left",
+                    "top_right",
+                    "bottom_right",
+                    "bottom_left"
+                  ],
+                  "default": "bottom_left",
+                  "summary": "Watermark position."
+                },
+                {
+                  "name": "image_settings",
+                  "type": "array",
+                  "items": {
+                    "type": "object",
+                    "fields": [
+                      {
+                        "name": "prompt",
+                        "type": "string",
+                        "min_length": 0,
+                        "summary": "Prompt of this stretch."
+                      },
+                      {
+                        "name": "duration",
+                        "type": "integer",
+                        "min": 2,
+                        "max": 7,
+                        "default": 5,
+                        "summary": "Seconds to reach this key frame, 2 to 7."
+                      },
+                      {
+                        "name": "key_image",
+                        "type": "image_url",
+                        "required": true,
+                        "summary": "The key frame."
+                      }
+                    ]
+                  },
+                  "min_items": 2,
+                  "max_items": 9,
+                  "required": true,
+                  "summary": "2 to 9 key frames, each reached after its duration; the clip lasts their sum."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1280,
+                "height": 720,
+                "image": "start_image"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-vidu-q2-pro-multiframe",
+              "notes": "The clip lasts the sum of the key frames' durations, in the start image's shape; key images are validated, not fetched. 24 fps is a guess (the pages do not say).",
+              "example": {
+                "start_image": "https://example.com/first-frame.png",
+                "resolution": "540p",
+                "image_settings": [
+                  {
+                    "prompt": "turns left",
+                    "duration": 2,
+                    "key_image": "https://example.com/last-frame.png"
+                  },
+                  {
+                    "prompt": "turns right",
+                    "duration": 3,
+                    "key_image": "https://example.com/last-frame.png"
+                  }
+                ]
+              }
+            }
+            """#
+        ),
+        (
+            "vidu-q2-reference2video.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/vidu-q2-reference2video",
+              "operation_id": "createViduQ2Reference2videoTask",
+              "summary": "Subject references to video (Vidu Q2)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "txt2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "bgm",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Add background music."
+                },
+                {
+                  "name": "seed",
+                  "type": "integer",
+                  "min": 0,
+                  "max": 2147483647,
+                  "summary": "Seed; 0 picks one."
+                },
+                {
+                  "name": "audio",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Generate audio."
+                },
+                {
+                  "name": "style",
+                  "type": "string",
+                  "min_length": 0,
+                  "summary": "Style (free text)."
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "required": true,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "duration",
+                  "type": "integer",
+                  "min": 1,
+                  "max": 10,
+                  "default": 5,
+                  "required": true,
+                  "summary": "Seconds, 1 to 10."
+                },
+                {
+                  "name": "subjects",
+                  "type": "array",
+                  "items": {
+                    "type": "object",
+                    "fields": [
+                      {
+                        "name": "id",
+                        "type": "string",
+                        "min_length": 1,
+                        "required": true,
+                        "summary": "The subject's id, referred to as @id in the prompt."
+                      },
+                      {
+                        "name": "images",
+                        "type": "array",
+                        "items": {
+                          "type": "image_url"
+                        },
+                        "min_items": 1,
+                        "required": true,
+                        "summary": "Its images."
+                      },
+                      {
+                        "name": "voice_id",
+                        "type": "string",
+                        "min_length": 0,
+                        "default": "",
+                        "summary": "Its voice."
+                      }
+                    ]
+                  },
+                  "min_items": 1,
+                  "required": true,
+                  "summary": "Subjects the prompt refers to."
+                },
+                {
+                  "name": "watermark",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Add a watermark."
+                },
+                {
+                  "name": "resolution",
+                  "type": "enum",
+                  "values": [
+                    "540p",
+                    "720p",
+                    "1080p"
+                  ],
+                  "default": "720p",
+                  "summary": "540p, 720p or 1080p."
+                },
+                {
+                  "name": "aspect_ratio",
+                  "type": "string",
+                  "min_length": 1,
+                  "summary": "Aspect ratio as W:H (free text in the docs)."
+                },
+                {
+                  "name": "movement_amplitude",
+                  "type": "enum",
+                  "values": [
+                    "auto",
+                    "small",
+                    "medium",
+                    "high"
+                  ],
+                  "default": "auto",
+                  "summary": "Movement amplitude."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1280,
+                "height": 720
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-vidu-q2-reference2video",
+              "notes": "duration is required yet has a documented default (5); strict mode requires it. Subjects' images are validated, not fetched. 24 fps is a guess (the pages do not say).",
+              "example": {
+                "prompt": "@1 walks through a park",
+                "subjects": [
+                  {
+                    "id": "1",
+                    "images": [
+                      "https://example.com/first-frame.png"
+                    ]
+                  }
+                ],
+                "duration": 4,
+                "resolution": "540p",
+                "aspect_ratio": "16:9"
+              }
+            }
+            """#
+        ),
+        (
+            "vidu-q2-text2video.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/vidu-q2-text2video",
+              "operation_id": "createViduQ2Text2videoTask",
+              "summary": "Text to video (Vidu Q2)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "txt2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "bgm",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Add background music."
+                },
+                {
+                  "name": "seed",
+                  "type": "integer",
+                  "min": 0,
+                  "max": 2147483647,
+                  "summary": "Seed; 0 picks one."
+                },
+                {
+                  "name": "audio",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Generate audio."
+                },
+                {
+                  "name": "style",
+                  "type": "string",
+                  "min_length": 0,
+                  "summary": "Style (free text)."
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 1,
+                  "required": true,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "duration",
+                  "type": "integer",
+                  "min": 1,
+                  "max": 10,
+                  "default": 5,
+                  "required": true,
+                  "summary": "Seconds, 1 to 10."
+                },
+                {
+                  "name": "subjects",
+                  "type": "array",
+                  "items": {
+                    "type": "object",
+                    "fields": [
+                      {
+                        "name": "id",
+                        "type": "string",
+                        "min_length": 1,
+                        "required": true,
+                        "summary": "The subject's id, referred to as @id in the prompt."
+                      },
+                      {
+                        "name": "images",
+                        "type": "array",
+                        "items": {
+                          "type": "image_url"
+                        },
+                        "min_items": 1,
+                        "required": true,
+                        "summary": "Its images."
+                      },
+                      {
+                        "name": "voice_id",
+                        "type": "string",
+                        "min_length": 0,
+                        "default": "",
+                        "summary": "Its voice."
+                      }
+                    ]
+                  },
+                  "default": [],
+                  "summary": "Subjects the prompt refers to."
+                },
+                {
+                  "name": "watermark",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Add a watermark."
+                },
+                {
+                  "name": "resolution",
+                  "type": "enum",
+                  "values": [
+                    "540p",
+                    "720p",
+                    "1080p"
+                  ],
+                  "default": "720p",
+                  "summary": "540p, 720p or 1080p."
+                },
+                {
+                  "name": "aspect_ratio",
+                  "type": "string",
+                  "min_length": 1,
+                  "summary": "Aspect ratio as W:H (free text in the docs)."
+                },
+                {
+                  "name": "movement_amplitude",
+                  "type": "enum",
+                  "values": [
+                    "auto",
+                    "small",
+                    "medium",
+                    "high"
+                  ],
+                  "default": "auto",
+                  "summary": "Movement amplitude."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1280,
+                "height": 720
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-vidu-q2-text2video",
+              "notes": "duration is required yet has a documented default (5); strict mode requires it. Subjects' images are validated, not fetched. 24 fps is a guess (the pages do not say).",
+              "example": {
+                "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                "duration": 4,
+                "resolution": "540p",
+                "aspect_ratio": "16:9"
+              }
+            }
+            """#
+        ),
+        (
+            "vidu-q2-turbo-multiframe.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/vidu-q2-turbo-multiframe",
+              "operation_id": "createViduQ2TurboMultiframeTask",
+              "summary": "Key frames to video (Vidu Q2 Turbo)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "img2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "wm_url",
+                  "type": "http_url",
+                  "summary": "Watermark image URL."
+                },
+                {
+                  "name": "payload",
+                  "type": "string",
+                  "min_length": 0,
+                  "max_length": 1048576,
+                  "summary": "Passed through."
+                },
+                {
+                  "name": "meta_data",
+                  "type": "string",
+                  "min_length": 0,
+                  "summary": "Metadata as a JSON string."
+                },
+                {
+                  "name": "watermark",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Add a watermark."
+                },
+                {
+                  "name": "resolution",
+                  "type": "enum",
+                  "values": [
+                    "540p",
+                    "720p",
+                    "1080p"
+                  ],
+                  "default": "720p",
+                  "summary": "540p, 720p or 1080p."
+                },
+                {
+                  "name": "start_image",
+                  "type": "image_url",
+                  "required": true,
+                  "summary": "The start frame (png, jpeg, webp; aspect 1:4 to 4:1; ≤ 50 MB)."
+                },
+                {
+                  "name": "wm_position",
+                  "type": "enum",
+                  "values": [
+                    "top_left",
+                    "top_right",
+                    "bottom_right",
+                    "bottom_left"
+                  ],
+                  "default": "bottom_left",
+                  "summary": "Watermark position."
+                },
+                {
+                  "name": "image_settings",
+                  "type": "array",
+                  "items": {
+                    "type": "object",
+                    "fields": [
+                      {
+                        "name": "prompt",
+                        "type": "string",
+                        "min_length": 0,
+                        "summary": "Prompt of this stretch."
+                      },
+                      {
+                        "name": "duration",
+                        "type": "integer",
+                        "min": 2,
+                        "max": 7,
+                        "default": 5,
+                        "summary": "Seconds to reach this key frame, 2 to 7."
+                      },
+                      {
+                        "name": "key_image",
+                        "type": "image_url",
+                        "required": true,
+                        "summary": "The key frame."
+                      }
+                    ]
+                  },
+                  "min_items": 2,
+                  "max_items": 9,
+                  "required": true,
+                  "summary": "2 to 9 key frames, each reached after its duration; the clip lasts their sum."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1280,
+                "height": 720,
+                "image": "start_image"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-vidu-q2-turbo-multiframe",
+              "notes": "Page not read (named by a third party): the contract of vidu-q2-pro-multiframe. The clip lasts the sum of the key frames' durations, in the start image's shape; key images are validated, not fetched. 24 fps is a guess (the pages do not say).",
+              "example": {
+                "start_image": "https://example.com/first-frame.png",
+                "resolution": "540p",
+                "image_settings": [
+                  {
+                    "prompt": "turns left",
+                    "duration": 2,
+                    "key_image": "https://example.com/last-frame.png"
+                  },
+                  {
+                    "prompt": "turns right",
+                    "duration": 3,
+                    "key_image": "https://example.com/last-frame.png"
+                  }
+                ]
+              }
+            }
+            """#
+        ),
+        (
+            "vidu-q3-pro-i2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/vidu-q3-pro-i2v",
+              "operation_id": "createViduQ3ProI2vTask",
+              "summary": "Image to video (Vidu Q3 Pro)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "img2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "seed",
+                  "type": "integer",
+                  "min": 0,
+                  "max": 2147483647,
+                  "summary": "Seed; 0 picks one."
+                },
+                {
+                  "name": "audio",
+                  "type": "http_url",
+                  "summary": "A custom audio URL (mp3, wav, m4a, flac; ≤ 20 MB)."
+                },
+                {
+                  "name": "style",
+                  "type": "enum",
+                  "values": [
+                    "general",
+                    "anime"
+                  ],
+                  "default": "general",
+                  "summary": "general or anime."
+                },
+                {
+                  "name": "images",
+                  "type": "array",
+                  "items": {
+                    "type": "image_url"
+                  },
+                  "min_items": 1,
+                  "max_items": 1,
+                  "required": true,
+                  "summary": "Exactly one first frame (jpg, png, webp; ≤ 50 MB; aspect 1:4 to 4:1)."
+                },
+                {
+                  "name": "is_rec",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Use the recommended prompt."
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 0,
+                  "max_length": 1500,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "wm_url",
+                  "type": "http_url",
+                  "summary": "Watermark image URL."
+                },
+                {
+                  "name": "duration",
+                  "type": "integer",
+                  "min": 1,
+                  "max": 16,
+                  "default": 5,
+                  "summary": "Seconds, 1 to 16."
+                },
+                {
+                  "name": "off_peak",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Run off-peak, cheaper."
+                },
+                {
+                  "name": "watermark",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Add a watermark."
+                },
+                {
+                  "name": "resolution",
+                  "type": "enum",
+                  "values": [
+                    "540p",
+                    "720p",
+                    "1080p"
+                  ],
+                  "default": "720p",
+                  "summary": "540p, 720p or 1080p."
+                },
+                {
+                  "name": "wm_position",
+                  "type": "enum",
+                  "values": [
+                    "top-left",
+                    "top-right",
+                    "bottom-left",
+                    "bottom-right"
+                  ],
+                  "summary": "Watermark corner."
+                },
+                {
+                  "name": "aspect_ratio",
+                  "type": "enum",
+                  "values": [
+                    "16:9",
+                    "9:16",
+                    "4:3",
+                    "3:4",
+                    "1:1"
+                  ],
+                  "default": "16:9",
+                  "summary": "Aspect ratio of the video."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1280,
+                "height": 720,
+                "image": "images.0"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-vidu-q3-pro-i2v",
+              "notes": "aspect_ratio, when given, wins over the image's shape. 24 fps is a guess (the pages do not say).",
+              "example": {
+                "images": [
+                  "https://example.com/first-frame.png"
+                ],
+                "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                "duration": 3
+              }
+            }
+            """#
+        ),
+        (
+            "vidu-q3-pro-t2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/vidu-q3-pro-t2v",
+              "operation_id": "createViduQ3ProT2vTask",
+              "summary": "Text to video with audio (Vidu Q3 Pro)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "txt2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "seed",
+                  "type": "integer",
+                  "min": 0,
+                  "max": 2147483647,
+                  "summary": "Seed; 0 picks one."
+                },
+                {
+                  "name": "audio",
+                  "type": "boolean",
+                  "default": true,
+                  "summary": "Generate audio."
+                },
+                {
+                  "name": "prompt",
+                  "type": "string",
+                  "min_length": 0,
+                  "max_length": 2000,
+                  "required": true,
+                  "summary": "Prompt."
+                },
+                {
+                  "name": "wm_url",
+                  "type": "http_url",
+                  "summary": "Watermark image URL."
+                },
+                {
+                  "name": "duration",
+                  "type": "integer",
+                  "min": 1,
+                  "max": 16,
+                  "default": 5,
+                  "summary": "Seconds, 1 to 16."
+                },
+                {
+                  "name": "off_peak",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Run off-peak, cheaper."
+                },
+                {
+                  "name": "watermark",
+                  "type": "boolean",
+                  "default": false,
+                  "summary": "Add a watermark."
+                },
+                {
+                  "name": "resolution",
+                  "type": "enum",
+                  "values": [
+                    "540p",
+                    "720p",
+                    "1080p"
+                  ],
+                  "default": "720p",
+                  "summary": "540p, 720p or 1080p."
+                },
+                {
+                  "name": "wm_position",
+                  "type": "integer",
+                  "min": 1,
+                  "max": 4,
+                  "summary": "Watermark corner: 1 top-left, 2 top-right, 3 bottom-left, 4 bottom-right."
+                },
+                {
+                  "name": "aspect_ratio",
+                  "type": "enum",
+                  "values": [
+                    "16:9",
+                    "9:16",
+                    "4:3",
+                    "3:4",
+                    "1:1"
+                  ],
+                  "default": "16:9",
+                  "summary": "Aspect ratio of the video."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1280,
+                "height": 720
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-vidu-q3-pro-t2v",
+              "notes": "audio is a boolean here and a URL in vidu-q3-pro-i2v; wm_position an integer here and a string there (as documented). No audio track. 24 fps is a guess (the pages do not say).",
+              "example": {
+                "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                "duration": 5,
+                "aspect_ratio": "4:3",
+                "resolution": "720p"
+              }
+            }
+            """#
+        ),
+        (
+            "wan-2.2-i2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/wan-2.2-i2v",
+              "operation_id": "createWan22I2vTask",
+              "summary": "Image to video (Wan 2.2)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "img2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "input",
+                  "type": "object",
+                  "fields": [
+                    {
+                      "name": "prompt",
+                      "type": "string",
+                      "min_length": 1,
+                      "max_length": 800,
+                      "required": true,
+                      "summary": "Prompt."
+                    },
+                    {
+                      "name": "negative_prompt",
+                      "type": "string",
+                      "min_length": 0,
+                      "max_length": 500,
+                      "summary": "What to keep out of the video."
+                    },
+                    {
+                      "name": "img_url",
+                      "type": "image_url",
+                      "required": true,
+                      "summary": "The first frame: a public URL or data:{MIME};base64 (JPEG, PNG, BMP, WebP; sides 360 to 2000; ≤ 10 MB)."
+                    }
+                  ],
+                  "required": true,
+                  "summary": "Prompt and inputs."
+                },
+                {
+                  "name": "parameters",
+                  "type": "object",
+                  "fields": [
+                    {
+                      "name": "resolution",
+                      "type": "enum",
+                      "values": [
+                        "480P",
+                        "720P",
+                        "1080P"
+                      ],
+                      "required": true,
+                      "summary": "480P, 720P or 1080P."
+                    },
+                    {
+                      "name": "duration",
+                      "type": "integer",
+                      "values": [
+                        5,
+                        8
+                      ],
+                      "default": 5,
+                      "summary": "Seconds: 5 or 8 (1080P: 5 only)."
+                    },
+                    {
+                      "name": "prompt_extend",
+                      "type": "boolean",
+                      "default": true,
+                      "summary": "Let the model rewrite the prompt."
+                    },
+                    {
+                      "name": "seed",
+                      "type": "integer",
+                      "min": 0,
+                      "max": 2147483647,
+                      "summary": "Seed."
+                    },
+                    {
+                      "name": "loras",
+                      "type": "array",
+                      "items": {
+                        "type": "object",
+                        "fields": [
+                          {
+                            "name": "path",
+                            "type": "string",
+                            "min_length": 1,
+                            "required": true,
+                            "summary": "A Hugging Face name or a download URL of the LoRA."
+                          },
+                          {
+                            "name": "scale",
+                            "type": "number",
+                            "min": 0,
+                            "max": 4,
+                            "summary": "LoRA weight.",
+                            "required": true
+                          }
+                        ]
+                      },
+                      "max_items": 3,
+                      "summary": "Up to 3 LoRAs (not at 1080P)."
+                    }
+                  ],
+                  "required": true,
+                  "summary": "Generation settings."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1280,
+                "height": 720,
+                "image": "input.img_url"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-wan-2.2-i2v",
+              "notes": "The clip keeps the first frame's shape at the resolution's short side. 24 fps is a guess (the pages do not say). Seeds above 2^32 - 1 are kept modulo 2^32.",
+              "example": {
+                "input": {
+                  "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                  "img_url": "https://example.com/first-frame.png"
+                },
+                "parameters": {
+                  "resolution": "720P",
+                  "duration": 5
+                }
+              }
+            }
+            """#
+        ),
+        (
+            "wan-2.2-t2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/wan-2.2-t2v",
+              "operation_id": "createWan22T2vTask",
+              "summary": "Text to video (Wan 2.2)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "txt2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "input",
+                  "type": "object",
+                  "fields": [
+                    {
+                      "name": "prompt",
+                      "type": "string",
+                      "min_length": 1,
+                      "max_length": 800,
+                      "required": true,
+                      "summary": "Prompt."
+                    },
+                    {
+                      "name": "negative_prompt",
+                      "type": "string",
+                      "min_length": 0,
+                      "max_length": 500,
+                      "summary": "What to keep out of the video."
+                    }
+                  ],
+                  "required": true,
+                  "summary": "Prompt and inputs."
+                },
+                {
+                  "name": "parameters",
+                  "type": "object",
+                  "fields": [
+                    {
+                      "name": "size",
+                      "type": "enum",
+                      "values": [
+                        "832*480",
+                        "480*832",
+                        "624*624",
+                        "1280*720",
+                        "720*1280",
+                        "1920*1080",
+                        "1080*1920",
+                        "1440*1440",
+                        "1632*1248",
+                        "1248*1632"
+                      ],
+                      "required": true,
+                      "summary": "width*height: 480P, 720P or 1080P sizes."
+                    },
+                    {
+                      "name": "duration",
+                      "type": "integer",
+                      "values": [
+                        5,
+                        8
+                      ],
+                      "default": 5,
+                      "summary": "Seconds: 5 or 8 (1080P: 5 only)."
+                    },
+                    {
+                      "name": "prompt_extend",
+                      "type": "boolean",
+                      "default": true,
+                      "summary": "Let the model rewrite the prompt."
+                    },
+                    {
+                      "name": "seed",
+                      "type": "integer",
+                      "min": 0,
+                      "max": 2147483647,
+                      "summary": "Seed."
+                    },
+                    {
+                      "name": "loras",
+                      "type": "array",
+                      "items": {
+                        "type": "object",
+                        "fields": [
+                          {
+                            "name": "path",
+                            "type": "string",
+                            "min_length": 1,
+                            "required": true,
+                            "summary": "A Hugging Face name or a download URL of the LoRA."
+                          },
+                          {
+                            "name": "scale",
+                            "type": "number",
+                            "min": 0,
+                            "max": 4,
+                            "summary": "LoRA weight.",
+                            "required": true
+                          }
+                        ]
+                      },
+                      "max_items": 3,
+                      "summary": "Up to 3 LoRAs (not at 1080P)."
+                    }
+                  ],
+                  "required": true,
+                  "summary": "Generation settings."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1280,
+                "height": 720
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-wan-2.2-t2v",
+              "notes": "Wan 2.2 nests its fields in input and parameters. 1080P allows 5 s only and no LoRAs (not checked). 24 fps is a guess (the pages do not say). Seeds above 2^32 - 1 are kept modulo 2^32.",
+              "example": {
+                "input": {
+                  "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting"
+                },
+                "parameters": {
+                  "size": "1280*720",
+                  "duration": 8,
+                  "seed": 42
+                }
+              }
+            }
+            """#
+        ),
+        (
+            "wan-2.5-i2v-preview.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/wan-2.5-i2v-preview",
+              "operation_id": "createWan25I2vPreviewTask",
+              "summary": "Image to video with audio (Wan 2.5 preview)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "img2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "input",
+                  "type": "object",
+                  "fields": [
+                    {
+                      "name": "prompt",
+                      "type": "string",
+                      "min_length": 1,
+                      "max_length": 2000,
+                      "required": true,
+                      "summary": "Prompt."
+                    },
+                    {
+                      "name": "negative_prompt",
+                      "type": "string",
+                      "min_length": 0,
+                      "max_length": 500,
+                      "summary": "What to keep out of the video."
+                    },
+                    {
+                      "name": "img_url",
+                      "type": "image_url",
+                      "required": true,
+                      "summary": "The first frame: a public URL or data:{MIME};base64 (JPEG, PNG, BMP, WebP; sides 360 to 2000; ≤ 10 MB)."
+                    },
+                    {
+                      "name": "audio_url",
+                      "type": "http_url",
+                      "summary": "Audio to follow (wav/mp3, 3 to 30 s, ≤ 15 MB)."
+                    }
+                  ],
+                  "required": true,
+                  "summary": "Prompt and inputs."
+                },
+                {
+                  "name": "parameters",
+                  "type": "object",
+                  "fields": [
+                    {
+                      "name": "resolution",
+                      "type": "enum",
+                      "values": [
+                        "480P",
+                        "720P",
+                        "1080P"
+                      ],
+                      "default": "1080P",
+                      "summary": "480P, 720P or 1080P."
+                    },
+                    {
+                      "name": "duration",
+                      "type": "integer",
+                      "values": [
+                        5,
+                        10
+                      ],
+                      "default": 5,
+                      "summary": "Seconds: 5 or 10."
+                    },
+                    {
+                      "name": "prompt_extend",
+                      "type": "boolean",
+                      "default": true,
+                      "summary": "Let the model rewrite the prompt."
+                    },
+                    {
+                      "name": "audio",
+                      "type": "boolean",
+                      "default": true,
+                      "summary": "Generate audio."
+                    },
+                    {
+                      "name": "seed",
+                      "type": "integer",
+                      "min": 0,
+                      "max": 2147483647,
+                      "summary": "Seed."
+                    }
+                  ],
+                  "summary": "Generation settings."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1920,
+                "height": 1080,
+                "image": "input.img_url"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-wan-2.5-i2v-preview",
+              "notes": "parameters is optional. The clip keeps the first frame's shape. No audio track. 24 fps is a guess (the pages do not say). Seeds above 2^32 - 1 are kept modulo 2^32.",
+              "example": {
+                "input": {
+                  "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                  "img_url": "https://example.com/first-frame.png"
+                },
+                "parameters": {
+                  "resolution": "480P",
+                  "duration": 5
+                }
+              }
+            }
+            """#
+        ),
+        (
+            "wan-2.5-t2v-preview.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/wan-2.5-t2v-preview",
+              "operation_id": "createWan25T2vPreviewTask",
+              "summary": "Text to video with audio (Wan 2.5 preview)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "txt2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "input",
+                  "type": "object",
+                  "fields": [
+                    {
+                      "name": "prompt",
+                      "type": "string",
+                      "min_length": 1,
+                      "max_length": 2000,
+                      "required": true,
+                      "summary": "Prompt."
+                    },
+                    {
+                      "name": "negative_prompt",
+                      "type": "string",
+                      "min_length": 0,
+                      "max_length": 500,
+                      "summary": "What to keep out of the video."
+                    },
+                    {
+                      "name": "audio_url",
+                      "type": "http_url",
+                      "summary": "Audio to follow (wav/mp3, 3 to 30 s, ≤ 15 MB)."
+                    }
+                  ],
+                  "required": true,
+                  "summary": "Prompt and inputs."
+                },
+                {
+                  "name": "parameters",
+                  "type": "object",
+                  "fields": [
+                    {
+                      "name": "size",
+                      "type": "enum",
+                      "values": [
+                        "832*480",
+                        "480*832",
+                        "624*624",
+                        "1280*720",
+                        "720*1280",
+                        "1920*1080",
+                        "1080*1920",
+                        "1440*1440",
+                        "1632*1248",
+                        "1248*1632"
+                      ],
+                      "default": "1920*1080",
+                      "summary": "width*height."
+                    },
+                    {
+                      "name": "duration",
+                      "type": "integer",
+                      "values": [
+                        5,
+                        10
+                      ],
+                      "default": 5,
+                      "summary": "Seconds: 5 or 10."
+                    },
+                    {
+                      "name": "prompt_extend",
+                      "type": "boolean",
+                      "default": true,
+                      "summary": "Let the model rewrite the prompt."
+                    },
+                    {
+                      "name": "audio",
+                      "type": "boolean",
+                      "default": true,
+                      "summary": "Generate audio."
+                    },
+                    {
+                      "name": "seed",
+                      "type": "integer",
+                      "min": 0,
+                      "max": 2147483647,
+                      "summary": "Seed."
+                    }
+                  ],
+                  "summary": "Generation settings."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1920,
+                "height": 1080
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-wan-2.5-t2v-preview",
+              "notes": "Page not read: the contract of wan-2.5-i2v-preview with Wan 2.2's sizes instead of the image. No audio track. 24 fps is a guess (the pages do not say). Seeds above 2^32 - 1 are kept modulo 2^32.",
+              "example": {
+                "input": {
+                  "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting"
+                },
+                "parameters": {
+                  "size": "832*480",
+                  "duration": 10
+                }
+              }
+            }
+            """#
+        ),
+        (
             "wan-i2v.json",
             #"""
             {
@@ -4179,6 +9296,712 @@ enum BuiltInEndpoints {
                 "height": 480,
                 "steps": 30,
                 "seed": -1
+              }
+            }
+            """#
+        ),
+        (
+            "wan2.6-i2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/wan2.6-i2v",
+              "operation_id": "createWan26I2vTask",
+              "summary": "Image to video with audio (Wan 2.6)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "img2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "input",
+                  "type": "object",
+                  "fields": [
+                    {
+                      "name": "prompt",
+                      "type": "string",
+                      "min_length": 0,
+                      "max_length": 2000,
+                      "summary": "Prompt."
+                    },
+                    {
+                      "name": "img_url",
+                      "type": "image_url",
+                      "required": true,
+                      "summary": "The first frame: a public URL or data:{MIME};base64 (JPEG, PNG, BMP, WebP; sides 360 to 2000; ≤ 10 MB)."
+                    },
+                    {
+                      "name": "template",
+                      "type": "string",
+                      "min_length": 1,
+                      "summary": "An effect template."
+                    },
+                    {
+                      "name": "audio_url",
+                      "type": "http_url",
+                      "summary": "Audio to follow (wav/mp3, 3 to 30 s, ≤ 15 MB)."
+                    },
+                    {
+                      "name": "negative_prompt",
+                      "type": "string",
+                      "min_length": 0,
+                      "max_length": 500,
+                      "summary": "What to keep out of the video."
+                    }
+                  ],
+                  "required": true,
+                  "summary": "Prompt and inputs."
+                },
+                {
+                  "name": "parameters",
+                  "type": "object",
+                  "fields": [
+                    {
+                      "name": "seed",
+                      "type": "integer",
+                      "min": 0,
+                      "max": 2147483647,
+                      "summary": "Seed."
+                    },
+                    {
+                      "name": "duration",
+                      "type": "integer",
+                      "values": [
+                        5,
+                        10,
+                        15
+                      ],
+                      "default": 5,
+                      "summary": "Seconds: 5, 10 or 15."
+                    },
+                    {
+                      "name": "resolution",
+                      "type": "enum",
+                      "values": [
+                        "720P",
+                        "1080P"
+                      ],
+                      "default": "1080P",
+                      "summary": "720P or 1080P."
+                    },
+                    {
+                      "name": "audio",
+                      "type": "boolean",
+                      "default": true,
+                      "summary": "Generate audio."
+                    },
+                    {
+                      "name": "watermark",
+                      "type": "boolean",
+                      "default": false,
+                      "summary": "Add a watermark."
+                    },
+                    {
+                      "name": "shot_type",
+                      "type": "enum",
+                      "values": [
+                        "single",
+                        "multi"
+                      ],
+                      "default": "multi",
+                      "summary": "One shot or several."
+                    },
+                    {
+                      "name": "prompt_extend",
+                      "type": "boolean",
+                      "default": true,
+                      "summary": "Let the model rewrite the prompt."
+                    }
+                  ],
+                  "summary": "Generation settings."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1920,
+                "height": 1080,
+                "image": "input.img_url"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-wan2.6-i2v",
+              "notes": "The clip keeps the first frame's shape. No audio track. 24 fps is a guess (the pages do not say). Seeds above 2^32 - 1 are kept modulo 2^32.",
+              "example": {
+                "input": {
+                  "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                  "img_url": "https://example.com/first-frame.png"
+                },
+                "parameters": {
+                  "resolution": "720P",
+                  "duration": 10
+                }
+              }
+            }
+            """#
+        ),
+        (
+            "wan2.6-t2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/wan2.6-t2v",
+              "operation_id": "createWan26T2vTask",
+              "summary": "Text to video with audio (Wan 2.6)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "txt2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "input",
+                  "type": "object",
+                  "fields": [
+                    {
+                      "name": "prompt",
+                      "type": "string",
+                      "min_length": 0,
+                      "max_length": 2000,
+                      "required": true,
+                      "summary": "Prompt."
+                    },
+                    {
+                      "name": "audio_url",
+                      "type": "http_url",
+                      "summary": "Audio to follow (wav/mp3, 3 to 30 s, ≤ 15 MB)."
+                    },
+                    {
+                      "name": "negative_prompt",
+                      "type": "string",
+                      "min_length": 0,
+                      "max_length": 500,
+                      "summary": "What to keep out of the video."
+                    }
+                  ],
+                  "required": true,
+                  "summary": "Prompt and inputs."
+                },
+                {
+                  "name": "parameters",
+                  "type": "object",
+                  "fields": [
+                    {
+                      "name": "seed",
+                      "type": "integer",
+                      "min": 0,
+                      "max": 2147483647,
+                      "summary": "Seed."
+                    },
+                    {
+                      "name": "size",
+                      "type": "enum",
+                      "values": [
+                        "1280*720",
+                        "720*1280",
+                        "960*960",
+                        "1088*832",
+                        "832*1088",
+                        "1920*1080",
+                        "1080*1920",
+                        "1440*1440",
+                        "1632*1248",
+                        "1248*1632"
+                      ],
+                      "default": "1920*1080",
+                      "summary": "width*height."
+                    },
+                    {
+                      "name": "duration",
+                      "type": "integer",
+                      "values": [
+                        5,
+                        10,
+                        15
+                      ],
+                      "default": 5,
+                      "summary": "Seconds: 5, 10 or 15."
+                    },
+                    {
+                      "name": "audio",
+                      "type": "boolean",
+                      "default": true,
+                      "summary": "Generate audio."
+                    },
+                    {
+                      "name": "watermark",
+                      "type": "boolean",
+                      "default": false,
+                      "summary": "Add a watermark."
+                    },
+                    {
+                      "name": "shot_type",
+                      "type": "enum",
+                      "values": [
+                        "single",
+                        "multi"
+                      ],
+                      "default": "multi",
+                      "summary": "One shot or several."
+                    },
+                    {
+                      "name": "prompt_extend",
+                      "type": "boolean",
+                      "default": true,
+                      "summary": "Let the model rewrite the prompt."
+                    }
+                  ],
+                  "summary": "Generation settings."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1920,
+                "height": 1080
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-wan2.6-t2v",
+              "notes": "No audio track. 24 fps is a guess (the pages do not say). Seeds above 2^32 - 1 are kept modulo 2^32.",
+              "example": {
+                "input": {
+                  "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting"
+                },
+                "parameters": {
+                  "size": "1280*720",
+                  "duration": 5,
+                  "shot_type": "single"
+                }
+              }
+            }
+            """#
+        ),
+        (
+            "wan2.6-v2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/wan2.6-v2v",
+              "operation_id": "createWan26V2vTask",
+              "summary": "Reference video to video (Wan 2.6)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "txt2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "input",
+                  "type": "object",
+                  "fields": [
+                    {
+                      "name": "prompt",
+                      "type": "string",
+                      "min_length": 0,
+                      "max_length": 2000,
+                      "required": true,
+                      "summary": "Prompt; refers to the references as character1, character2 …"
+                    },
+                    {
+                      "name": "audio_url",
+                      "type": "http_url",
+                      "summary": "Audio to follow (wav/mp3, 3 to 30 s, ≤ 15 MB)."
+                    },
+                    {
+                      "name": "reference_urls",
+                      "type": "array",
+                      "items": {
+                        "type": "http_url"
+                      },
+                      "min_items": 1,
+                      "max_items": 3,
+                      "required": true,
+                      "summary": "1 to 3 reference video URLs."
+                    },
+                    {
+                      "name": "negative_prompt",
+                      "type": "string",
+                      "min_length": 0,
+                      "max_length": 500,
+                      "summary": "What to keep out of the video."
+                    }
+                  ],
+                  "required": true,
+                  "summary": "Prompt and inputs."
+                },
+                {
+                  "name": "parameters",
+                  "type": "object",
+                  "fields": [
+                    {
+                      "name": "seed",
+                      "type": "integer",
+                      "min": 0,
+                      "max": 2147483647,
+                      "summary": "Seed."
+                    },
+                    {
+                      "name": "size",
+                      "type": "enum",
+                      "values": [
+                        "1280*720",
+                        "720*1280",
+                        "960*960",
+                        "1088*832",
+                        "832*1088",
+                        "1920*1080",
+                        "1080*1920",
+                        "1440*1440",
+                        "1632*1248",
+                        "1248*1632"
+                      ],
+                      "default": "1920*1080",
+                      "summary": "width*height."
+                    },
+                    {
+                      "name": "duration",
+                      "type": "integer",
+                      "values": [
+                        5,
+                        10
+                      ],
+                      "default": 5,
+                      "summary": "Seconds: 5 or 10."
+                    },
+                    {
+                      "name": "audio",
+                      "type": "boolean",
+                      "default": true,
+                      "summary": "Generate audio."
+                    },
+                    {
+                      "name": "watermark",
+                      "type": "boolean",
+                      "default": false,
+                      "summary": "Add a watermark."
+                    },
+                    {
+                      "name": "shot_type",
+                      "type": "enum",
+                      "values": [
+                        "single",
+                        "multi"
+                      ],
+                      "default": "multi",
+                      "summary": "One shot or several."
+                    },
+                    {
+                      "name": "prompt_extend",
+                      "type": "boolean",
+                      "default": true,
+                      "summary": "Let the model rewrite the prompt."
+                    }
+                  ],
+                  "summary": "Generation settings."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1920,
+                "height": 1080
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-wan2.6-v2v",
+              "notes": "The reference videos are validated, not fetched. No audio track. 24 fps is a guess (the pages do not say). Seeds above 2^32 - 1 are kept modulo 2^32.",
+              "example": {
+                "input": {
+                  "prompt": "character1 waves at the camera",
+                  "reference_urls": [
+                    "https://example.com/reference.mp4"
+                  ]
+                },
+                "parameters": {
+                  "duration": 5
+                }
+              }
+            }
+            """#
+        ),
+        (
+            "wan2.7-i2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/wan2.7-i2v",
+              "operation_id": "createWan27I2vTask",
+              "summary": "Image to video with audio (Wan 2.7)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "img2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "input",
+                  "type": "object",
+                  "fields": [
+                    {
+                      "name": "prompt",
+                      "type": "string",
+                      "min_length": 0,
+                      "max_length": 2000,
+                      "summary": "Prompt."
+                    },
+                    {
+                      "name": "img_url",
+                      "type": "image_url",
+                      "required": true,
+                      "summary": "The first frame: a public URL or data:{MIME};base64 (JPEG, PNG, BMP, WebP; sides 360 to 2000; ≤ 10 MB)."
+                    },
+                    {
+                      "name": "audio_url",
+                      "type": "http_url",
+                      "summary": "Audio to follow (wav/mp3, 3 to 30 s, ≤ 15 MB)."
+                    },
+                    {
+                      "name": "negative_prompt",
+                      "type": "string",
+                      "min_length": 0,
+                      "max_length": 500,
+                      "summary": "What to keep out of the video."
+                    }
+                  ],
+                  "required": true,
+                  "summary": "Prompt and inputs."
+                },
+                {
+                  "name": "parameters",
+                  "type": "object",
+                  "fields": [
+                    {
+                      "name": "seed",
+                      "type": "integer",
+                      "min": 0,
+                      "max": 2147483647,
+                      "summary": "Seed."
+                    },
+                    {
+                      "name": "duration",
+                      "type": "integer",
+                      "min": 2,
+                      "max": 15,
+                      "default": 5,
+                      "summary": "Seconds, 2 to 15."
+                    },
+                    {
+                      "name": "resolution",
+                      "type": "enum",
+                      "values": [
+                        "720P",
+                        "1080P"
+                      ],
+                      "default": "1080P",
+                      "summary": "720P or 1080P."
+                    },
+                    {
+                      "name": "audio",
+                      "type": "boolean",
+                      "default": true,
+                      "summary": "Generate audio."
+                    },
+                    {
+                      "name": "watermark",
+                      "type": "boolean",
+                      "default": false,
+                      "summary": "Add a watermark."
+                    },
+                    {
+                      "name": "shot_type",
+                      "type": "enum",
+                      "values": [
+                        "single",
+                        "multi"
+                      ],
+                      "default": "multi",
+                      "summary": "One shot or several."
+                    },
+                    {
+                      "name": "prompt_extend",
+                      "type": "boolean",
+                      "default": true,
+                      "summary": "Let the model rewrite the prompt."
+                    }
+                  ],
+                  "summary": "Generation settings."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1920,
+                "height": 1080,
+                "image": "input.img_url"
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-wan2.7-i2v",
+              "notes": "Body not captured (the model page names first frame, first+last frame and continuation, 720P/1080P, 2 to 15 s): the contract of wan2.6-i2v with those seconds. No audio track. 24 fps is a guess (the pages do not say). Seeds above 2^32 - 1 are kept modulo 2^32.",
+              "example": {
+                "input": {
+                  "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting",
+                  "img_url": "https://example.com/first-frame.png"
+                },
+                "parameters": {
+                  "resolution": "720P",
+                  "duration": 4
+                }
+              }
+            }
+            """#
+        ),
+        (
+            "wan2.7-t2v.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/async/wan2.7-t2v",
+              "operation_id": "createWan27T2vTask",
+              "summary": "Text to video with audio (Wan 2.7)",
+              "mode": "async",
+              "body": "flat",
+              "operation": "txt2video",
+              "fields": [
+                {
+                  "use": "extra-webhook"
+                },
+                {
+                  "name": "input",
+                  "type": "object",
+                  "fields": [
+                    {
+                      "name": "prompt",
+                      "type": "string",
+                      "min_length": 0,
+                      "max_length": 2000,
+                      "required": true,
+                      "summary": "Prompt."
+                    },
+                    {
+                      "name": "audio_url",
+                      "type": "http_url",
+                      "summary": "Audio to follow (wav/mp3, 3 to 30 s, ≤ 15 MB)."
+                    },
+                    {
+                      "name": "negative_prompt",
+                      "type": "string",
+                      "min_length": 0,
+                      "max_length": 500,
+                      "summary": "What to keep out of the video."
+                    }
+                  ],
+                  "required": true,
+                  "summary": "Prompt and inputs."
+                },
+                {
+                  "name": "parameters",
+                  "type": "object",
+                  "fields": [
+                    {
+                      "name": "seed",
+                      "type": "integer",
+                      "min": 0,
+                      "max": 2147483647,
+                      "summary": "Seed."
+                    },
+                    {
+                      "name": "size",
+                      "type": "enum",
+                      "values": [
+                        "1280*720",
+                        "720*1280",
+                        "960*960",
+                        "1088*832",
+                        "832*1088",
+                        "1920*1080",
+                        "1080*1920",
+                        "1440*1440",
+                        "1632*1248",
+                        "1248*1632"
+                      ],
+                      "default": "1920*1080",
+                      "summary": "width*height."
+                    },
+                    {
+                      "name": "duration",
+                      "type": "integer",
+                      "min": 2,
+                      "max": 15,
+                      "default": 5,
+                      "summary": "Seconds, 2 to 15."
+                    },
+                    {
+                      "name": "audio",
+                      "type": "boolean",
+                      "default": true,
+                      "summary": "Generate audio."
+                    },
+                    {
+                      "name": "watermark",
+                      "type": "boolean",
+                      "default": false,
+                      "summary": "Add a watermark."
+                    },
+                    {
+                      "name": "shot_type",
+                      "type": "enum",
+                      "values": [
+                        "single",
+                        "multi"
+                      ],
+                      "default": "multi",
+                      "summary": "One shot or several."
+                    },
+                    {
+                      "name": "prompt_extend",
+                      "type": "boolean",
+                      "default": true,
+                      "summary": "Let the model rewrite the prompt."
+                    }
+                  ],
+                  "summary": "Generation settings."
+                }
+              ],
+              "duration": {
+                "base_ms": 60000,
+                "per_frame_ms": 200
+              },
+              "video": {
+                "fps": 24,
+                "frames": 120,
+                "width": 1920,
+                "height": 1080
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-wan2.7-t2v",
+              "notes": "Page not read: the contract of wan2.6-t2v with Wan 2.7's 2 to 15 seconds (from its model page). No audio track. 24 fps is a guess (the pages do not say). Seeds above 2^32 - 1 are kept modulo 2^32.",
+              "example": {
+                "input": {
+                  "prompt": "A corgi runs along a beach at sunset, waves rolling in, cinematic lighting"
+                },
+                "parameters": {
+                  "size": "720*1280",
+                  "duration": 3
+                }
               }
             }
             """#

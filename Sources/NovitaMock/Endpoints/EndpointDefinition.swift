@@ -52,6 +52,12 @@ struct EndpointDefinition: Sendable {
         var frames: Int
         var width: Int
         var height: Int
+        /// Where the first frame is in the body, as a dotted path (`image`, `images.0`,
+        /// `input.img_url`): a URL, a data URL or bare base64, fetched like `image_url`.
+        var image: String? = nil
+        /// The short side each value of the body's `mode` stands for (Kling's `Standard` is 720p,
+        /// `Professional` 1080p), for models that name their resolution that way.
+        var modeResolutions: [String: Int] = [:]
     }
 
     /// A documented per-minute limit (Novita's rate-limit table: images or requests per minute).
@@ -91,6 +97,8 @@ struct EndpointDefinition: Sendable {
     var duration: DurationModel?
     /// Video endpoints: the clip's defaults.
     var video: VideoDefaults?
+    /// The unified video API: each `model` value and the path of the definition that serves it.
+    var models: [String: String] = [:]
     var rateLimit: RateLimitClass?
     var price: Price?
     /// Where the contract comes from (Novita's reference page).

@@ -96,6 +96,16 @@ struct EndpointDefinitionParser {
             resultQuirks: try resultQuirks(&reader),
             raw: reader.object)
         definition.queryNames = Set(query.map(\.name))
+        if var models = try reader.child("models") {
+            guard mode == .async else { throw reader.error("models", "only an async definition dispatches by model") }
+            for key in models.object.keys.sorted() {
+                guard let path = try models.string(key), path.hasPrefix("/") else {
+                    throw models.error(key, "expected the path of the endpoint that serves the model")
+                }
+                definition.models[key] = path
+            }
+            try models.finish("models")
+        }
         if mode == .async || operation == ThirdPartyImage.operation, definition.taskType == nil {
             definition.taskType = EndpointDefinition.derivedTaskType(path: path)
         }
@@ -162,8 +172,27 @@ struct EndpointDefinitionParser {
         guard defaults.width % 2 == 0, defaults.height % 2 == 0 else {
             throw child.error(nil, "width and height are even (H.264 4:2:0)")
         }
+        var video = defaults
+        video.image = try child.string("image")
+        if let image = video.image,
+            image.isEmpty
+                || image.split(separator: ".", omittingEmptySubsequences: false)
+                    .contains(where: \.isEmpty)
+        {
+            throw child.error(
+                "image", "expected a dotted path such as \"input.img_url\" or \"images.0\", got \"\(image)\"")
+        }
+        if var modes = try child.child("mode_resolutions") {
+            for key in modes.object.keys.sorted() {
+                guard let side = try modes.integer(key), (16...4320).contains(side) else {
+                    throw modes.error(key, "expected a short side in pixels in [16, 4320]")
+                }
+                video.modeResolutions[key] = Int(side)
+            }
+            try modes.finish("mode_resolutions")
+        }
         try child.finish()
-        return defaults
+        return video
     }
 
     private func rateLimit(_ reader: inout DefinitionReader) throws(EndpointDefinitionError)

@@ -51,6 +51,8 @@ extension MockService {
         }
         let reply: HTTPReply
         switch definition.mode {
+        case .async where !definition.models.isEmpty:
+            reply = submitUnified(definition, request)
         case .async:
             reply = generation.submit(definition, request, mode: isStrict(request) ? .strict : .compat)
         case .taskResult:
