@@ -32,6 +32,9 @@ public final class MockService: Sendable {
     let taskResults: TaskResultController
     let media: MediaController
     let generation: GenerationController
+    /// Each tenant's credit balance (docs/contract.md §13.3).
+    let ledger: Ledger
+    let account: AccountController
     private let router: Router
     private let pipeline: [any PipelineStep]
     /// Metrics and the journal for every answer (the instrumentation around the pipeline).
@@ -103,14 +106,19 @@ public final class MockService: Sendable {
         catalogController = CatalogController(catalog: catalog, authenticator: authenticator)
         imageBase = ImageBaseURL(
             publicURL: configuration.publicURL, host: configuration.host, port: configuration.port)
+        let stateDirectory = configuration.stateDirectory.flatMap { $0.isEmpty ? nil : $0 }
+        ledger = try Ledger(startingUSD: configuration.creditBalanceUSD, directory: stateDirectory)
+        account = AccountController(authenticator: authenticator, ledger: ledger)
         generation = GenerationController(
             store: store, catalog: catalog, authenticator: authenticator, logger: logger, imageBase: imageBase,
             strictModels: configuration.strictModels, speed: max(0, configuration.speed),
-            fetcher: InputImageFetcher(maxBytes: max(1, configuration.maxFetchBytes)))
+            fetcher: InputImageFetcher(maxBytes: max(1, configuration.maxFetchBytes)), billing: Billing(ledger: ledger))
         media = MediaController(signer: signer, store: store, images: images, clock: clock)
         taskResults = TaskResultController(
             store: store, signer: signer, finishedResults: finishedResults, authenticator: authenticator)
-        editors = EditorController(authenticator: authenticator, clock: clock, speed: max(0, configuration.speed))
+        editors = EditorController(
+            authenticator: authenticator, clock: clock, speed: max(0, configuration.speed),
+            billing: Billing(ledger: ledger))
         router = Self.router(for: endpoints)
         recorder = RequestRecorder(
             metrics: metrics, journal: journal, clock: clock, endpoints: endpoints, logger: logger)
@@ -179,6 +187,9 @@ public final class MockService: Sendable {
         router.add(.exact("/__mock/webhooks"), [("GET", { $0.listWebhookAttempts($1) })])
         router.add(.exact("/__mock/endpoints"), [("GET", { $0.listEndpoints($1) })])
         router.add(.exact("/__mock/openapi.yaml"), [("GET", { $0.openAPIDocument($1) })])
+        router.add(.exact("/__mock/tenants"), [("GET", { $0.listTenants($1) })])
+        router.add(
+            .prefix("/__mock/tenants/"), [("GET", { $0.tenantBalance($1) }), ("POST", { $0.setTenantBalance($1) })])
         return router
     }
 

@@ -16,6 +16,8 @@ struct GenerationController: Sendable {
     let speed: Double
     /// Input images given by URL (`image_url`).
     var fetcher = InputImageFetcher()
+    /// Charges accepted submits their price (docs/contract.md §13.3); nil bills nothing.
+    var billing: Billing? = nil
 
     /// `POST /v3/async/<kind>`: validate, store, answer `{"task_id": …}` (docs/contract.md §4). Work that
     /// can take long runs off the poll threads: decoding submitted images (validation decodes
@@ -68,12 +70,13 @@ struct GenerationController: Sendable {
     {
         authenticator.authenticated(request) { tenant in
             do throws(APIError) {
-                let (record, warnings) = try accept(definition, request, tenant: tenant, mode: mode)
+                let (record, warnings, charge) = try accept(definition, request, tenant: tenant, mode: mode)
                 var response = HTTPResponse.json(["task_id": .string(record.id)])
                 response.annotations = [
                     ResponseAnnotation.taskID: record.id,
                     ResponseAnnotation.requestSummary: String(decoding: record.requestSummary, as: UTF8.self),
                 ]
+                if let charge { Billing.annotate(&response, with: charge) }
                 if !warnings.isEmpty {
                     response.headers.set(MockWarnings.header, MockWarnings.headerValue(warnings))
                 }
@@ -95,7 +98,7 @@ struct GenerationController: Sendable {
 
     private func accept(
         _ definition: EndpointDefinition, _ request: HTTPRequest, tenant: String, mode: ValidationMode
-    ) throws(APIError) -> (TaskRecord, [String]) {
+    ) throws(APIError) -> (TaskRecord, [String], Ledger.Charge?) {
         // The catalog loads async definitions whose operation is a task kind or an editor's.
         let kind = TaskKind.allCases.first { $0.operationName == definition.operation } ?? .edit
         try RequestValidator.requireJSON(request)
@@ -150,11 +153,25 @@ struct GenerationController: Sendable {
             timing: timing, imageBaseURL: imageBase.url(for: request),
             requestSummary: SubmissionReader.summary(of: validated.body, images: validated.images),
             modelledProcessingMs: modelledMs)
-        let record = try store.submit(submission)
+        // Billing is the last check: everything above was valid, and the store is what creates.
+        var charge: Ledger.Charge?
+        if let billing, let price = definition.price {
+            let units = Billing.units(
+                per: price.per, images: parameters.imageNum, frames: parameters.video?.frameCount,
+                framesPerSecond: parameters.video?.framesPerSecond)
+            charge = try billing.charge(tenant: tenant, credits: Billing.credits(price, units: units))
+        }
+        let record: TaskRecord
+        do {
+            record = try store.submit(submission)
+        } catch {
+            if let billing, let charge { billing.refund(charge) }
+            throw error
+        }
         logger.debug(
             "task accepted",
             [("task_id", record.id), ("tenant", Logger.redact(tenant)), ("type", kind.rawValue)])
-        return (record, warnings)
+        return (record, warnings, charge)
     }
 
     /// A video endpoint's modelled time: `base + per_frame × frames × (width × height / 512²)`

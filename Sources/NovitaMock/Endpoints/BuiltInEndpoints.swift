@@ -1963,6 +1963,20 @@ enum BuiltInEndpoints {
             """#
         ),
         (
+            "user.json",
+            #"""
+            {
+              "method": "GET",
+              "path": "/v3/user",
+              "operation_id": "getUserInfo",
+              "summary": "The account: allowed features, credit balance (0.0001 USD) and free trial",
+              "mode": "account",
+              "source": "https://github.com/novitalabs/python-sdk/blob/main/src/novita_client/novita.py",
+              "notes": "Wrapped by the Python SDK 0.7.1 (user_info, UserInfoResponse: allow_features, credit_balance as an integer, free_trial) and the cnovita CLI (account balance, which prints 10000 as $1.0000). The mock answers each tenant's ledger: --credit-balance at start, less what its calls were charged."
+            }
+            """#
+        ),
+        (
             "wan-i2v.json",
             #"""
             {

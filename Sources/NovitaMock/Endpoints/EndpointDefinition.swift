@@ -14,6 +14,8 @@ struct EndpointDefinition: Sendable {
         case taskResult = "task-result"
         /// `GET /v3/model`.
         case modelCatalog = "model-catalog"
+        /// `GET /v3/user`: the tenant's features, credit balance and free trial.
+        case account
     }
 
     /// Where the request fields stand in the body.

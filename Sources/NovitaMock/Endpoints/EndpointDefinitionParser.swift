@@ -104,6 +104,7 @@ struct EndpointDefinitionParser {
         case .syncText: "text"
         case .taskResult: "task"
         case .modelCatalog: "models"
+        case .account: "account"
         }
     }
 

@@ -22,6 +22,7 @@ public enum EndpointTable {
             case .syncText: answers = "`{prompt}`"
             case .taskResult: answers = "the task and its outputs"
             case .modelCatalog: answers = "`{models, pagination}`"
+            case .account: answers = "`{allow_features, credit_balance, free_trial}`"
             }
             let link = definition.source.split(separator: "/").last.map { "[\($0)](\(definition.source))" } ?? ""
             lines.append(

@@ -148,6 +148,11 @@ public enum OpenAPIDocument {
             success = .map([
                 ("description", .string("One page of models.")), ("content", jsonContent(ref("ModelPage"))),
             ])
+        case .account:
+            success = .map([
+                ("description", .string("The account: features, credit balance in 0.0001 USD, free trial.")),
+                ("content", jsonContent(ref("UserInfo"))),
+            ])
         }
         var entries: [(String, YAMLNode)] = [("200", success)]
         switch definition.mode {
@@ -173,6 +178,11 @@ public enum OpenAPIDocument {
         case .modelCatalog:
             entries += [
                 ("400", errorResponse("A bad filter or pagination parameter, or the key is missing.")),
+                ("403", errorResponse("The API key is not valid.")),
+            ]
+        case .account:
+            entries += [
+                ("400", errorResponse("The key is missing.")),
                 ("403", errorResponse("The API key is not valid.")),
             ]
         }
@@ -264,6 +274,22 @@ public enum OpenAPIDocument {
                     ("429", errorResponse("An injected fault (control plane).")),
                     ("500", errorResponse("An injected fault (control plane).")),
                     ("503", errorResponse("An injected fault (control plane).")),
+                ])
+            ),
+        ])
+    }
+
+    /// `GET /v3/user` as the Python SDK's `UserInfoResponse` reads it.
+    private static var userInfo: YAMLNode {
+        .map([
+            ("type", .string("object")),
+            ("required", .list([.string("allow_features"), .string("credit_balance"), .string("free_trial")])),
+            (
+                "properties",
+                .map([
+                    ("allow_features", .map([("type", .string("array")), ("items", stringType)])),
+                    ("credit_balance", integerType),
+                    ("free_trial", .map([("type", .string("object")), ("additionalProperties", integerType)])),
                 ])
             ),
         ])
@@ -368,6 +394,7 @@ public enum OpenAPIDocument {
         schemas += [
             ("TaskCreated", taskCreated), ("TaskResult", taskResult(catalog)), ("ImageFile", imageFile),
             ("ImagePrompt", imagePrompt), ("ModelPage", modelPage), ("Error", errorSchema),
+            ("UserInfo", userInfo),
         ]
         return .map([
             (

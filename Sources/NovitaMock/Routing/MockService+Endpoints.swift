@@ -57,6 +57,8 @@ extension MockService {
             reply = taskResults.taskResult(request)
         case .modelCatalog:
             reply = catalogController.listModels(request)
+        case .account:
+            reply = account.userInfo(request)
         case .syncImage, .syncText:
             reply = editors.run(definition, request, mode: isStrict(request) ? .strict : .compat)
         }
