@@ -18,6 +18,8 @@ struct GenerationController: Sendable {
     var fetcher = InputImageFetcher()
     /// Charges accepted submits their price (docs/contract.md §13.3); nil bills nothing.
     var billing: Billing? = nil
+    /// Each tenant's trained LoRAs, which its requests may name (docs/contract.md §13.2).
+    var trainings: TrainingStore? = nil
 
     /// `POST /v3/async/<kind>`: validate, store, answer `{"task_id": …}` (docs/contract.md §4). Work that
     /// can take long runs off the poll threads: decoding submitted images (validation decodes
@@ -111,7 +113,8 @@ struct GenerationController: Sendable {
         let inputPath = definition.body == .wrapped ? "request.image_base64" : "image_file"
         var warnings = validated.warnings
         if kind != .edit && !kind.makesVideo {
-            let nameProblems = ModelNameCheck(catalog: catalog).problems(
+            let tenantCatalog = trainings?.catalog(for: tenant, base: catalog) ?? catalog
+            let nameProblems = ModelNameCheck(catalog: tenantCatalog).problems(
                 kind: kind, request: requestObject, checkBaseModels: strictModels)
             if !nameProblems.isEmpty {
                 if strictModels { throw APIError.violations(nameProblems) }

@@ -8,6 +8,7 @@ struct EndpointDefinitionParser {
         .async: TaskKind.allCases.compactMap(\.operationName) + imageOperations,
         .syncImage: imageOperations,
         .syncText: [ImageOperation.img2prompt.rawValue],
+        .training: ["upload-dataset", "create-subject", "create-style", "status", "list"],
     ]
 
     /// The editors' operations that make an image (all but img2prompt).
@@ -105,6 +106,7 @@ struct EndpointDefinitionParser {
         case .taskResult: "task"
         case .modelCatalog: "models"
         case .account: "account"
+        case .training: "training"
         }
     }
 

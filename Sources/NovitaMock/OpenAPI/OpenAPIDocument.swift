@@ -153,6 +153,11 @@ public enum OpenAPIDocument {
                 ("description", .string("The account: features, credit balance in 0.0001 USD, free trial.")),
                 ("content", jsonContent(ref("UserInfo"))),
             ])
+        case .training:
+            success = .map([
+                ("description", .string("The training answer (see the operation's description).")),
+                ("headers", warnings), ("content", jsonContent(.map([("type", .string("object"))]))),
+            ])
         }
         var entries: [(String, YAMLNode)] = [("200", success)]
         switch definition.mode {
@@ -184,6 +189,12 @@ public enum OpenAPIDocument {
             entries += [
                 ("400", errorResponse("The key is missing.")),
                 ("403", errorResponse("The API key is not valid.")),
+            ]
+        case .training:
+            entries += [
+                ("400", errorResponse("A rule was broken, an assets_id was not uploaded, or the key is missing.")),
+                ("403", errorResponse("The API key is not valid.")),
+                ("404", errorResponse("Unknown or foreign training task.")),
             ]
         }
         return .map(entries)

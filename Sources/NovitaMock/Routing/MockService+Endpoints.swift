@@ -59,6 +59,8 @@ extension MockService {
             reply = catalogController.listModels(request)
         case .account:
             reply = account.userInfo(request)
+        case .training:
+            reply = training.serve(definition, request, mode: isStrict(request) ? .strict : .compat)
         case .syncImage, .syncText:
             reply = editors.run(definition, request, mode: isStrict(request) ? .strict : .compat)
         }
