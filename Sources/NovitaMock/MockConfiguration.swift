@@ -62,6 +62,8 @@ public struct MockConfiguration: Sendable {
     public var inputMemoryBytes = 256 * 1024 * 1024
     public var logLevel: LogLevel = .info
     public var logFormat: LogFormat = .text
+    /// The balance each tenant starts with, in USD (`--credit-balance`).
+    public var creditBalanceUSD = 1000.0
 
     public init() {}
 }

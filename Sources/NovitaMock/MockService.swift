@@ -33,6 +33,12 @@ public final class MockService: Sendable {
     let taskResults: TaskResultController
     let media: MediaController
     let generation: GenerationController
+    /// Each tenant's credit balance (docs/contract.md §13.3).
+    let ledger: Ledger
+    let account: AccountController
+    /// Training datasets and trainings (docs/contract.md §13.2).
+    let trainings: TrainingStore
+    let training: TrainingController
     private let router: Router
     private let pipeline: [any PipelineStep]
     /// Metrics and the journal for every answer (the instrumentation around the pipeline).
@@ -104,23 +110,35 @@ public final class MockService: Sendable {
             objectStore = LocalObjectStore(root: configuration.storageDirectory)
         }
         catalog = try configuration.modelsFile.map { try ModelCatalog(bytes: try FileIO.read($0)) } ?? .builtIn
-        catalogController = CatalogController(catalog: catalog, authenticator: authenticator)
+        trainings = try TrainingStore(
+            clock: clock, directory: configuration.stateDirectory.flatMap { $0.isEmpty ? nil : $0 })
+        catalogController = CatalogController(catalog: catalog, authenticator: authenticator, trainings: trainings)
         imageBase = ImageBaseURL(
             publicURL: configuration.publicURL, host: configuration.host, port: configuration.port)
-        assets = AssetStore(directory: configuration.stateDirectory.flatMap { $0.isEmpty ? nil : $0 + "/assets" })
+        let stateDirectory = configuration.stateDirectory.flatMap { $0.isEmpty ? nil : $0 }
+        ledger = try Ledger(startingUSD: configuration.creditBalanceUSD, directory: stateDirectory)
+        account = AccountController(authenticator: authenticator, ledger: ledger)
+        assets = AssetStore(directory: stateDirectory.map { $0 + "/assets" })
         assetsController = AssetsController(assets: assets, authenticator: authenticator)
         generation = GenerationController(
             store: store, catalog: catalog, authenticator: authenticator, logger: logger, imageBase: imageBase,
             strictModels: configuration.strictModels, speed: max(0, configuration.speed),
-            fetcher: InputImageFetcher(maxBytes: max(1, configuration.maxFetchBytes)), assets: assets)
+            fetcher: InputImageFetcher(maxBytes: max(1, configuration.maxFetchBytes)), assets: assets,
+            billing: Billing(ledger: ledger), trainings: trainings)
         media = MediaController(signer: signer, store: store, images: images, clock: clock)
         taskResults = TaskResultController(
             store: store, signer: signer, finishedResults: finishedResults, authenticator: authenticator)
-        editors = EditorController(authenticator: authenticator, clock: clock, speed: max(0, configuration.speed))
+        editors = EditorController(
+            authenticator: authenticator, clock: clock, speed: max(0, configuration.speed),
+            billing: Billing(ledger: ledger))
         thirdParty = ThirdPartyController(
             store: store, signer: signer, authenticator: authenticator, clock: clock,
             speed: max(0, configuration.speed), imageBase: imageBase,
-            fetcher: InputImageFetcher(maxBytes: max(1, configuration.maxFetchBytes)))
+            fetcher: InputImageFetcher(maxBytes: max(1, configuration.maxFetchBytes)),
+            billing: Billing(ledger: ledger))
+        training = TrainingController(
+            authenticator: authenticator, store: trainings, signer: signer, imageBase: imageBase, clock: clock,
+            random: random, speed: max(0, configuration.speed), billing: Billing(ledger: ledger))
         router = Self.router(for: endpoints)
         recorder = RequestRecorder(
             metrics: metrics, journal: journal, clock: clock, endpoints: endpoints, logger: logger)
@@ -196,6 +214,10 @@ public final class MockService: Sendable {
         router.add(
             .prefix(MockService.dashboardPrefix),
             [("GET", { $0.dashboardAsset($1) }), ("HEAD", { $0.dashboardAsset($1) })])
+        router.add(.prefix(TrainingController.uploadPathPrefix), [("PUT", { $0.training.receiveUpload($1) })])
+        router.add(.exact("/__mock/tenants"), [("GET", { $0.listTenants($1) })])
+        router.add(
+            .prefix("/__mock/tenants/"), [("GET", { $0.tenantBalance($1) }), ("POST", { $0.setTenantBalance($1) })])
         return router
     }
 

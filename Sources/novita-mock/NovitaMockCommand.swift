@@ -91,6 +91,8 @@ struct NovitaMockCommand: ParsableCommand {
             "A directory of endpoint definition files (*.json) laid over the built-in ones: a new method and path adds an endpoint, an existing one is replaced (docs/endpoints.md)."
     )
     var endpoints: String?
+    @Option(help: "The credit balance each tenant starts with, in USD (GET /v3/user shows it in 0.0001 USD).")
+    var creditBalance = 1000.0
     @Option(help: "debug, info, warning or error.") var logLevel = "info"
     @Option(help: "text, or json for one JSON object per line.") var logFormat = "text"
     @Option(help: "PEM server certificate (novita-mock tls init): serve HTTPS on --tls-port besides HTTP on --port.")
@@ -146,7 +148,7 @@ struct NovitaMockCommand: ParsableCommand {
                 "log-level", "log-format", "journal-entries", "faults", "rate-limit", "webhook-timeout-ms",
                 "max-fetch-mb",
                 "s3-endpoint", "storage-dir", "state-dir", "models", "endpoints",
-                "tls-cert", "tls-key", "tls-port",
+                "tls-cert", "tls-key", "tls-port", "credit-balance",
             ])
         do {
             var command = try parseAsRoot(arguments)
@@ -217,6 +219,10 @@ struct NovitaMockCommand: ParsableCommand {
         configuration.modelsFile = models
         configuration.endpointsDirectory = endpoints
         configuration.strictModels = strictModels
+        guard creditBalance >= 0, creditBalance <= 1e11 else {
+            throw ValidationError("--credit-balance must be in 0…100000000000 USD, got \(creditBalance)")
+        }
+        configuration.creditBalanceUSD = creditBalance
         let environment = ProcessInfo.processInfo.environment
         configuration.s3AccessKeyID = environment["AWS_ACCESS_KEY_ID"]
         configuration.s3SecretAccessKey = environment["AWS_SECRET_ACCESS_KEY"]

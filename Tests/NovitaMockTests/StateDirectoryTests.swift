@@ -86,6 +86,10 @@ struct StateDirectoryTests {
         let resultBody = try #require(try JSONSerialization.jsonObject(with: result) as? [String: Any])
         let imageURL = try #require((resultBody["images"] as? [[String: Any]])?.first?["image_url"] as? String)
         let (_, imageBefore) = try await request(first.port, "GET", imageURL)
+        // A balance set through the control plane, for another tenant (docs/contract.md §13.3).
+        let (setStatus, _) = try await request(
+            first.port, "POST", "/__mock/tenants/other-tenant/balance", body: Data(#"{"credit_balance": 4321}"#.utf8))
+        #expect(setStatus == 200)
 
         // Submit load from 4 clients; kill -9 while it runs.
         let acknowledged = LockedIDs()
@@ -137,6 +141,18 @@ struct StateDirectoryTests {
         let (imageStatus, imageAfter) = try await request(second.port, "GET", relative)
         #expect(imageStatus == 200)
         #expect(imageAfter == imageBefore)
+
+        // Balances survive too: every acknowledged submit was charged (15 credits an image), and
+        // at most the 4 submits in flight at the kill besides.
+        let (_, user) = try await request(second.port, "GET", "/v3/user")
+        let balance = try #require(
+            (try JSONSerialization.jsonObject(with: user) as? [String: Any])?["credit_balance"] as? Int)
+        let charged = (10_000_000 - balance) / 15
+        #expect((10_000_000 - balance) % 15 == 0)
+        #expect(
+            charged >= ids.count + 1 && charged <= ids.count + 1 + 4, "charged \(charged) for \(ids.count + 1) tasks")
+        let (_, other) = try await request(second.port, "GET", "/__mock/tenants/other-tenant/balance")
+        #expect((try JSONSerialization.jsonObject(with: other) as? [String: Any])?["credit_balance"] as? Int == 4321)
     }
 
     @Test func unfinishedTasksResumeAfterARestart() async throws {

@@ -34,8 +34,15 @@ final class Metrics: Sendable {
         var latency: [String: Histogram] = [:]  // by route
         var webhookOutcomes: [String: Int] = [:]
         var storageOutcomes: [String: Int] = [:]
+        /// Billing by route: accepted charges, their credits, and calls refused for the balance.
+        var charges: [String: Int] = [:]
+        var chargedCredits: [String: Int64] = [:]
+        var billingRefusals: [String: Int] = [:]
 
         mutating func add(_ other: State) {
+            charges.merge(other.charges, uniquingKeysWith: +)
+            chargedCredits.merge(other.chargedCredits, uniquingKeysWith: +)
+            billingRefusals.merge(other.billingRefusals, uniquingKeysWith: +)
             requests.merge(other.requests, uniquingKeysWith: +)
             for (route, histogram) in other.latency { latency[route, default: Histogram()].add(histogram) }
             webhookOutcomes.merge(other.webhookOutcomes, uniquingKeysWith: +)
@@ -73,6 +80,17 @@ final class Metrics: Sendable {
 
     func recordStorage(outcome: String) {
         shard.state.withLock { $0.storageOutcomes[outcome, default: 0] += 1 }
+    }
+
+    func recordCharge(route: String, credits: Int64) {
+        shard.state.withLock { state in
+            state.charges[route, default: 0] += 1
+            state.chargedCredits[route, default: 0] += credits
+        }
+    }
+
+    func recordBillingRefusal(route: String) {
+        shard.state.withLock { $0.billingRefusals[route, default: 0] += 1 }
     }
 
     /// The gauges the owner knows at scrape time.
@@ -146,6 +164,21 @@ final class Metrics: Sendable {
         gauge("novita_mock_journal_entries", "Requests held by the journal.", gauges.journalEntries)
         gauge("novita_mock_journal_bytes", "Approximate bytes held by the journal.", gauges.journalBytes)
         gauge("novita_mock_fault_rules", "Fault rules in force.", gauges.faultRules)
+        header("novita_mock_billing_charges_total", "counter", "Calls charged their price, by route.")
+        for route in snapshot.charges.keys.sorted() {
+            out += "novita_mock_billing_charges_total{route=\"\(label(route))\"} \(snapshot.charges[route]!)\n"
+        }
+        header(
+            "novita_mock_billing_credits_total", "counter", "Credits (0.0001 USD) charged to the tenants, by route.")
+        for route in snapshot.chargedCredits.keys.sorted() {
+            out += "novita_mock_billing_credits_total{route=\"\(label(route))\"} \(snapshot.chargedCredits[route]!)\n"
+        }
+        header(
+            "novita_mock_billing_refusals_total", "counter",
+            "Calls refused with BILLING_BALANCE_NOT_ENOUGH, by route.")
+        for route in snapshot.billingRefusals.keys.sorted() {
+            out += "novita_mock_billing_refusals_total{route=\"\(label(route))\"} \(snapshot.billingRefusals[route]!)\n"
+        }
         return out
     }
 }

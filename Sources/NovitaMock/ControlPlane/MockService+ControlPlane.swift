@@ -27,6 +27,8 @@ extension MockService {
         faults.removeAll(apiKey: key)
         webhooks.reset(tenant: key)
         rateLimiter.reset(tenant: key)
+        ledger.reset(tenant: key)
+        trainings.reset(tenant: key)
         if key == nil { images.cache.removeAll(withPrefix: "") }
         finishedResults.removeAll()
         return .now(.json(["reset": key == nil ? "all" : .string(Logger.redact(key!))]))

@@ -11,9 +11,11 @@ struct EditorController: Sendable {
     let clock: MockClock
     /// `--speed`: divides the modelled durations; 0 answers at once.
     let speed: Double
+    /// Charges accepted calls their price (docs/contract.md §13.3); nil bills nothing.
+    var billing: Billing? = nil
 
     func run(_ definition: EndpointDefinition, _ request: HTTPRequest, mode: ValidationMode) -> HTTPReply {
-        authenticator.authenticated(request) { _ in
+        authenticator.authenticated(request) { tenant in
             do throws(APIError) {
                 try RequestValidator.requireJSON(request)
                 let (_, timing) = try SubmissionReader.controls(request.headers)
@@ -23,7 +25,8 @@ struct EditorController: Sendable {
                 let started = ContinuousClock.now
                 return .deferred { [self] deliver in
                     BlockingWorkPool.cpu.submit { [self] in
-                        let (response, workMs) = editResponse(definition, request, mode: mode, timing: timing)
+                        let (response, workMs) = editResponse(
+                            definition, request, tenant: tenant, mode: mode, timing: timing)
                         let elapsed = ContinuousClock.now - started
                         let spent = Int(
                             elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
@@ -40,7 +43,8 @@ struct EditorController: Sendable {
     /// Validates and runs one editor call; returns the response and the modelled milliseconds
     /// the call should take in all (0 when the answer should not wait).
     private func editResponse(
-        _ definition: EndpointDefinition, _ request: HTTPRequest, mode: ValidationMode, timing: TimingOverrides
+        _ definition: EndpointDefinition, _ request: HTTPRequest, tenant: String, mode: ValidationMode,
+        timing: TimingOverrides
     ) -> (HTTPResponse, Int64) {
         let validated: ValidatedBody
         do {
@@ -64,6 +68,18 @@ struct EditorController: Sendable {
             return (APIError.invalidBody("\(definition.path) names no operation").response, 0)
         }
         let input = OperationInput(images: images, fields: validated.body, seed: seed)
+        // Billing after validation, before the work: a call that fails validation costs nothing,
+        // and one whose operation then fails is given its credits back.
+        var charge: Ledger.Charge?
+        if let billing, let price = definition.price {
+            do {
+                charge = try billing.charge(
+                    tenant: tenant, credits: Billing.credits(price, units: Billing.units(per: price.per)))
+            } catch {
+                return (error.response, 0)
+            }
+        }
+        let refund = { if let billing, let charge { billing.refund(charge) } }
         let body: JSONValue
         do {
             switch try operation.run(input) {
@@ -76,13 +92,16 @@ struct EditorController: Sendable {
                 body = ["image_file": .string(Base64.encode(bytes)), "image_type": .string(format.rawValue)]
             }
         } catch let failure as OperationFailure {
+            refund()
             return (
                 APIError.violations([Violation(path: failure.field, expected: failure.message, actual: "")]).response, 0
             )
         } catch {
+            refund()
             return (APIError.invalidBody("the output image could not be encoded: \(error)").response, 0)
         }
         var response = HTTPResponse.json(body)
+        if let charge { Billing.annotate(&response, with: charge) }
         response.annotations[ResponseAnnotation.requestSummary] = String(
             decoding: SubmissionReader.summary(of: validated.body, images: validated.images), as: UTF8.self)
         if !validated.warnings.isEmpty {

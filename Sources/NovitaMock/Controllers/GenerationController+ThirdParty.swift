@@ -6,7 +6,7 @@ extension GenerationController {
     /// takes any); an image that cannot be fetched makes a task that fails with the reason.
     func acceptThirdParty(
         _ definition: EndpointDefinition, _ request: HTTPRequest, tenant: String, mode: ValidationMode
-    ) throws(APIError) -> (TaskRecord, [String]) {
+    ) throws(APIError) -> (TaskRecord, [String], Ledger.Charge?) {
         try RequestValidator.requireJSON(request)
         let validated = try RequestValidator.validate(body: request.body, schema: definition.schema, mode: mode)
         let (outcome, timing) = try SubmissionReader.controls(request.headers)
@@ -31,10 +31,22 @@ extension GenerationController {
             outcome: planned, timing: timing, imageBaseURL: imageBase.url(for: request),
             requestSummary: SubmissionReader.summary(of: validated.body, images: validated.images),
             modelledProcessingMs: ThirdPartyImage.modelledMs(definition.duration, plan))
-        let record = try store.submit(submission)
+        // Billing is the last check, as for every submit (docs/contract.md §13.3).
+        var charge: Ledger.Charge?
+        if let billing, let price = definition.price {
+            let units = Billing.units(per: price.per, images: plan.count, frames: nil, framesPerSecond: nil)
+            charge = try billing.charge(tenant: tenant, credits: Billing.credits(price, units: units))
+        }
+        let record: TaskRecord
+        do {
+            record = try store.submit(submission)
+        } catch {
+            if let billing, let charge { billing.refund(charge) }
+            throw error
+        }
         logger.debug(
             "task accepted",
             [("task_id", record.id), ("tenant", Logger.redact(tenant)), ("type", definition.taskType ?? "")])
-        return (record, validated.warnings)
+        return (record, validated.warnings, charge)
     }
 }

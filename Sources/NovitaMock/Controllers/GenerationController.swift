@@ -18,6 +18,10 @@ struct GenerationController: Sendable {
     var fetcher = InputImageFetcher()
     /// The assets host's files, for `…_assets_ids` fields.
     var assets = AssetStore(directory: nil)
+    /// Charges accepted submits their price (docs/contract.md §13.3); nil bills nothing.
+    var billing: Billing? = nil
+    /// Each tenant's trained LoRAs, which its requests may name (docs/contract.md §13.2).
+    var trainings: TrainingStore? = nil
 
     /// `POST /v3/async/<kind>`: validate, store, answer `{"task_id": …}` (docs/contract.md §4). Work that
     /// can take long runs off the poll threads: decoding submitted images (validation decodes
@@ -93,12 +97,13 @@ struct GenerationController: Sendable {
     {
         authenticator.authenticated(request) { tenant in
             do throws(APIError) {
-                let (record, warnings) = try accept(definition, request, tenant: tenant, mode: mode)
+                let (record, warnings, charge) = try accept(definition, request, tenant: tenant, mode: mode)
                 var response = HTTPResponse.json(["task_id": .string(record.id)])
                 response.annotations = [
                     ResponseAnnotation.taskID: record.id,
                     ResponseAnnotation.requestSummary: String(decoding: record.requestSummary, as: UTF8.self),
                 ]
+                if let charge { Billing.annotate(&response, with: charge) }
                 if !warnings.isEmpty {
                     response.headers.set(MockWarnings.header, MockWarnings.headerValue(warnings))
                 }
@@ -120,7 +125,7 @@ struct GenerationController: Sendable {
 
     private func accept(
         _ definition: EndpointDefinition, _ request: HTTPRequest, tenant: String, mode: ValidationMode
-    ) throws(APIError) -> (TaskRecord, [String]) {
+    ) throws(APIError) -> (TaskRecord, [String], Ledger.Charge?) {
         if definition.operation == ThirdPartyImage.operation {
             return try acceptThirdParty(definition, request, tenant: tenant, mode: mode)
         }
@@ -135,7 +140,8 @@ struct GenerationController: Sendable {
             definition.body == .wrapped ? validated.body["request"]?.objectValue ?? JSONObject() : validated.body
         var warnings = validated.warnings
         if kind != .edit && !kind.makesVideo {
-            let nameProblems = ModelNameCheck(catalog: catalog).problems(
+            let tenantCatalog = trainings?.catalog(for: tenant, base: catalog) ?? catalog
+            let nameProblems = ModelNameCheck(catalog: tenantCatalog).problems(
                 kind: kind, request: requestObject, checkBaseModels: strictModels)
             if !nameProblems.isEmpty {
                 if strictModels { throw APIError.violations(nameProblems) }
@@ -201,11 +207,25 @@ struct GenerationController: Sendable {
             timing: timing, imageBaseURL: imageBase.url(for: request),
             requestSummary: SubmissionReader.summary(of: validated.body, images: validated.images),
             modelledProcessingMs: modelledMs)
-        let record = try store.submit(submission)
+        // Billing is the last check: everything above was valid, and the store is what creates.
+        var charge: Ledger.Charge?
+        if let billing, let price = definition.price {
+            let units = Billing.units(
+                per: price.per, images: parameters.imageNum, frames: parameters.video?.frameCount,
+                framesPerSecond: parameters.video?.framesPerSecond)
+            charge = try billing.charge(tenant: tenant, credits: Billing.credits(price, units: units))
+        }
+        let record: TaskRecord
+        do {
+            record = try store.submit(submission)
+        } catch {
+            if let billing, let charge { billing.refund(charge) }
+            throw error
+        }
         logger.debug(
             "task accepted",
             [("task_id", record.id), ("tenant", Logger.redact(tenant)), ("type", kind.rawValue)])
-        return (record, warnings)
+        return (record, warnings, charge)
     }
 
     /// A video endpoint's modelled time: `base + per_frame × frames × (width × height / 512²)`

@@ -14,6 +14,8 @@ struct ThirdPartyController: Sendable {
     let speed: Double
     let imageBase: ImageBaseURL
     let fetcher: InputImageFetcher
+    /// Charges accepted calls their price (docs/contract.md §13.3); nil bills nothing.
+    var billing: Billing? = nil
 
     /// FLUX.1 schnell's documented `image_url_ttl`: seven days, as an integer.
     static let schnellURLSeconds: Int64 = 604_800
@@ -71,10 +73,21 @@ struct ThirdPartyController: Sendable {
             imageBaseURL: imageBase.url(for: request),
             requestSummary: SubmissionReader.summary(of: validated.body, images: validated.images))
         submission.finishedAtSubmit = true
+        // Billing after validation and the fetches, before the task is stored (docs/contract.md §13.3).
+        var charge: Ledger.Charge?
+        if let billing, let price = definition.price {
+            let units = Billing.units(per: price.per, images: plan.count, frames: nil, framesPerSecond: nil)
+            do {
+                charge = try billing.charge(tenant: tenant, credits: Billing.credits(price, units: units))
+            } catch {
+                return (error.response, 0)
+            }
+        }
         let record: TaskRecord
         do {
             record = try store.submit(submission)
         } catch {
+            if let billing, let charge { billing.refund(charge) }
             return (error.response, 0)
         }
         let issued = record.finishedAt ?? clock.nowMs()
@@ -111,6 +124,7 @@ struct ThirdPartyController: Sendable {
             body = ["images": .array(urls.map(JSONValue.string))]
         }
         var response = HTTPResponse.json(body)
+        if let charge { Billing.annotate(&response, with: charge) }
         response.annotations[ResponseAnnotation.taskID] = record.id
         response.annotations[ResponseAnnotation.requestSummary] = String(
             decoding: record.requestSummary, as: UTF8.self)

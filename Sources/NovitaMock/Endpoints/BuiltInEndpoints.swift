@@ -6439,6 +6439,835 @@ enum BuiltInEndpoints {
             """#
         ),
         (
+            "training-dataset.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/assets/training_dataset",
+              "operation_id": "createTrainingDatasetUpload",
+              "summary": "A signed URL to PUT one training image to (120 s)",
+              "mode": "training",
+              "operation": "upload-dataset",
+              "fields": [
+                {
+                  "name": "file_extension",
+                  "type": "enum",
+                  "values": [
+                    "png",
+                    "webp",
+                    "jpeg"
+                  ],
+                  "required": true,
+                  "summary": "The image's format."
+                }
+              ],
+              "source": "https://novita.ai/docs/api-reference/model-apis-get-training-images-url",
+              "notes": "Answers {assets_id (an integer, as the docs' example 100024; the Python SDK reads it as a string), upload_url (signed, expiring after 120 s of the mock's clock, served by the mock itself), method PUT, headers}. The PUT takes the image's bytes (PNG, JPEG or WebP, at most 30 MB) and answers 200.",
+              "example": {
+                "file_extension": "png"
+              }
+            }
+            """#
+        ),
+        (
+            "training-list.json",
+            #"""
+            {
+              "method": "GET",
+              "path": "/v3/training",
+              "operation_id": "listTrainings",
+              "summary": "The tenant's trainings, newest first, paged",
+              "mode": "training",
+              "operation": "list",
+              "query": [
+                {
+                  "name": "pagination.limit",
+                  "type": "string",
+                  "pattern": "^[0-9]+$",
+                  "summary": "Page size in (0, 100], default 10."
+                },
+                {
+                  "name": "pagination.cursor",
+                  "type": "string",
+                  "pattern": "^(c_[0-9]+)?$",
+                  "summary": "Empty, or the next_cursor of the previous page (c_<offset>)."
+                },
+                {
+                  "name": "task_type",
+                  "type": "enum",
+                  "values": [
+                    "subject",
+                    "style"
+                  ],
+                  "summary": "Only trainings of this type (the Python SDK's filter)."
+                }
+              ],
+              "source": "https://novita.ai/docs/api-reference/model-apis-list-training-task",
+              "notes": "Answers {tasks: [{task_name, task_id, task_type, task_status, created_at (unix seconds), models}], pagination: {next_cursor}}; next_cursor is empty on the last page."
+            }
+            """#
+        ),
+        (
+            "training-style-status.json",
+            #"""
+            {
+              "method": "GET",
+              "path": "/v3/training/style",
+              "operation_id": "getTrainingStyle",
+              "summary": "The state of a style training and its model",
+              "mode": "training",
+              "operation": "status",
+              "query": [
+                {
+                  "name": "task_id",
+                  "type": "string",
+                  "min_length": 1,
+                  "required": true,
+                  "summary": "The id the training's POST answered."
+                }
+              ],
+              "source": "https://novita.ai/docs/api-reference/model-apis-create-style-training",
+              "notes": "task_status QUEUING → TRAINING → SUCCESS (or FAILED); models[].model_status DEPLOYING → SERVING after SUCCESS; model_type lora. A task of another tenant, or of the other training type, is 404 TASK_NOT_FOUND."
+            }
+            """#
+        ),
+        (
+            "training-style.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/training/style",
+              "operation_id": "createTrainingStyle",
+              "summary": "Start a style LoRA training; it ends as a private LoRA of GET /v3/model",
+              "mode": "training",
+              "operation": "create-style",
+              "fields": [
+                {
+                  "name": "name",
+                  "type": "string",
+                  "min_length": 1,
+                  "max_length": 256,
+                  "required": true,
+                  "summary": "The training's name (task_name in GET /v3/training)."
+                },
+                {
+                  "name": "base_model",
+                  "type": "enum",
+                  "values": [
+                    "stable-diffusion-xl-base-1.0",
+                    "dreamshaperXL09Alpha_alpha2Xl10_91562",
+                    "protovisionXLHighFidelity3D_release0630Bakedvae_154359",
+                    "v1-5-pruned-emaonly",
+                    "epicrealism_naturalSin_121250",
+                    "chilloutmix_NiPrunedFp32Fix",
+                    "abyssorangemix3AOM3_aom3a3_10864",
+                    "dreamshaper_8_93211",
+                    "WFChild_v1.0",
+                    "majichenmixrealistic_v10",
+                    "realisticVisionV51_v51VAE_94301",
+                    "sdxlUnstableDiffusers_v11_216694",
+                    "realisticVisionV40_v40VAE_81510",
+                    "epicrealismXL_v10_247189",
+                    "somboy_v10_172675",
+                    "yesmixXL_v10_283329",
+                    "animagineXLV31_v31_325600"
+                  ],
+                  "required": true,
+                  "summary": "The checkpoint trained on."
+                },
+                {
+                  "name": "width",
+                  "type": "integer",
+                  "min": 1,
+                  "max": 4096,
+                  "required": true,
+                  "summary": "Training image width (≥ 1)."
+                },
+                {
+                  "name": "height",
+                  "type": "integer",
+                  "min": 1,
+                  "max": 4096,
+                  "required": true,
+                  "summary": "Training image height (≥ 1)."
+                },
+                {
+                  "name": "image_dataset_items",
+                  "type": "array",
+                  "min_items": 1,
+                  "max_items": 1000,
+                  "required": true,
+                  "items": {
+                    "type": "object",
+                    "fields": [
+                      {
+                        "name": "assets_id",
+                        "type": "string",
+                        "min_length": 1,
+                        "max_length": 64,
+                        "required": true,
+                        "summary": "An assets_id from POST /v3/assets/training_dataset whose file was uploaded (an integer is taken too)."
+                      },
+                      {
+                        "name": "caption",
+                        "type": "string",
+                        "min_length": 1,
+                        "max_length": 1024,
+                        "summary": "The image's caption.",
+                        "required": true
+                      }
+                    ]
+                  },
+                  "summary": "The uploaded training images."
+                },
+                {
+                  "name": "expert_setting",
+                  "type": "object",
+                  "fields": [
+                    {
+                      "name": "train_batch_size",
+                      "type": "integer",
+                      "min": 1,
+                      "max": 64,
+                      "summary": "Images per training step."
+                    },
+                    {
+                      "name": "learning_rate",
+                      "type": "enum",
+                      "values": [
+                        "1e-4",
+                        "1e-5",
+                        "1e-6",
+                        "2e-4",
+                        "5e-5"
+                      ],
+                      "summary": "Learning rate."
+                    },
+                    {
+                      "name": "max_train_steps",
+                      "type": "integer",
+                      "min": 1,
+                      "max": 100000,
+                      "summary": "Training steps; the mock's training time grows with them."
+                    },
+                    {
+                      "name": "seed",
+                      "type": "integer",
+                      "min": 1,
+                      "max": 4294967295,
+                      "summary": "Seed (≥ 1)."
+                    },
+                    {
+                      "name": "lr_scheduler",
+                      "type": "enum",
+                      "values": [
+                        "constant",
+                        "linear",
+                        "cosine",
+                        "cosine_with_restarts",
+                        "polynomial",
+                        "constant_with_warmup"
+                      ],
+                      "summary": "Learning-rate schedule."
+                    },
+                    {
+                      "name": "lr_warmup_steps",
+                      "type": "integer",
+                      "min": 0,
+                      "max": 100000,
+                      "summary": "Warm-up steps (≥ 0)."
+                    },
+                    {
+                      "name": "instance_prompt",
+                      "type": "string",
+                      "min_length": 1,
+                      "max_length": 1024,
+                      "summary": "The prompt that names the subject (e.g. \"a photo of sks person\")."
+                    },
+                    {
+                      "name": "class_prompt",
+                      "type": "enum",
+                      "values": [
+                        "person"
+                      ],
+                      "summary": "The subject's class."
+                    },
+                    {
+                      "name": "with_prior_preservation",
+                      "type": "boolean",
+                      "summary": "Prior-preservation loss."
+                    },
+                    {
+                      "name": "prior_loss_weight",
+                      "type": "number",
+                      "min": 0,
+                      "max": 10,
+                      "summary": "Weight of the prior-preservation loss."
+                    },
+                    {
+                      "name": "train_text_encoder",
+                      "type": "boolean",
+                      "summary": "Train the text encoder too."
+                    },
+                    {
+                      "name": "lora_r",
+                      "type": "integer",
+                      "min": 4,
+                      "max": 128,
+                      "summary": "lora_r (4…128)."
+                    },
+                    {
+                      "name": "lora_alpha",
+                      "type": "integer",
+                      "min": 4,
+                      "max": 128,
+                      "summary": "lora_alpha (4…128)."
+                    },
+                    {
+                      "name": "lora_text_encoder_r",
+                      "type": "integer",
+                      "min": 4,
+                      "max": 128,
+                      "summary": "lora_text_encoder_r (4…128)."
+                    },
+                    {
+                      "name": "lora_text_encoder_alpha",
+                      "type": "integer",
+                      "min": 4,
+                      "max": 128,
+                      "summary": "lora_text_encoder_alpha (4…128)."
+                    }
+                  ],
+                  "summary": "Training parameters."
+                },
+                {
+                  "name": "components",
+                  "type": "array",
+                  "required": "sdk_default",
+                  "sdk_default": [
+                    {
+                      "name": "face_crop_region",
+                      "args": [
+                        {
+                          "name": "ratio",
+                          "value": "1.4"
+                        }
+                      ]
+                    },
+                    {
+                      "name": "resize",
+                      "args": [
+                        {
+                          "name": "height",
+                          "value": "512"
+                        },
+                        {
+                          "name": "width",
+                          "value": "512"
+                        }
+                      ]
+                    },
+                    {
+                      "name": "face_restore",
+                      "args": [
+                        {
+                          "name": "method",
+                          "value": "gfpgan_1.4"
+                        },
+                        {
+                          "name": "upscale",
+                          "value": "1.0"
+                        }
+                      ]
+                    }
+                  ],
+                  "items": {
+                    "type": "object",
+                    "fields": [
+                      {
+                        "name": "name",
+                        "type": "enum",
+                        "values": [
+                          "face_crop_region",
+                          "resize",
+                          "face_restore"
+                        ],
+                        "required": true,
+                        "summary": "Preprocessing step."
+                      },
+                      {
+                        "name": "args",
+                        "type": "array",
+                        "required": true,
+                        "items": {
+                          "type": "object",
+                          "fields": [
+                            {
+                              "name": "name",
+                              "type": "string",
+                              "min_length": 1,
+                              "max_length": 64,
+                              "required": true,
+                              "summary": "Argument name."
+                            },
+                            {
+                              "name": "value",
+                              "type": "string",
+                              "max_length": 256,
+                              "required": true,
+                              "summary": "Argument value, as a string."
+                            }
+                          ]
+                        },
+                        "summary": "The step's arguments."
+                      }
+                    ]
+                  },
+                  "summary": "Preprocessing of the images: face_crop_region, resize, face_restore."
+                }
+              ],
+              "duration": {
+                "base_ms": 180000
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-create-style-training",
+              "notes": "The Python SDK 0.7.1 sends components: null unless given, and assets_id as a string; compat mode fills the SDK's default components (face_crop_region 1.4, resize 512×512, face_restore gfpgan_1.4) with a warning, and an integer assets_id is taken as its digits. The style page requires caption and types assets_id as an integer; the SDK sends no instance_prompt or class_prompt for a style training, so they are optional here. Training takes modelled minutes: 30 s queued, 3 min plus 100 ms a step of max_train_steps (default 1000) training, 30 s deploying; --speed, the virtual clock, X-Mock-Duration-Ms (training), X-Mock-Queue-Ms and X-Mock-Outcome apply.",
+              "example": {
+                "name": "my-style",
+                "base_model": "v1-5-pruned-emaonly",
+                "width": 512,
+                "height": 512,
+                "image_dataset_items": [
+                  {
+                    "assets_id": "100000",
+                    "caption": "a watercolour landscape"
+                  }
+                ],
+                "expert_setting": {
+                  "max_train_steps": 1000
+                },
+                "components": [
+                  {
+                    "name": "face_crop_region",
+                    "args": [
+                      {
+                        "name": "ratio",
+                        "value": "1.4"
+                      }
+                    ]
+                  },
+                  {
+                    "name": "resize",
+                    "args": [
+                      {
+                        "name": "height",
+                        "value": "512"
+                      },
+                      {
+                        "name": "width",
+                        "value": "512"
+                      }
+                    ]
+                  },
+                  {
+                    "name": "face_restore",
+                    "args": [
+                      {
+                        "name": "method",
+                        "value": "gfpgan_1.4"
+                      },
+                      {
+                        "name": "upscale",
+                        "value": "1.0"
+                      }
+                    ]
+                  }
+                ]
+              }
+            }
+            """#
+        ),
+        (
+            "training-subject-status.json",
+            #"""
+            {
+              "method": "GET",
+              "path": "/v3/training/subject",
+              "operation_id": "getTrainingSubject",
+              "summary": "The state of a subject training and its model",
+              "mode": "training",
+              "operation": "status",
+              "query": [
+                {
+                  "name": "task_id",
+                  "type": "string",
+                  "min_length": 1,
+                  "required": true,
+                  "summary": "The id the training's POST answered."
+                }
+              ],
+              "source": "https://novita.ai/docs/api-reference/model-apis-create-subject-training",
+              "notes": "task_status QUEUING → TRAINING → SUCCESS (or FAILED); models[].model_status DEPLOYING → SERVING after SUCCESS; model_type lora. A task of another tenant, or of the other training type, is 404 TASK_NOT_FOUND."
+            }
+            """#
+        ),
+        (
+            "training-subject.json",
+            #"""
+            {
+              "method": "POST",
+              "path": "/v3/training/subject",
+              "operation_id": "createTrainingSubject",
+              "summary": "Start a subject LoRA training; it ends as a private LoRA of GET /v3/model",
+              "mode": "training",
+              "operation": "create-subject",
+              "fields": [
+                {
+                  "name": "name",
+                  "type": "string",
+                  "min_length": 1,
+                  "max_length": 256,
+                  "required": true,
+                  "summary": "The training's name (task_name in GET /v3/training)."
+                },
+                {
+                  "name": "base_model",
+                  "type": "enum",
+                  "values": [
+                    "stable-diffusion-xl-base-1.0",
+                    "dreamshaperXL09Alpha_alpha2Xl10_91562",
+                    "protovisionXLHighFidelity3D_release0630Bakedvae_154359",
+                    "v1-5-pruned-emaonly",
+                    "epicrealism_naturalSin_121250",
+                    "chilloutmix_NiPrunedFp32Fix",
+                    "abyssorangemix3AOM3_aom3a3_10864",
+                    "dreamshaper_8_93211",
+                    "WFChild_v1.0",
+                    "majichenmixrealistic_v10",
+                    "realisticVisionV51_v51VAE_94301",
+                    "sdxlUnstableDiffusers_v11_216694",
+                    "realisticVisionV40_v40VAE_81510",
+                    "epicrealismXL_v10_247189",
+                    "somboy_v10_172675",
+                    "yesmixXL_v10_283329",
+                    "animagineXLV31_v31_325600"
+                  ],
+                  "required": true,
+                  "summary": "The checkpoint trained on."
+                },
+                {
+                  "name": "width",
+                  "type": "integer",
+                  "min": 1,
+                  "max": 4096,
+                  "required": true,
+                  "summary": "Training image width (≥ 1)."
+                },
+                {
+                  "name": "height",
+                  "type": "integer",
+                  "min": 1,
+                  "max": 4096,
+                  "required": true,
+                  "summary": "Training image height (≥ 1)."
+                },
+                {
+                  "name": "image_dataset_items",
+                  "type": "array",
+                  "min_items": 1,
+                  "max_items": 1000,
+                  "required": true,
+                  "items": {
+                    "type": "object",
+                    "fields": [
+                      {
+                        "name": "assets_id",
+                        "type": "string",
+                        "min_length": 1,
+                        "max_length": 64,
+                        "required": true,
+                        "summary": "An assets_id from POST /v3/assets/training_dataset whose file was uploaded (an integer is taken too)."
+                      },
+                      {
+                        "name": "caption",
+                        "type": "string",
+                        "min_length": 1,
+                        "max_length": 1024,
+                        "summary": "The image's caption."
+                      }
+                    ]
+                  },
+                  "summary": "The uploaded training images."
+                },
+                {
+                  "name": "expert_setting",
+                  "type": "object",
+                  "fields": [
+                    {
+                      "name": "train_batch_size",
+                      "type": "integer",
+                      "min": 1,
+                      "max": 64,
+                      "summary": "Images per training step."
+                    },
+                    {
+                      "name": "learning_rate",
+                      "type": "enum",
+                      "values": [
+                        "1e-4",
+                        "1e-5",
+                        "1e-6",
+                        "2e-4",
+                        "5e-5"
+                      ],
+                      "summary": "Learning rate."
+                    },
+                    {
+                      "name": "max_train_steps",
+                      "type": "integer",
+                      "min": 1,
+                      "max": 100000,
+                      "summary": "Training steps; the mock's training time grows with them."
+                    },
+                    {
+                      "name": "seed",
+                      "type": "integer",
+                      "min": 1,
+                      "max": 4294967295,
+                      "summary": "Seed (≥ 1)."
+                    },
+                    {
+                      "name": "lr_scheduler",
+                      "type": "enum",
+                      "values": [
+                        "constant",
+                        "linear",
+                        "cosine",
+                        "cosine_with_restarts",
+                        "polynomial",
+                        "constant_with_warmup"
+                      ],
+                      "summary": "Learning-rate schedule."
+                    },
+                    {
+                      "name": "lr_warmup_steps",
+                      "type": "integer",
+                      "min": 0,
+                      "max": 100000,
+                      "summary": "Warm-up steps (≥ 0)."
+                    },
+                    {
+                      "name": "instance_prompt",
+                      "type": "string",
+                      "min_length": 1,
+                      "max_length": 1024,
+                      "summary": "The prompt that names the subject (e.g. \"a photo of sks person\").",
+                      "required": true
+                    },
+                    {
+                      "name": "class_prompt",
+                      "type": "enum",
+                      "values": [
+                        "person"
+                      ],
+                      "summary": "The subject's class.",
+                      "required": true
+                    },
+                    {
+                      "name": "with_prior_preservation",
+                      "type": "boolean",
+                      "summary": "Prior-preservation loss."
+                    },
+                    {
+                      "name": "prior_loss_weight",
+                      "type": "number",
+                      "min": 0,
+                      "max": 10,
+                      "summary": "Weight of the prior-preservation loss."
+                    },
+                    {
+                      "name": "train_text_encoder",
+                      "type": "boolean",
+                      "summary": "Train the text encoder too."
+                    },
+                    {
+                      "name": "lora_r",
+                      "type": "integer",
+                      "min": 4,
+                      "max": 128,
+                      "summary": "lora_r (4…128)."
+                    },
+                    {
+                      "name": "lora_alpha",
+                      "type": "integer",
+                      "min": 4,
+                      "max": 128,
+                      "summary": "lora_alpha (4…128)."
+                    },
+                    {
+                      "name": "lora_text_encoder_r",
+                      "type": "integer",
+                      "min": 4,
+                      "max": 128,
+                      "summary": "lora_text_encoder_r (4…128)."
+                    },
+                    {
+                      "name": "lora_text_encoder_alpha",
+                      "type": "integer",
+                      "min": 4,
+                      "max": 128,
+                      "summary": "lora_text_encoder_alpha (4…128)."
+                    }
+                  ],
+                  "required": true,
+                  "summary": "Training parameters."
+                },
+                {
+                  "name": "components",
+                  "type": "array",
+                  "required": "sdk_default",
+                  "sdk_default": [
+                    {
+                      "name": "face_crop_region",
+                      "args": [
+                        {
+                          "name": "ratio",
+                          "value": "1.4"
+                        }
+                      ]
+                    },
+                    {
+                      "name": "resize",
+                      "args": [
+                        {
+                          "name": "height",
+                          "value": "512"
+                        },
+                        {
+                          "name": "width",
+                          "value": "512"
+                        }
+                      ]
+                    },
+                    {
+                      "name": "face_restore",
+                      "args": [
+                        {
+                          "name": "method",
+                          "value": "gfpgan_1.4"
+                        },
+                        {
+                          "name": "upscale",
+                          "value": "1.0"
+                        }
+                      ]
+                    }
+                  ],
+                  "items": {
+                    "type": "object",
+                    "fields": [
+                      {
+                        "name": "name",
+                        "type": "enum",
+                        "values": [
+                          "face_crop_region",
+                          "resize",
+                          "face_restore"
+                        ],
+                        "required": true,
+                        "summary": "Preprocessing step."
+                      },
+                      {
+                        "name": "args",
+                        "type": "array",
+                        "required": true,
+                        "items": {
+                          "type": "object",
+                          "fields": [
+                            {
+                              "name": "name",
+                              "type": "string",
+                              "min_length": 1,
+                              "max_length": 64,
+                              "required": true,
+                              "summary": "Argument name."
+                            },
+                            {
+                              "name": "value",
+                              "type": "string",
+                              "max_length": 256,
+                              "required": true,
+                              "summary": "Argument value, as a string."
+                            }
+                          ]
+                        },
+                        "summary": "The step's arguments."
+                      }
+                    ]
+                  },
+                  "summary": "Preprocessing of the images: face_crop_region, resize, face_restore."
+                }
+              ],
+              "duration": {
+                "base_ms": 180000
+              },
+              "source": "https://novita.ai/docs/api-reference/model-apis-create-subject-training",
+              "notes": "The Python SDK 0.7.1 sends components: null unless given, and assets_id as a string; compat mode fills the SDK's default components (face_crop_region 1.4, resize 512×512, face_restore gfpgan_1.4) with a warning, and an integer assets_id is taken as its digits. Training takes modelled minutes: 30 s queued, 3 min plus 100 ms a step of max_train_steps (default 1000) training, 30 s deploying; --speed, the virtual clock, X-Mock-Duration-Ms (training), X-Mock-Queue-Ms and X-Mock-Outcome apply.",
+              "example": {
+                "name": "my-subject",
+                "base_model": "v1-5-pruned-emaonly",
+                "width": 512,
+                "height": 512,
+                "image_dataset_items": [
+                  {
+                    "assets_id": "100000"
+                  }
+                ],
+                "expert_setting": {
+                  "instance_prompt": "a photo of sks person",
+                  "class_prompt": "person"
+                },
+                "components": [
+                  {
+                    "name": "face_crop_region",
+                    "args": [
+                      {
+                        "name": "ratio",
+                        "value": "1.4"
+                      }
+                    ]
+                  },
+                  {
+                    "name": "resize",
+                    "args": [
+                      {
+                        "name": "height",
+                        "value": "512"
+                      },
+                      {
+                        "name": "width",
+                        "value": "512"
+                      }
+                    ]
+                  },
+                  {
+                    "name": "face_restore",
+                    "args": [
+                      {
+                        "name": "method",
+                        "value": "gfpgan_1.4"
+                      },
+                      {
+                        "name": "upscale",
+                        "value": "1.0"
+                      }
+                    ]
+                  }
+                ]
+              }
+            }
+            """#
+        ),
+        (
             "txt2img.json",
             #"""
             {
@@ -6826,6 +7655,20 @@ enum BuiltInEndpoints {
                   "scale_factor": 2
                 }
               }
+            }
+            """#
+        ),
+        (
+            "user.json",
+            #"""
+            {
+              "method": "GET",
+              "path": "/v3/user",
+              "operation_id": "getUserInfo",
+              "summary": "The account: allowed features, credit balance (0.0001 USD) and free trial",
+              "mode": "account",
+              "source": "https://github.com/novitalabs/python-sdk/blob/main/src/novita_client/novita.py",
+              "notes": "Wrapped by the Python SDK 0.7.1 (user_info, UserInfoResponse: allow_features, credit_balance as an integer, free_trial) and the cnovita CLI (account balance, which prints 10000 as $1.0000). The mock answers each tenant's ledger: --credit-balance at start, less what its calls were charged."
             }
             """#
         ),

@@ -22,6 +22,11 @@ struct EndpointDefinition: Sendable {
         case taskResult = "task-result"
         /// `GET /v3/model`.
         case modelCatalog = "model-catalog"
+        /// `GET /v3/user`: the tenant's features, credit balance and free trial.
+        case account
+        /// Training datasets and LoRA trainings (`/v3/assets/training_dataset`, `/v3/training…`);
+        /// the operation says which call.
+        case training
     }
 
     /// Where the request fields stand in the body.

@@ -12,6 +12,7 @@ struct EndpointDefinitionParser {
         .syncImageURLs: [ThirdPartyImage.operation],
         .syncImage: imageOperations,
         .syncText: [ImageOperation.img2prompt.rawValue],
+        .training: ["upload-dataset", "create-subject", "create-style", "status", "list"],
     ]
 
     /// The editors' operations that make an image (all but img2prompt).
@@ -133,6 +134,8 @@ struct EndpointDefinitionParser {
         case .syncText: "text"
         case .taskResult: "task"
         case .modelCatalog: "models"
+        case .account: "account"
+        case .training: "training"
         }
     }
 

@@ -25,6 +25,15 @@ public enum EndpointTable {
             case .syncImageURLs: answers = "`{image_urls, binary_data_base64}`"
             case .taskResult: answers = "the task and its outputs"
             case .modelCatalog: answers = "`{models, pagination}`"
+            case .account: answers = "`{allow_features, credit_balance, free_trial}`"
+            case .training:
+                answers =
+                    switch definition.operation {
+                    case "upload-dataset": "`{assets_id, upload_url, method, headers}`"
+                    case "create-subject", "create-style": "`{task_id}`, then its GET"
+                    case "status": "`{task_id, task_status, model_type, models}`"
+                    default: "`{tasks, pagination}`"
+                    }
             }
             let link = definition.source.split(separator: "/").last.map { "[\($0)](\(definition.source))" } ?? ""
             lines.append(

@@ -122,4 +122,7 @@ enum ResponseAnnotation {
     static let taskID = "task_id"
     /// The request body as the journal keeps it (JSON, images elided), when a handler has it.
     static let requestSummary = "request_summary"
+    /// Credits (0.0001 USD) an accepted call was charged, and the balance after it.
+    static let chargeCredits = "charge_credits"
+    static let creditBalance = "credit_balance"
 }

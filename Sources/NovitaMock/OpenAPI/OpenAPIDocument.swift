@@ -168,6 +168,16 @@ public enum OpenAPIDocument {
             success = .map([
                 ("description", .string("One page of models.")), ("content", jsonContent(ref("ModelPage"))),
             ])
+        case .account:
+            success = .map([
+                ("description", .string("The account: features, credit balance in 0.0001 USD, free trial.")),
+                ("content", jsonContent(ref("UserInfo"))),
+            ])
+        case .training:
+            success = .map([
+                ("description", .string("The training answer (see the operation's description).")),
+                ("headers", warnings), ("content", jsonContent(.map([("type", .string("object"))]))),
+            ])
         }
         var entries: [(String, YAMLNode)] = [("200", success)]
         switch definition.mode {
@@ -194,6 +204,17 @@ public enum OpenAPIDocument {
             entries += [
                 ("400", errorResponse("A bad filter or pagination parameter, or the key is missing.")),
                 ("403", errorResponse("The API key is not valid.")),
+            ]
+        case .account:
+            entries += [
+                ("400", errorResponse("The key is missing.")),
+                ("403", errorResponse("The API key is not valid.")),
+            ]
+        case .training:
+            entries += [
+                ("400", errorResponse("A rule was broken, an assets_id was not uploaded, or the key is missing.")),
+                ("403", errorResponse("The API key is not valid.")),
+                ("404", errorResponse("Unknown or foreign training task.")),
             ]
         }
         return .map(entries)
@@ -284,6 +305,22 @@ public enum OpenAPIDocument {
                     ("429", errorResponse("An injected fault (control plane).")),
                     ("500", errorResponse("An injected fault (control plane).")),
                     ("503", errorResponse("An injected fault (control plane).")),
+                ])
+            ),
+        ])
+    }
+
+    /// `GET /v3/user` as the Python SDK's `UserInfoResponse` reads it.
+    private static var userInfo: YAMLNode {
+        .map([
+            ("type", .string("object")),
+            ("required", .list([.string("allow_features"), .string("credit_balance"), .string("free_trial")])),
+            (
+                "properties",
+                .map([
+                    ("allow_features", .map([("type", .string("array")), ("items", stringType)])),
+                    ("credit_balance", integerType),
+                    ("free_trial", .map([("type", .string("object")), ("additionalProperties", integerType)])),
                 ])
             ),
         ])
@@ -388,6 +425,7 @@ public enum OpenAPIDocument {
         schemas += [
             ("TaskCreated", taskCreated), ("TaskResult", taskResult(catalog)), ("ImageFile", imageFile),
             ("ImagePrompt", imagePrompt), ("ModelPage", modelPage), ("Error", errorSchema),
+            ("UserInfo", userInfo),
         ]
         schemas += inlineImageSchemas
         return .map([

@@ -17,6 +17,8 @@ struct RequestRecorder: Sendable {
         if path.hasPrefix("/__mock/tasks/") { return "/__mock/tasks/*" }
         if path.hasPrefix("/__mock/faults/") { return "/__mock/faults/*" }
         if path.hasPrefix(MockService.dashboardPrefix) { return MockService.dashboardPrefix + "*" }
+        if path.hasPrefix("/__mock/tenants/") { return "/__mock/tenants/*" }
+        if path.hasPrefix(TrainingController.uploadPathPrefix) { return TrainingController.uploadPathPrefix + "*" }
         if endpoints.serves(path: path) { return path }
         return Self.controlPlaneRoutes.contains(path) ? path : "unmatched"
     }
@@ -24,7 +26,7 @@ struct RequestRecorder: Sendable {
     static let controlPlaneRoutes: Set<String> = [
         "/__mock/health", "/__mock/ready", "/__mock/metrics", "/__mock/reset", "/__mock/tasks", "/__mock/requests",
         "/__mock/faults", "/__mock/webhooks", "/__mock/clock", "/__mock/endpoints", "/__mock/openapi.yaml",
-        "/__mock/ui",
+        "/__mock/ui", "/__mock/tenants",
     ]
 
     func record(_ call: IncomingCall, _ response: HTTPResponse) {
@@ -32,7 +34,14 @@ struct RequestRecorder: Sendable {
         let elapsed = ContinuousClock.now - call.started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let status = response.dropConnection ? 0 : response.status
-        metrics.record(route: routeLabel(request.path), method: request.method, status: status, seconds: seconds)
+        let route = routeLabel(request.path)
+        metrics.record(route: route, method: request.method, status: status, seconds: seconds)
+        let charged = response.annotations[ResponseAnnotation.chargeCredits].flatMap { Int64($0) }
+        if let charged {
+            metrics.recordCharge(route: route, credits: charged)
+        } else if response.annotations[ResponseAnnotation.reason] == "BILLING_BALANCE_NOT_ENOUGH" {
+            metrics.recordBillingRefusal(route: route)
+        }
         if (400..<500).contains(status) && logger.logsDebug {
             // Every refusal, control plane included, with its reason; the key redacted.
             logger.debug(
@@ -53,6 +62,14 @@ struct RequestRecorder: Sendable {
             ]
         } else if let id = response.annotations[ResponseAnnotation.taskID] {
             outcome = ["task_id": .string(id)]
+        }
+        if let charged, case .object(var fields) = outcome.isNull ? .object([:]) : outcome {
+            // docs/contract.md §13.3: the journal shows what each call was charged.
+            fields["charged_credits"] = .number(JSONNumber(charged))
+            if let balance = response.annotations[ResponseAnnotation.creditBalance].flatMap({ Int64($0) }) {
+                fields["credit_balance"] = .number(JSONNumber(balance))
+            }
+            outcome = .object(fields)
         }
         let body =
             response.annotations[ResponseAnnotation.requestSummary].flatMap { try? JSONParser.parse(Array($0.utf8)) }

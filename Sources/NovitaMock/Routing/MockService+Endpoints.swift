@@ -59,6 +59,10 @@ extension MockService {
             reply = taskResults.taskResult(request)
         case .modelCatalog:
             reply = catalogController.listModels(request)
+        case .account:
+            reply = account.userInfo(request)
+        case .training:
+            reply = training.serve(definition, request, mode: isStrict(request) ? .strict : .compat)
         case .syncImage, .syncText:
             reply = editors.run(definition, request, mode: isStrict(request) ? .strict : .compat)
         case .syncTaskImages, .syncURLs, .syncImageURLs:
