@@ -39,6 +39,8 @@ public final class MockService: Sendable {
     private let phase = Mutex(Phase.starting)
     private let driver: LifecycleDriver
     let imageBase: ImageBaseURL
+    /// The cassette's media under `--record` or `--replay`.
+    let cassetteMedia: CassetteMedia?
 
     enum Phase: Sendable {
         case starting, ready, draining
@@ -114,8 +116,13 @@ public final class MockService: Sendable {
         router = Self.router(for: endpoints)
         recorder = RequestRecorder(
             metrics: metrics, journal: journal, clock: clock, endpoints: endpoints, logger: logger)
+        let cassette = try Self.cassetteStep(
+            configuration: configuration, clock: clock, authenticator: authenticator, imageBase: imageBase,
+            logger: logger)
+        cassetteMedia = cassette?.media
         pipeline = Self.pipeline(
-            configuration: configuration, router: router, faults: faults, rateLimiter: rateLimiter, clock: clock)
+            configuration: configuration, router: router, faults: faults, rateLimiter: rateLimiter, clock: clock,
+            cassette: cassette)
         let (store, webhooks) = (self.store, self.webhooks)
         // The one place side effects start: finished tasks' uploads and webhooks, retries.
         driver = LifecycleDriver(clock: clock) {
@@ -179,6 +186,9 @@ public final class MockService: Sendable {
         router.add(.exact("/__mock/webhooks"), [("GET", { $0.listWebhookAttempts($1) })])
         router.add(.exact("/__mock/endpoints"), [("GET", { $0.listEndpoints($1) })])
         router.add(.exact("/__mock/openapi.yaml"), [("GET", { $0.openAPIDocument($1) })])
+        router.add(
+            .prefix(CassetteMedia.pathPrefix),
+            [("GET", { $0.serveRecordedMedia($1) }), ("HEAD", { $0.serveRecordedMedia($1) })])
         return router
     }
 
@@ -201,9 +211,9 @@ public final class MockService: Sendable {
     /// answers, or wraps the rest; past the last one, the routed handler answers.
     static func pipeline(
         configuration: MockConfiguration, router: Router, faults: FaultInjector, rateLimiter: RateLimiter,
-        clock: MockClock
+        clock: MockClock, cassette: CassetteStep? = nil
     ) -> [any PipelineStep] {
-        [
+        let steps: [any PipelineStep] = [
             BodyLimitStep(
                 maxBodyBytes: configuration.maxBodyBytes, maxBufferedBodyBytes: configuration.maxBufferedBodyBytes),
             RoutingStep(router: router),
@@ -211,6 +221,7 @@ public final class MockService: Sendable {
             FaultStep(faults: faults),
             RateLimitStep(limiter: rateLimiter, clock: clock),
         ]
+        return steps + (cassette.map { [$0] } ?? [])
     }
 
     private func run(_ call: IncomingCall, from first: Int) -> HTTPReply {

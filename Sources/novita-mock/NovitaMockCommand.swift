@@ -91,6 +91,19 @@ struct NovitaMockCommand: ParsableCommand {
     var endpoints: String?
     @Option(help: "debug, info, warning or error.") var logLevel = "info"
     @Option(help: "text, or json for one JSON object per line.") var logFormat = "text"
+    @Option(help: "The API --record forwards to, with the client's key (e.g. https://api.novita.ai).")
+    var upstream: String?
+    @Option(
+        help:
+            "Forward model-API requests to --upstream and write each exchange, and the media it names, into this cassette directory (docs/record-replay.md)."
+    )
+    var record: String?
+    @Option(help: "Answer requests that match an exchange of this cassette directory; others are emulated.")
+    var replay: String?
+    @Flag(help: "With --replay: a request the cassette does not hold is 404 NOT_RECORDED instead of emulated.")
+    var replayStrict = false
+    @Option(help: "With --replay: request fields not compared, at any depth (comma list).")
+    var replayIgnore = "seed,webhook"
 
     /// Reads `NOVITA_MOCK_*` variables for options not given on the command line.
     static func main() {
@@ -129,7 +142,7 @@ struct NovitaMockCommand: ParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         let arguments = EnvironmentDefaults.merge(
             arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment,
-            flags: ["strict", "strict-models"],
+            flags: ["strict", "strict-models", "replay-strict"],
             options: [
                 "host", "port", "api-keys", "max-body-mb", "max-buffered-body-mb", "workers", "speed", "clock", "seed",
                 "task-ttl", "max-tasks",
@@ -138,6 +151,7 @@ struct NovitaMockCommand: ParsableCommand {
                 "log-level", "log-format", "journal-entries", "faults", "rate-limit", "webhook-timeout-ms",
                 "max-fetch-mb",
                 "s3-endpoint", "storage-dir", "state-dir", "models", "endpoints",
+                "upstream", "record", "replay", "replay-ignore",
             ])
         do {
             var command = try parseAsRoot(arguments)
@@ -220,6 +234,18 @@ struct NovitaMockCommand: ParsableCommand {
             throw ValidationError("--log-format must be text or json, got \(logFormat)")
         }
         configuration.logFormat = format
+        if let upstream, !upstream.isEmpty, case .failure(let problem) = OutboundURL.parse(upstream) {
+            throw ValidationError("--upstream \(upstream) is not a usable URL: \(problem)")
+        }
+        if record != nil && upstream == nil { throw ValidationError("--record needs --upstream URL") }
+        if record != nil && replay != nil { throw ValidationError("--record and --replay cannot be used together") }
+        configuration.upstreamURL = upstream
+        configuration.recordDirectory = record
+        configuration.replayDirectory = replay
+        configuration.replayStrict = replayStrict
+        configuration.replayIgnoredFields = replayIgnore.split(separator: ",").map(\.trimmingSpaces).filter {
+            !$0.isEmpty
+        }
         return configuration
     }
 
