@@ -27,6 +27,7 @@ struct NovitaMockCommand: ParsableCommand {
               novita-mock openapi [--endpoints DIR]   print the OpenAPI 3.1 document (the rules the server enforces)
               novita-mock endpoints     print the README's table of the built-in endpoint definitions
               novita-mock healthcheck   exit 0 when the local server answers /__mock/ready (for HEALTHCHECK)
+              novita-mock conformance --upstream URL --api-key K   compare the emulation with an upstream
             """)
 
     @Option(help: "Bind address.") var host = "0.0.0.0"
@@ -133,6 +134,10 @@ struct NovitaMockCommand: ParsableCommand {
             return
         case "healthcheck":
             Glibc.exit(Healthcheck.run(arguments: Array(CommandLine.arguments.dropFirst(2))))
+        case "conformance":
+            signal(SIGPIPE, SIG_IGN)
+            ConformanceCommand.main(Array(CommandLine.arguments.dropFirst(2)))
+            return
         default:
             break
         }

@@ -16,6 +16,7 @@ struct RequestRecorder: Sendable {
         if path.hasPrefix(ImageURLSigner.videoPathPrefix) { return ImageURLSigner.videoPathPrefix + "*" }
         if path.hasPrefix("/__mock/tasks/") { return "/__mock/tasks/*" }
         if path.hasPrefix("/__mock/faults/") { return "/__mock/faults/*" }
+        if path.hasPrefix(CassetteMedia.pathPrefix) { return CassetteMedia.pathPrefix + "*" }
         if endpoints.serves(path: path) { return path }
         return Self.controlPlaneRoutes.contains(path) ? path : "unmatched"
     }

@@ -30,7 +30,11 @@ struct RecordReplayTests {
         var media: [Data] = []
     }
 
-    static func submitAndFollow(_ live: LiveServer, body: Data, untilFinished: Bool = true) async throws -> Run {
+    /// Submits, then polls until the task ends (`between` runs after each unfinished poll), or
+    /// polls once; then downloads the media the last poll names.
+    static func submitAndFollow(
+        _ live: LiveServer, body: Data, untilFinished: Bool = true, between: () async throws -> Void = {}
+    ) async throws -> Run {
         let submit = try await live.send("POST", "/v3/async/img2img", body: body, key: key)
         let id = try #require(submit.json?["task_id"] as? String)
         var run = Run(submit: submit, id: id)
@@ -41,7 +45,7 @@ struct RecordReplayTests {
             run.polls.append(poll.body)
             let status = ((poll.json?["task"] as? [String: Any])?["status"] as? String) ?? ""
             if status == "TASK_STATUS_SUCCEED" || status == "TASK_STATUS_FAILED" || !untilFinished { break }
-            try await Task.sleep(for: .milliseconds(40))
+            try await between()
         }
         for image
             in (try LiveServer.Reply(status: 200, headers: [:], body: run.polls.last ?? Data()).json?["images"]
@@ -59,15 +63,20 @@ struct RecordReplayTests {
     @Test func replayGivesTheRecordedBodiesAndBytesWithoutTheUpstream() async throws {
         let cassette = try Self.scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: cassette) }
-        let upstream = try LiveServer { $0.speed = 3 }
+        // The upstream's clock is stepped by hand, so the recording sees the whole lifecycle
+        // however loaded the machine is.
+        let upstream = try LiveServer { $0.clockMode = .virtual }
         let recorder = try LiveServer {
             $0.upstreamURL = upstream.base
             $0.recordDirectory = cassette
         }
         let body = try JSONSerialization.data(
             withJSONObject: LiveFixtures.body(["width": 256, "height": 192, "image_num": 2]))
-        let recorded = try await Self.submitAndFollow(recorder, body: body)
-        #expect(recorded.polls.count >= 2, "the lifecycle was seen before it ended")
+        let recorded = try await Self.submitAndFollow(recorder, body: body) { () async throws in
+            let advanced = try await upstream.control("POST", "/__mock/clock", ["advance_ms": 500])
+            #expect(advanced.status == 200)
+        }
+        #expect(recorded.polls.count >= 3, "the lifecycle was seen before it ended")
         #expect(recorded.media.count == 2)
         for bytes in recorded.media {
             let decoded = try ImageDecoder.decode(Array(bytes), maxPixels: 1 << 24)
