@@ -20,7 +20,7 @@ public struct ConformanceCheck: Sendable {
     public struct Difference: Sendable, Equatable {
         /// `status`, `reason`, `message`, `shape` or `type`.
         public var kind: String
-        /// The JSON path, for `shape` and `type`.
+        /// The JSON path, for `shape` and `type` (empty for the others).
         public var path: String
         public var upstream: String
         public var mock: String
@@ -76,7 +76,7 @@ public struct ConformanceCheck: Sendable {
             let a = theirs.objectValue?[field]?.stringValue
             let b = ours.objectValue?[field]?.stringValue
             if (a != nil || b != nil) && a != b {
-                differences.append(Difference(kind: field, path: field, upstream: a ?? "-", mock: b ?? "-"))
+                differences.append(Difference(kind: field, path: "", upstream: a ?? "-", mock: b ?? "-"))
             }
         }
         var theirTypes: [String: String] = [:]

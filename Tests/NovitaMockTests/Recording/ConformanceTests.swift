@@ -54,8 +54,8 @@ struct ConformanceTests {
         // Each case gets one planted change; the stub answers everything else as the mock does.
         let planted: [(ConformanceSuite.Case, kind: String, path: String)] = [
             (try pick("/v3/async/txt2img", success: false), "status", ""),
-            (try pick("/v3/async/img2img", success: false), "reason", "reason"),
-            (try pick("/v3/cleanup", success: false), "message", "message"),
+            (try pick("/v3/async/img2img", success: false), "reason", ""),
+            (try pick("/v3/cleanup", success: false), "message", ""),
             (try pick("/v3/img2prompt", success: true), "type", "$.prompt"),
             (try pick("/v3/async/txt2img", success: true), "shape", "$.trace_id"),
         ]
