@@ -2,12 +2,20 @@ import ASCIIText
 import Digests
 import MicroHTTP
 import OutboundHTTP
+import Synchronization
 
 /// The media files of a cassette (`DIR/media/<sha256>.<ext>`): stored while recording, served
 /// at `/recorded-media/<file>` to the client, so a replay needs no network and no signature.
 struct CassetteMedia: Sendable {
     static let pathPrefix = "/recorded-media/"
     let directory: String
+    /// Files already stored, by URL without its query: a task polled ten times after it ended
+    /// is downloaded once.
+    private let stored = StoredMedia()
+
+    private final class StoredMedia: Sendable {
+        let files = Mutex<[String: String]>([:])
+    }
 
     init(cassette: String) {
         directory = (cassette.hasSuffix("/") ? String(cassette.dropLast()) : cassette) + "/media"
@@ -32,6 +40,8 @@ struct CassetteMedia: Sendable {
     func capture(_ body: JSONValue, client: OutboundHTTPClient, logger: Logger) -> JSONValue {
         body.replacingStrings { path, value in
             guard Self.isMediaURL(key: Self.lastKey(of: path), value: value) else { return nil }
+            let unsigned = String(value.prefix { $0 != "?" })
+            if let known = stored.files.withLock({ $0[unsigned] }) { return CassetteExchange.mediaScheme + known }
             switch client.send(OutboundRequest(method: "GET", url: value, timeoutMs: 300_000)) {
             case .success(let response) where (200..<300).contains(response.status):
                 let name =
@@ -42,6 +52,7 @@ struct CassetteMedia: Sendable {
                     if !FileIO.exists(directory + "/" + name) {
                         try FileIO.writeAtomically(response.body, to: directory + "/" + name, mode: 0o644)
                     }
+                    stored.files.withLock { $0[unsigned] = name }
                     return CassetteExchange.mediaScheme + name
                 } catch {
                     logger.warning("cassette: cannot store media", [("error", "\(error)")])
@@ -52,7 +63,7 @@ struct CassetteMedia: Sendable {
             case .failure(let error):
                 logger.warning("cassette: media download failed", [("error", "\(error)"), ("path", path)])
             }
-            return String(value.prefix { $0 != "?" })
+            return unsigned
         }
     }
 

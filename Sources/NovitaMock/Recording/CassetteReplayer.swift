@@ -71,7 +71,8 @@ final class CassetteReplayer: Sendable {
             guard let recorded = polls[task.upstream], !recorded.isEmpty else { return nil }
             let elapsed = clock.nowMs() - task.startMs
             let reached = recorded.last { speed == 0 || Double($0.taskOffsetMs) / speed <= Double(elapsed) }
-            return .now(response(for: reached ?? recorded[0], tenant: tenant, base: base, startMs: task.startMs))
+            return .now(
+                response(for: reached ?? recorded[0], tenant: tenant, base: base, startMs: task.startMs, polled: id))
         }
         var body: JSONValue?
         if !request.body.isEmpty, let parsed = try? JSONParser.parse(request.body) {
@@ -98,9 +99,11 @@ final class CassetteReplayer: Sendable {
     }
 
     /// A recorded exchange as this client sees it: a submit's task gets a fresh mock id.
-    private func response(for exchange: CassetteExchange, tenant: String, base: String, startMs: Int64)
-        -> HTTPResponse
-    {
+    /// - Parameter polled: the mock id a poll asked about: the task's own id in its answer, even
+    ///   when the same recorded submit was replayed again since.
+    private func response(
+        for exchange: CassetteExchange, tenant: String, base: String, startMs: Int64, polled: String? = nil
+    ) -> HTTPResponse {
         var response = HTTPResponse(status: exchange.status)
         if let type = exchange.contentType { response.headers.set("Content-Type", type) }
         if let retry = exchange.retryAfter { response.headers.set("Retry-After", retry) }
@@ -111,7 +114,7 @@ final class CassetteReplayer: Sendable {
                 minted = ids.mint(forUpstream: task, tenant: tenant, startMs: startMs)
             }
             let body = CassetteMedia.clientBody(stored, base: base) { value, isTaskID in
-                if value == exchange.taskID, let minted { return minted }
+                if value == exchange.taskID, let own = minted ?? polled { return own }
                 if let known = ids.knownMockID(forUpstream: value) { return known }
                 return isTaskID ? ids.mint(forUpstream: value, tenant: tenant, startMs: startMs) : nil
             }

@@ -129,6 +129,14 @@ struct RecordReplayTests {
                 == Self.normalized(recorded.polls.last!, ids: [recorded.id], base: recorder.base))
         #expect(finished.media == recorded.media, "the same bytes, from the cassette")
 
+        // The same recorded submit replayed again is a second task; each poll names its own.
+        let second = try await Self.submitAndFollow(replayer, body: body, untilFinished: false)
+        #expect(second.id != replayed.id)
+        for id in [replayed.id, second.id] {
+            let poll = try await replayer.result(id, key: Self.key)
+            #expect(((poll.json?["task"] as? [String: Any])?["task_id"] as? String) == id)
+        }
+
         let refusedAgain = try await replayer.send("POST", "/v3/async/img2img", body: refusedBody, key: Self.key)
         #expect(refusedAgain.status == 400 && refusedAgain.body == refused.body)
         let promptAgain = try await replayer.send("POST", "/v3/img2prompt", body: promptBody, key: Self.key)
