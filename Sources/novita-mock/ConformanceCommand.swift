@@ -8,11 +8,9 @@ struct ConformanceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "novita-mock conformance",
         abstract: "Compare the emulation with an upstream (Novita, or another mock) request by request.",
-        discussion: """
-            The suite: each endpoint definition's example, and each field rule's edges just inside
-            (expected to be accepted) and just outside (expected to be refused). Exit status 0 when
-            every answer agrees, 1 when anything differs.
-            """)
+        discussion:
+            "The suite: each endpoint definition's example, and each field rule's edges just inside (expected to be accepted) and just outside (expected to be refused). Exit status 0 when every answer agrees, 1 when anything differs."
+    )
 
     @Option(help: "The API to check against, e.g. https://api.novita.ai.") var upstream: String?
     @Option(help: "The key sent to the upstream (and to --against).") var apiKey: String?

@@ -46,6 +46,8 @@ struct CassetteExchange: Sendable {
     static let format = "novita-mock-cassette/1"
     /// How a stored body names a media file of the cassette.
     static let mediaScheme = "cassette-media:"
+    /// How a stored body names a media file the upstream sent inline, as base64.
+    static let inlineMediaScheme = "cassette-media-base64:"
     /// Request-body strings longer than this are stored as their digest (images in base64).
     static let longStringLimit = 256
 

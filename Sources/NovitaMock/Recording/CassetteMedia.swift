@@ -39,6 +39,9 @@ struct CassetteMedia: Sendable {
     /// name; a URL that cannot be fetched loses its query (the signature) and stays.
     func capture(_ body: JSONValue, client: OutboundHTTPClient, logger: Logger) -> JSONValue {
         body.replacingStrings { path, value in
+            if value.utf8.count > Self.inlineMediaMinimum, let name = storeInline(value, logger: logger) {
+                return CassetteExchange.inlineMediaScheme + name
+            }
             guard Self.isMediaURL(key: Self.lastKey(of: path), value: value) else { return nil }
             let unsigned = String(value.prefix { $0 != "?" })
             if let known = stored.files.withLock({ $0[unsigned] }) { return CassetteExchange.mediaScheme + known }
@@ -65,6 +68,41 @@ struct CassetteMedia: Sendable {
             }
             return unsigned
         }
+    }
+
+    /// Strings shorter than this stay in the exchange file, whatever they hold.
+    static let inlineMediaMinimum = 4096
+
+    /// A sync editor's base64 image (`image_file`) kept as a file of `media/`, so the exchange
+    /// stays small enough to read; nil when the text is not base64 of media.
+    private func storeInline(_ text: String, logger: Logger) -> String? {
+        guard let bytes = try? Base64.decode(Substring(text).utf8, maxBytes: 1 << 30),
+            let ext = Self.mediaExtension(of: bytes)
+        else { return nil }
+        let name = Hex.string(SHA256.hash(bytes).prefix(16)) + "." + ext
+        do {
+            try FileIO.makeDirectory(directory)
+            if !FileIO.exists(directory + "/" + name) {
+                try FileIO.writeAtomically(bytes, to: directory + "/" + name, mode: 0o644)
+            }
+            return name
+        } catch {
+            logger.warning("cassette: cannot store media", [("error", "\(error)")])
+            return nil
+        }
+    }
+
+    /// The extension of a media file recognised by its first bytes, or nil.
+    static func mediaExtension(of bytes: [UInt8]) -> String? {
+        func starts(_ prefix: [UInt8], at offset: Int = 0) -> Bool {
+            bytes.count >= offset + prefix.count && Array(bytes[offset..<offset + prefix.count]) == prefix
+        }
+        if starts([0x89, 0x50, 0x4E, 0x47]) { return "png" }
+        if starts([0xFF, 0xD8, 0xFF]) { return "jpeg" }
+        if starts(Array("RIFF".utf8)) && starts(Array("WEBP".utf8), at: 8) { return "webp" }
+        if starts(Array("GIF8".utf8)) { return "gif" }
+        if starts(Array("ftyp".utf8), at: 4) { return "mp4" }
+        return nil
     }
 
     static func fileExtension(contentType: String?, url: String) -> String {
@@ -120,16 +158,22 @@ struct CassetteMedia: Sendable {
                 image, contentType: Self.contentType(ofFile: name), lastModifiedMs: 0, maxAge: 3600, request: request))
     }
 
-    /// A stored body as the client sees it: media names → the mock's URLs, upstream task ids →
-    /// the mock's (`taskID` mints one for a `task_id` the map does not know yet).
-    static func clientBody(_ stored: JSONValue, base: String, taskID: (String, _ isTaskIDField: Bool) -> String?)
+    /// A stored body as the client sees it: media names → the mock's URLs (or the file's base64
+    /// where the upstream sent it inline), upstream task ids → the mock's (`taskID` mints one for
+    /// a `task_id` the map does not know yet).
+    func clientBody(_ stored: JSONValue, base: String, taskID: (String, _ isTaskIDField: Bool) -> String?)
         -> JSONValue
     {
         stored.replacingStrings { path, value in
             if value.hasPrefix(CassetteExchange.mediaScheme) {
-                return base + pathPrefix + value.dropFirst(CassetteExchange.mediaScheme.count)
+                return base + Self.pathPrefix + value.dropFirst(CassetteExchange.mediaScheme.count)
             }
-            return taskID(value, lastKey(of: path) == "task_id")
+            if value.hasPrefix(CassetteExchange.inlineMediaScheme) {
+                let name = value.dropFirst(CassetteExchange.inlineMediaScheme.count)
+                guard !name.contains("/"), let bytes = try? FileIO.read(directory + "/" + name) else { return nil }
+                return Base64.encode(bytes)
+            }
+            return taskID(value, Self.lastKey(of: path) == "task_id")
         }
     }
 }

@@ -150,7 +150,7 @@ final class CassetteRecorder: Sendable {
         if let contentType { answer.headers.set("Content-Type", contentType) }
         if let retry = response.header("Retry-After") { answer.headers.set("Retry-After", retry) }
         if let stored {
-            let client = CassetteMedia.clientBody(stored, base: base) { value, isTaskID in
+            let client = media.clientBody(stored, base: base) { value, isTaskID in
                 if isTaskID { return self.ids.mockID(forUpstream: value, tenant: tenant, startMs: now) }
                 return self.ids.knownMockID(forUpstream: value)
             }

@@ -113,7 +113,7 @@ final class CassetteReplayer: Sendable {
             if exchange.role == .submit, let task = exchange.taskID {
                 minted = ids.mint(forUpstream: task, tenant: tenant, startMs: startMs)
             }
-            let body = CassetteMedia.clientBody(stored, base: base) { value, isTaskID in
+            let body = media.clientBody(stored, base: base) { value, isTaskID in
                 if value == exchange.taskID, let own = minted ?? polled { return own }
                 if let known = ids.knownMockID(forUpstream: value) { return known }
                 return isTaskID ? ids.mint(forUpstream: value, tenant: tenant, startMs: startMs) : nil
@@ -121,7 +121,7 @@ final class CassetteReplayer: Sendable {
             response.body = .bytes(JSONWriter.serialize(body))
             if let minted { response.annotations[ResponseAnnotation.taskID] = minted }
         } else if let text = exchange.responseBase64,
-            let bytes = try? Base64.decode(Substring(text).utf8, maxBytes: Int.max)
+            let bytes = try? Base64.decode(Substring(text).utf8, maxBytes: 1 << 30)
         {
             response.body = .bytes(bytes)
         }

@@ -93,13 +93,18 @@ struct RecordReplayTests {
         let promptBody = try JSONSerialization.data(withJSONObject: ["image_file": Fixtures.pngBase64])
         let prompt = try await recorder.send("POST", "/v3/img2prompt", body: promptBody, key: Self.key)
         #expect(prompt.status == 200)
+        let cutoutBody = try JSONSerialization.data(
+            withJSONObject: ["image_file": Base64.encode(Fixtures.pngImage(width: 160, height: 120))])
+        let cutout = try await recorder.send("POST", "/v3/remove-background", body: cutoutBody, key: Self.key)
+        #expect(cutout.status == 200 && (cutout.json?["image_file"] as? String)?.count ?? 0 > 4096)
 
         upstream.server.shutdown(graceSeconds: 1)
 
         // Plain files a team can commit: pretty JSON, no key, no signature.
         let files = try FileManager.default.subpathsOfDirectory(atPath: cassette)
         #expect(files.filter { $0.hasSuffix(".json") }.count >= 4)
-        #expect(files.filter { $0.hasPrefix("media/") }.count == 2)
+        // The two images of the task, and the editor's answer, which came inline as base64.
+        #expect(files.filter { $0.hasPrefix("media/") }.count == 3)
         for file in files {
             var isDirectory: ObjCBool = false
             _ = FileManager.default.fileExists(atPath: cassette + "/" + file, isDirectory: &isDirectory)
@@ -107,6 +112,7 @@ struct RecordReplayTests {
             let data = try Data(contentsOf: URL(fileURLWithPath: cassette + "/" + file))
             #expect(data.range(of: Data(Self.key.utf8)) == nil, "the key is in \(file)")
             #expect(data.range(of: Data("X-Amz-Signature".utf8)) == nil, "a signature is in \(file)")
+            #expect(file.hasPrefix("media/") || data.count < 16 * 1024, "\(file) stays small enough to read")
         }
         let first = try String(contentsOfFile: cassette + "/0001-post-v3-async-img2img.json", encoding: .utf8)
         #expect(first.contains("\n  \"request\": {\n"))
@@ -141,6 +147,8 @@ struct RecordReplayTests {
         #expect(refusedAgain.status == 400 && refusedAgain.body == refused.body)
         let promptAgain = try await replayer.send("POST", "/v3/img2prompt", body: promptBody, key: Self.key)
         #expect(promptAgain.status == 200 && promptAgain.body == prompt.body)
+        let cutoutAgain = try await replayer.send("POST", "/v3/remove-background", body: cutoutBody, key: Self.key)
+        #expect(cutoutAgain.status == 200 && cutoutAgain.body == cutout.body)
 
         // A request the cassette does not hold is emulated …
         let other = try JSONSerialization.data(withJSONObject: LiveFixtures.body(["prompt": "a different dog"]))
