@@ -64,6 +64,16 @@ public struct MockConfiguration: Sendable {
     public var logFormat: LogFormat = .text
     /// The balance each tenant starts with, in USD (`--credit-balance`).
     public var creditBalanceUSD = 1000.0
+    /// The API `--record` forwards to (`--upstream`, e.g. `https://api.novita.ai`).
+    public var upstreamURL: String? = nil
+    /// Write each forwarded exchange into this cassette directory (`--record`; needs `upstreamURL`).
+    public var recordDirectory: String? = nil
+    /// Answer matching requests from this cassette directory (`--replay`).
+    public var replayDirectory: String? = nil
+    /// A request the cassette does not hold is 404 `NOT_RECORDED` instead of emulated.
+    public var replayStrict = false
+    /// Request fields replay does not compare, at any depth (`--replay-ignore`).
+    public var replayIgnoredFields = RequestFingerprint.defaultIgnoredFields
 
     public init() {}
 }

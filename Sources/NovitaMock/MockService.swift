@@ -49,6 +49,8 @@ public final class MockService: Sendable {
     /// The assets host's files (`PUT /image`, `PUT /video`).
     let assets: AssetStore
     let assetsController: AssetsController
+    /// The cassette's media under `--record` or `--replay`.
+    let cassetteMedia: CassetteMedia?
 
     enum Phase: Sendable {
         case starting, ready, draining
@@ -142,8 +144,13 @@ public final class MockService: Sendable {
         router = Self.router(for: endpoints)
         recorder = RequestRecorder(
             metrics: metrics, journal: journal, clock: clock, endpoints: endpoints, logger: logger)
+        let cassette = try Self.cassetteStep(
+            configuration: configuration, clock: clock, authenticator: authenticator, imageBase: imageBase,
+            logger: logger)
+        cassetteMedia = cassette?.media
         pipeline = Self.pipeline(
-            configuration: configuration, router: router, faults: faults, rateLimiter: rateLimiter, clock: clock)
+            configuration: configuration, router: router, faults: faults, rateLimiter: rateLimiter, clock: clock,
+            cassette: cassette)
         let (store, webhooks) = (self.store, self.webhooks)
         // The one place side effects start: finished tasks' uploads and webhooks, retries.
         driver = LifecycleDriver(clock: clock) {
@@ -218,6 +225,9 @@ public final class MockService: Sendable {
         router.add(.exact("/__mock/tenants"), [("GET", { $0.listTenants($1) })])
         router.add(
             .prefix("/__mock/tenants/"), [("GET", { $0.tenantBalance($1) }), ("POST", { $0.setTenantBalance($1) })])
+        router.add(
+            .prefix(CassetteMedia.pathPrefix),
+            [("GET", { $0.serveRecordedMedia($1) }), ("HEAD", { $0.serveRecordedMedia($1) })])
         return router
     }
 
@@ -240,9 +250,9 @@ public final class MockService: Sendable {
     /// answers, or wraps the rest; past the last one, the routed handler answers.
     static func pipeline(
         configuration: MockConfiguration, router: Router, faults: FaultInjector, rateLimiter: RateLimiter,
-        clock: MockClock
+        clock: MockClock, cassette: CassetteStep? = nil
     ) -> [any PipelineStep] {
-        [
+        let steps: [any PipelineStep] = [
             BodyLimitStep(
                 maxBodyBytes: configuration.maxBodyBytes, maxBufferedBodyBytes: configuration.maxBufferedBodyBytes),
             HostPersonaStep(),
@@ -251,6 +261,7 @@ public final class MockService: Sendable {
             FaultStep(faults: faults),
             RateLimitStep(limiter: rateLimiter, clock: clock),
         ]
+        return steps + (cassette.map { [$0] } ?? [])
     }
 
     private func run(_ call: IncomingCall, from first: Int) -> HTTPReply {

@@ -29,6 +29,7 @@ struct NovitaMockCommand: ParsableCommand {
               novita-mock endpoints     print the README's table of the built-in endpoint definitions
               novita-mock healthcheck   exit 0 when the local server answers /__mock/ready (for HEALTHCHECK)
               novita-mock tls init DIR [--name HOST]…   a private CA and a certificate for Novita's host names
+              novita-mock conformance --upstream URL --api-key K   compare the emulation with an upstream
             """)
 
     @Option(help: "Bind address.") var host = "0.0.0.0"
@@ -99,6 +100,19 @@ struct NovitaMockCommand: ParsableCommand {
     var tlsCert: String?
     @Option(help: "PEM private key of --tls-cert.") var tlsKey: String?
     @Option(help: "HTTPS port when --tls-cert is set; 0 picks a free port and logs it.") var tlsPort = 8443
+    @Option(help: "The API --record forwards to, with the client's key (e.g. https://api.novita.ai).")
+    var upstream: String?
+    @Option(
+        help:
+            "Forward model-API requests to --upstream and write each exchange, and the media it names, into this cassette directory (docs/record-replay.md)."
+    )
+    var record: String?
+    @Option(help: "Answer requests that match an exchange of this cassette directory; others are emulated.")
+    var replay: String?
+    @Flag(help: "With --replay: a request the cassette does not hold is 404 NOT_RECORDED instead of emulated.")
+    var replayStrict = false
+    @Option(help: "With --replay: request fields not compared, at any depth (comma list).")
+    var replayIgnore = "seed,webhook"
 
     /// Reads `NOVITA_MOCK_*` variables for options not given on the command line.
     static func main() {
@@ -130,6 +144,10 @@ struct NovitaMockCommand: ParsableCommand {
             Glibc.exit(Healthcheck.run(arguments: Array(CommandLine.arguments.dropFirst(2))))
         case "tls":
             Glibc.exit(TLSInit.run(arguments: Array(CommandLine.arguments.dropFirst(2))))
+        case "conformance":
+            signal(SIGPIPE, SIG_IGN)
+            ConformanceCommand.main(Array(CommandLine.arguments.dropFirst(2)))
+            return
         default:
             break
         }
@@ -139,7 +157,7 @@ struct NovitaMockCommand: ParsableCommand {
         signal(SIGPIPE, SIG_IGN)
         let arguments = EnvironmentDefaults.merge(
             arguments: Array(CommandLine.arguments.dropFirst()), environment: ProcessInfo.processInfo.environment,
-            flags: ["strict", "strict-models"],
+            flags: ["strict", "strict-models", "replay-strict"],
             options: [
                 "host", "port", "api-keys", "max-body-mb", "max-buffered-body-mb", "workers", "speed", "clock", "seed",
                 "task-ttl", "max-tasks",
@@ -149,6 +167,7 @@ struct NovitaMockCommand: ParsableCommand {
                 "max-fetch-mb",
                 "s3-endpoint", "storage-dir", "state-dir", "models", "endpoints",
                 "tls-cert", "tls-key", "tls-port", "credit-balance",
+                "upstream", "record", "replay", "replay-ignore",
             ])
         do {
             var command = try parseAsRoot(arguments)
@@ -235,6 +254,18 @@ struct NovitaMockCommand: ParsableCommand {
             throw ValidationError("--log-format must be text or json, got \(logFormat)")
         }
         configuration.logFormat = format
+        if let upstream, !upstream.isEmpty, case .failure(let problem) = OutboundURL.parse(upstream) {
+            throw ValidationError("--upstream \(upstream) is not a usable URL: \(problem)")
+        }
+        if record != nil && upstream == nil { throw ValidationError("--record needs --upstream URL") }
+        if record != nil && replay != nil { throw ValidationError("--record and --replay cannot be used together") }
+        configuration.upstreamURL = upstream
+        configuration.recordDirectory = record
+        configuration.replayDirectory = replay
+        configuration.replayStrict = replayStrict
+        configuration.replayIgnoredFields = replayIgnore.split(separator: ",").map(\.trimmingSpaces).filter {
+            !$0.isEmpty
+        }
         return configuration
     }
 

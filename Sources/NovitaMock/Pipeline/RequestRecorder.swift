@@ -19,6 +19,7 @@ struct RequestRecorder: Sendable {
         if path.hasPrefix(MockService.dashboardPrefix) { return MockService.dashboardPrefix + "*" }
         if path.hasPrefix("/__mock/tenants/") { return "/__mock/tenants/*" }
         if path.hasPrefix(TrainingController.uploadPathPrefix) { return TrainingController.uploadPathPrefix + "*" }
+        if path.hasPrefix(CassetteMedia.pathPrefix) { return CassetteMedia.pathPrefix + "*" }
         if endpoints.serves(path: path) { return path }
         return Self.controlPlaneRoutes.contains(path) ? path : "unmatched"
     }
