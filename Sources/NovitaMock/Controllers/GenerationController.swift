@@ -61,7 +61,9 @@ struct GenerationController: Sendable {
     /// stored, so off the poll threads), or by the first-frame path a video definition names.
     static func takesImageURL(_ definition: EndpointDefinition) -> Bool {
         definition.video?.image != nil || ThirdPartyImage.takesImageURLs(definition)
-            || SubmissionInputs.requestSchema(definition).fields.contains { SubmissionInputs.source(of: $0.kind) != nil }
+            || SubmissionInputs.requestSchema(definition).fields.contains {
+                SubmissionInputs.source(of: $0.kind) != nil
+            }
     }
 
     /// The first frame's URL in a validated body: at the definition's `video.image` path (a dotted
