@@ -150,21 +150,30 @@ struct GenerationController: Sendable {
                 warnings += nameProblems.map { "\($0.path): not in the model catalog (\($0.sentence))" }
             }
         }
-        // docs/contract.md §12: an image URL that cannot be fetched fails the task, with the reason;
-        // an unknown assets id is a 400 naming the field.
-        let inputs = try SubmissionInputs.gather(
-            definition: definition, request: requestObject, images: validated.images, tenant: tenant,
-            fetcher: fetcher, assets: assets)
-        var fetchFailure = inputs.fetchFailure
-        var inputImage = inputs.stored(bundled: kind == .edit)
-        if inputImage == nil, fetchFailure == nil, definition.video?.image != nil,
-            let url = Self.inputImageURL(definition, requestObject)
-        {
-            // A video's first frame at the path its definition names (docs/contract.md §14).
-            switch fetcher.fetch(url) {
-            case .success(let image): inputImage = image
-            case .failure(let failure): fetchFailure = failure.reason
+        var inputs = SubmissionInputs()
+        var fetchFailure: String?
+        var inputImage: (bytes: [UInt8], header: ImageHeader)?
+        if kind.makesVideo {
+            // A clip starts from one image (docs/contract.md §14): its base64 field, or the URL at the
+            // path its definition names; other URLs (end frames, references) are checked, not fetched.
+            let inputPath = definition.body == .wrapped ? "request.image_base64" : "image_file"
+            inputImage = validated.images[inputPath].map { (bytes: $0.bytes, header: $0.header) }
+            if inputImage == nil, Self.takesImageURL(definition),
+                let url = Self.inputImageURL(definition, requestObject)
+            {
+                switch fetcher.fetch(url) {
+                case .success(let image): inputImage = image
+                case .failure(let failure): fetchFailure = failure.reason
+                }
             }
+        } else {
+            // docs/contract.md §12: an image URL that cannot be fetched fails the task, with the reason;
+            // an unknown assets id is a 400 naming the field.
+            inputs = try SubmissionInputs.gather(
+                definition: definition, request: requestObject, images: validated.images, tenant: tenant,
+                fetcher: fetcher, assets: assets)
+            fetchFailure = inputs.fetchFailure
+            inputImage = inputs.stored(bundled: kind == .edit)
         }
         // Nested bodies (Wan 2.2 and later: `{input, parameters}`) are read like flat ones.
         let readable = kind.makesVideo ? SubmissionReader.flattened(requestObject) : requestObject
