@@ -33,7 +33,8 @@ enum Base64 {
     private static func decode(_ input: UnsafeBufferPointer<UInt8>, maxBytes: Int) -> Result<[UInt8]?, DecodeError> {
         var failure: DecodeError?
         var tooLarge = false
-        let capacity = max(0, min(input.count / 4 * 3 + 3, maxBytes + 3))
+        // min(a + 3, b + 3) without forming maxBytes + 3, which traps for Int.max ("no limit").
+        let capacity = max(0, min(input.count / 4 * 3, maxBytes) + 3)
         let output = [UInt8](unsafeUninitializedCapacity: capacity) { out, initialized in
             var count = 0
             var accumulator: UInt32 = 0

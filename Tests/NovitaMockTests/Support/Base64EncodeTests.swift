@@ -15,4 +15,10 @@ struct Base64EncodeTests {
         #expect(encoded == Data(bytes).base64EncodedString())
         #expect(try Base64.decode(Substring(encoded).utf8, maxBytes: length + 1) == bytes)
     }
+
+    /// `Int.max` means "no limit" to a caller; the capacity arithmetic must not overflow on it.
+    @Test func noLimitDecodes() throws {
+        let bytes: [UInt8] = Array("novita-mock".utf8)
+        #expect(try Base64.decode(Substring(Base64.encode(bytes)).utf8, maxBytes: Int.max) == bytes)
+    }
 }
