@@ -19,20 +19,8 @@ struct EditorController: Sendable {
             do throws(APIError) {
                 try RequestValidator.requireJSON(request)
                 let (_, timing) = try SubmissionReader.controls(request.headers)
-                guard BlockingWorkPool.cpu.queuedCount < BlockingWorkPool.cpuQueueLimit else {
-                    return .now(APIError.workQueueFull().response)
-                }
-                let started = ContinuousClock.now
-                return .deferred { [self] deliver in
-                    BlockingWorkPool.cpu.submit { [self] in
-                        let (response, workMs) = editResponse(
-                            definition, request, tenant: tenant, mode: mode, timing: timing)
-                        let elapsed = ContinuousClock.now - started
-                        let spent = Int(
-                            elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
-                        let wait = max(0, Int(workMs) - spent)
-                        deliver(wait > 0 ? .after(milliseconds: wait, .now(response)) : .now(response))
-                    }
+                return BlockingWorkPool.cpu.syncCallReply(limit: BlockingWorkPool.cpuQueueLimit) { [self] in
+                    editResponse(definition, request, tenant: tenant, mode: mode, timing: timing)
                 }
             } catch {
                 return .now(error.response)

@@ -29,17 +29,8 @@ struct ThirdPartyController: Sendable {
                 let fetches = ThirdPartyImage.takesImageURLs(definition)
                 let pool = fetches ? BlockingWorkPool.fetches : BlockingWorkPool.cpu
                 let limit = fetches ? BlockingWorkPool.fetchQueueLimit : BlockingWorkPool.cpuQueueLimit
-                guard pool.queuedCount < limit else { return .now(APIError.workQueueFull().response) }
-                let started = ContinuousClock.now
-                return .deferred { [self] deliver in
-                    pool.submit { [self] in
-                        let (response, workMs) = answer(definition, request, tenant: tenant, mode: mode, timing: timing)
-                        let elapsed = ContinuousClock.now - started
-                        let spent = Int(
-                            elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
-                        let wait = max(0, Int(workMs) - spent)
-                        deliver(wait > 0 ? .after(milliseconds: wait, .now(response)) : .now(response))
-                    }
+                return pool.syncCallReply(limit: limit) { [self] in
+                    answer(definition, request, tenant: tenant, mode: mode, timing: timing)
                 }
             } catch {
                 return .now(error.response)
