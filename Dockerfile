@@ -39,29 +39,40 @@ RUN swift build -c release --static-swift-stdlib --product novita-mock \
     && strip /staging/novita-mock
 
 # ---------------------------------------------------------------------------------------------
-FROM ${RUNTIME_IMAGE}
+# The runtime file system, prepared in its own stage and then copied whole into an empty image
+# (below), so that what is deleted here never reaches the image as a hidden lower layer.
+FROM ${RUNTIME_IMAGE} AS runtime
 
-ARG VERSION=dev
-ARG REVISION=unknown
-LABEL org.opencontainers.image.title="novita-mock" \
-      org.opencontainers.image.description="Local emulator of the Novita AI image API (img2img, task-result, images) for tests" \
-      org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.documentation="docs/docker.md"
-
-# Runtime libraries only: no -dev packages, no compilers, no recommends. The apt, dpkg and
-# debconf leftovers go in the same layer so they never reach the image. libopenh264-7 (~1.1 MB,
-# needs only libstdc++, already in the base) encodes the H.264 of video results.
+# Runtime libraries only: no -dev packages, no compilers, no recommends. libopenh264-7 (~1.1 MB,
+# needs only libstdc++, already in the base) encodes the H.264 of video results. Then what the
+# service never reads goes: apt's lists and caches, logs, documentation, and glibc's gconv
+# character-set modules (8.4 MB; iconv is not used — UTF-8 and ASCII are built into glibc). apt,
+# dpkg and perl stay, so a derived image can still `apt-get install` debugging tools.
 RUN export DEBIAN_FRONTEND=noninteractive \
     && apt-get update \
     && apt-get install -y --no-install-recommends \
         libmicrohttpd12 libpng16-16 libturbojpeg0 libwebp7 libwebpmux3 libwebpdemux2 libopenh264-7 \
-    && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb /var/cache/debconf/*-old /var/lib/dpkg/*-old \
-        /var/log/apt /var/log/dpkg.log \
+    && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/apt/archives/*.deb \
+        /var/cache/debconf/*-old /var/lib/dpkg/*-old /var/log/apt /var/log/dpkg.log /var/log/alternatives.log \
+        /usr/share/doc/* /usr/share/man/* /usr/share/info/* \
+        /usr/lib/x86_64-linux-gnu/gconv /usr/lib/aarch64-linux-gnu/gconv \
     && groupadd --system --gid 10001 novita \
     && useradd --system --uid 10001 --gid novita --home-dir /var/lib/novita-mock --no-create-home \
         --shell /usr/sbin/nologin novita \
     && install -d -o novita -g novita -m 0755 /var/lib/novita-mock
+
+# ---------------------------------------------------------------------------------------------
+FROM scratch
+
+ARG VERSION=dev
+ARG REVISION=unknown
+LABEL org.opencontainers.image.title="novita-mock" \
+      org.opencontainers.image.description="Local emulator of the Novita AI image and video API for tests" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.documentation="docs/docker.md"
+
+COPY --from=runtime / /
 
 # The CA bundle outbound https trusts (webhooks and S3 uploads to https endpoints; GnuTLS reads
 # it), taken from the builder rather than installing ca-certificates, which would pull in the
@@ -76,7 +87,8 @@ USER 10001:10001
 # HTTPS (transparent mode, docs/transparent.md) starts only when NOVITA_MOCK_TLS_CERT and
 # NOVITA_MOCK_TLS_KEY name files; then on 443 (Docker and podman let an unprivileged user bind it
 # inside the container's network namespace).
-ENV NOVITA_MOCK_HOST=0.0.0.0 \
+ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    NOVITA_MOCK_HOST=0.0.0.0 \
     NOVITA_MOCK_PORT=8080 \
     NOVITA_MOCK_TLS_PORT=443
 EXPOSE 8080 443
