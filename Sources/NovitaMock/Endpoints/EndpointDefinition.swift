@@ -115,6 +115,9 @@ struct EndpointDefinition: Sendable {
     var resultQuirks: JSONObject? = nil
     /// The definition as written (after `use` references were resolved), for `GET /__mock/endpoints`.
     var raw: JSONObject
+    /// The media inputs the file declares (`inputs`); empty means those its field kinds imply
+    /// (`SubmissionInputs.declarations`).
+    var inputs: [MediaInputDeclaration] = []
 
     /// `METHOD path`, the identity of an endpoint (a later file with the same one replaces it).
     var key: String { "\(method) \(path)" }
