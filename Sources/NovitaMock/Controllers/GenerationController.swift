@@ -1,6 +1,7 @@
 import ASCIIText
 import ImageCodecs
 import MicroHTTP
+import VideoCodecs
 
 /// The generation area: every `async` endpoint's submit — validate, store the task, answer
 /// `{"task_id"}`.
@@ -131,7 +132,7 @@ struct GenerationController: Sendable {
         let inputs = try SubmissionInputs.gather(
             definition: definition, request: requestObject, images: validated.images, tenant: tenant,
             fetcher: fetcher, assets: assets)
-        let fetchFailure = inputs.fetchFailure
+        var fetchFailure = inputs.fetchFailure
         // A clip starts from its first frame and ends on its last, its shape the first frame's
         // (docs/contract.md §14); an edit keeps its inputs in a bundle.
         let inputImage = kind.makesVideo ? nil : inputs.stored(bundled: kind == .edit)
@@ -165,6 +166,16 @@ struct GenerationController: Sendable {
             SubmissionReader.video(
                 kind: kind, request: readable, extra: validated.body["extra"]?.objectValue,
                 defaults: definition.video, input: inputHeader, parameters: &parameters)
+            if let source = inputs.source, let container = source.video {
+                // video-merge-face remakes its video: its size, rate and frame count (docs/contract.md §14).
+                if let problem = Self.sourceProblem(container) {
+                    fetchFailure = fetchFailure ?? "\(source.name): \(problem)"
+                } else {
+                    (parameters.width, parameters.height) = (container.width, container.height)
+                    parameters.video?.framesPerSecond = container.framesPerSecond
+                    parameters.video?.frameCount = container.frameCount
+                }
+            }
             modelledMs = definition.duration.map { Self.videoMs($0, parameters) }
         }
 
@@ -200,6 +211,23 @@ struct GenerationController: Sendable {
             [("task_id", record.id), ("tenant", Logger.redact(tenant)), ("type", kind.rawValue)])
         return (record, warnings, charge)
     }
+
+    /// What keeps a source video from being remade: beyond the documented 3840×2160, or more
+    /// frames than the mock renders for one clip.
+    static func sourceProblem(_ container: MP4Reader) -> String? {
+        if container.width < 16 || container.height < 16 || max(container.width, container.height) > 3840
+            || min(container.width, container.height) > 2160
+        {
+            return "the video is \(container.width)×\(container.height); expected 16×16 to 3840×2160"
+        }
+        if container.frameCount < 1 || container.frameCount > maxSourceFrames {
+            return "the video has \(container.frameCount) frames; the mock remakes 1 to \(maxSourceFrames)"
+        }
+        return nil
+    }
+
+    /// Two minutes at 30 fps.
+    static let maxSourceFrames = 3600
 
     /// A video endpoint's modelled time: `base + per_frame × frames × (width × height / 512²)`
     /// plus the SD term per step when the definition has one, in mock ms before `--speed`.

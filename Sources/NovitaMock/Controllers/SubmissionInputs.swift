@@ -216,19 +216,26 @@ struct SubmissionInputs {
         return (InputBundle.encode(images.map { ($0.name, $0.bytes) }), first.header)
     }
 
+    /// The video a clip remakes (video-merge-face), as its container reads.
+    var source: Item? { items.first { $0.role == .source && $0.video != nil } }
+
     /// What a video task keeps (docs/contract.md §14): the first frame alone as it came, or with an
-    /// end frame or references an `InputBundle` of `first`, `last` and `reference[i]`.
+    /// end frame, references, a source video or a face an `InputBundle` of `first`, `last`,
+    /// `reference[i]`, `source` and `face`.
     func storedForVideo() -> [UInt8]? {
         let first = firstFrame
         let last = items.first { $0.role == .last && $0.header != nil }
         let references = items.filter { $0.role == .reference && $0.header != nil }
-        if last == nil && references.isEmpty { return first?.bytes }
+        let face = items.first { $0.role == .face && $0.header != nil }
+        if last == nil && references.isEmpty && source == nil && face == nil { return first?.bytes }
         var bundle: [(name: String, bytes: [UInt8])] = []
         if let first { bundle.append((VideoInputs.first, first.bytes)) }
         if let last { bundle.append((VideoInputs.last, last.bytes)) }
         for (index, reference) in references.prefix(VideoInputs.maxReferences).enumerated() {
             bundle.append(("\(VideoInputs.reference)[\(index)]", reference.bytes))
         }
+        if let source { bundle.append((VideoInputs.source, source.bytes)) }
+        if let face { bundle.append((VideoInputs.face, face.bytes)) }
         return InputBundle.encode(bundle)
     }
 }
@@ -238,6 +245,8 @@ enum VideoInputs {
     static let first = "first"
     static let last = "last"
     static let reference = "reference"
+    static let source = "source"
+    static let face = "face"
     /// References shown as insets; more are checked, not shown.
     static let maxReferences = 4
 }

@@ -8040,10 +8040,9 @@ enum BuiltInEndpoints {
               "fields": [
                 {
                   "name": "video_assets_id",
-                  "type": "string",
-                  "min_length": 1,
+                  "type": "assets_id",
                   "required": true,
-                  "summary": "The video's assets id, from PUT https://assets.novitai.com/video (MP4, ≤ 3840×2160, ≤ 100 MB)."
+                  "summary": "The video's assets id, from PUT https://assets.novitai.com/video (MP4, ≤ 3840×2160, ≤ 100 MB); the clip remakes it."
                 },
                 {
                   "name": "enable_restore",
@@ -8072,6 +8071,20 @@ enum BuiltInEndpoints {
                 "height": 720,
                 "image": "face_image_base64"
               },
+              "inputs": [
+                {
+                  "path": "video_assets_id",
+                  "media": "video",
+                  "role": "source",
+                  "forms": [
+                    "asset"
+                  ]
+                },
+                {
+                  "path": "face_image_base64",
+                  "role": "face"
+                }
+              ],
               "rate_limit": {
                 "name": "video_merge_face",
                 "per_minute": 10,
@@ -8082,7 +8095,7 @@ enum BuiltInEndpoints {
                 "per": "frame"
               },
               "source": "https://novita.ai/docs/api-reference/model-apis-video-merge-face",
-              "notes": "The video behind video_assets_id is not fetched (any non-empty id is taken): the clip is 5 s at 24 fps in the face image's shape at 720p, starting from the face (the real one is the uploaded video with the face merged in, as long as it). task_type follows the naming rule (VIDEO_MERGE_FACE); the docs show none.",
+              "notes": "The video behind video_assets_id is read from the assets host and must be an MP4 (a task with another file fails, naming the field; an id the key cannot see is a 400): the clip has its width, height, frame rate and frame count, its frames decoded with openh264 under the face, feathered in as merge-face does (frames openh264 cannot decode keep the seeded pattern). Priced per frame of the input. task_type follows the naming rule (VIDEO_MERGE_FACE); the docs show none.",
               "example": {
                 "extra": {
                   "response_video_type": "mp4"

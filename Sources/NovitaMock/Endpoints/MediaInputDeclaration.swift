@@ -17,6 +17,11 @@ struct MediaInputDeclaration: Sendable, Equatable {
         case last
         /// A reference a clip is made "like": fetched, checked and shown as an inset.
         case reference
+        /// A video the clip remakes (video-merge-face): the clip has its size, frame rate and
+        /// frame count, and its decoded frames under the output.
+        case source
+        /// A face merged into every frame (video-merge-face).
+        case face
     }
 
     enum Form: String, Sendable, CaseIterable {
@@ -62,8 +67,12 @@ struct MediaInputDeclaration: Sendable, Equatable {
                     "role",
                     "expected \(Role.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(roleName)\"")
             }
-            guard media == .image || role == .input || role == .reference else {
-                throw child.error("role", "only an image is a clip's first or last frame")
+            guard media == .image || role == .input || role == .reference || (media == .video && role == .source)
+            else {
+                throw child.error("role", "only an image is a clip's first or last frame, or a face")
+            }
+            guard role != .source || media == .video else {
+                throw child.error("role", "only a video is a clip's source")
             }
             var forms: Set<Form> = [.url, .dataURL]
             if let names = try child.array("forms") {

@@ -21,8 +21,14 @@ extension ImageService {
         var input: PixelBuffer?
         var end: PixelBuffer?
         var references: [PixelBuffer] = []
+        var source: [UInt8]?
+        var face: PixelBuffer?
         if let inputBytes {
             for (name, bytes) in InputBundle.decode(inputBytes) ?? [(VideoInputs.first, inputBytes)] {
+                if name == VideoInputs.source {
+                    source = bytes
+                    continue
+                }
                 let decoded: PixelBuffer
                 do {
                     decoded = try ImageDecoder.decode(bytes, maxPixels: 16_777_216)
@@ -35,12 +41,14 @@ extension ImageService {
                 switch name {
                 case VideoInputs.first: input = decoded
                 case VideoInputs.last: end = decoded
+                case VideoInputs.face: face = decoded
                 default: references.append(decoded)
                 }
             }
         }
         var frames = VideoFrameRenderer(parameters: p, video: video, input: input)
-        let overlay = VideoFrameOverlay(end: end, references: references, width: p.width, height: p.height)
+        let overlay = VideoFrameOverlay(
+            end: end, references: references, width: p.width, height: p.height, source: source, face: face)
         if !overlay.isEmpty { frames.overlay = overlay }
         do {
             switch video.container {

@@ -90,7 +90,8 @@ struct ThirdPartyVideoTests {
         .init("seedance-v1.5-pro-t2v", width: 480, height: 854, fps: 24, frames: 144),
         .init("pixverse-v4.5-i2v", shortSide: 540, fps: 24, frames: 120),
         .init("pixverse-v4.5-t2v", width: 640, height: 360, fps: 24, frames: 120),
-        .init("video-merge-face", shortSide: 720, fps: 24, frames: 120),
+        // The uploaded clip's size, rate and length (`MediaFixtures.mp4()`).
+        .init("video-merge-face", width: 64, height: 48, fps: 8, frames: 2),
         .init("heygen-video-translate", width: 1280, height: 720, fps: 24, frames: 120),
     ]
 
@@ -128,7 +129,7 @@ struct ThirdPartyVideoTests {
     /// The definition's example with every declared media input (first and last frames,
     /// references, audio, videos) as a data URL of a fixture of its kind: the fixture PNG, a
     /// short WAV, a two-frame MP4 of the mock's own encoder (the last two served over HTTP).
-    static func example(_ definition: EndpointDefinition) throws -> JSONValue {
+    static func example(_ definition: EndpointDefinition, harness: ServiceHarness) throws -> JSONValue {
         var example = try #require(definition.example)
         let prefix = definition.body == .wrapped ? "request." : ""
         var declarations = SubmissionInputs.declarations(definition)
@@ -142,6 +143,9 @@ struct ThirdPartyVideoTests {
             case .image: value = declaration.path.hasSuffix("base64") ? Fixtures.pngBase64 : dataURL
             // Audio and video fields take http(s) URLs only: a local server's.
             case .audio: value = try media.url("/voice.wav")
+            case .video where declaration.forms.contains(.asset):
+                // An assets id: the clip uploaded without a key, as the Python SDK uploads.
+                value = try harness.service.assets.put(try MediaFixtures.mp4(), owner: AssetStore.sharedOwner)
             case .video: value = try media.url("/clip.mp4")
             }
             example = replacing(
@@ -162,7 +166,7 @@ struct ThirdPartyVideoTests {
         let definition = try #require(EndpointCatalog.builtIn.definitions.first { $0.path == expected.path })
         let harness = ServiceHarness()
         let reply = harness.request(
-            "POST", expected.path, body: JSONWriter.serialize(try Self.example(definition)),
+            "POST", expected.path, body: JSONWriter.serialize(try Self.example(definition, harness: harness)),
             headers: [("X-Mock-Strict", "true")])
         let id = try #require(reply.object?["task_id"]?.stringValue, "\(reply.message ?? "")")
         harness.advance(3_600_000 - 1000)

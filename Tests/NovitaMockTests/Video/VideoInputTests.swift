@@ -183,6 +183,149 @@ struct VideoInputTests {
         }
     }
 
+    /// A clip whose frames alternate red and blue, encoded by the mock's own (Baseline) encoder.
+    static func alternating(width: Int, height: Int, fps: Int, frames: Int) throws -> [UInt8] {
+        let builder = try MP4Builder(width: width, height: height, frameRate: fps)
+        for index in 0..<frames {
+            try builder.append(
+                PixelBuffer(width: width, height: height, fill: index % 2 == 0 ? (220, 30, 30) : (30, 30, 220)))
+        }
+        return try builder.finish()
+    }
+
+    /// The mean colour of a frame's top-left corner (outside the face and the caption band).
+    static func corner(_ image: PixelBuffer) -> (Int, Int, Int) {
+        var sum = (0, 0, 0)
+        let side = min(image.width, image.height) / 6
+        for y in 0..<side {
+            for x in 0..<side {
+                let i = (y * image.width + x) * 3
+                sum = (sum.0 + Int(image.rgb[i]), sum.1 + Int(image.rgb[i + 1]), sum.2 + Int(image.rgb[i + 2]))
+            }
+        }
+        return (sum.0 / (side * side), sum.1 / (side * side), sum.2 / (side * side))
+    }
+
+    @Test func videoMergeFaceRemakesItsUploadedVideoWithTheFace() async throws {
+        let server = try LiveServer()
+        let clip = try Self.alternating(width: 96, height: 64, fps: 12, frames: 6)
+        let upload = try await server.send("PUT", "/video", body: Data(clip), key: nil, contentType: "video/mp4")
+        let id = try #require(upload.json?["assets_id"] as? String, "\(upload.status)")
+        let face = Base64.encode(try Self.png((20, 220, 20)))
+        let body: [String: Any] = [
+            "extra": ["response_video_type": "mp4"],
+            "request": ["video_assets_id": id, "enable_restore": true, "face_image_base64": face],
+        ]
+        let before = try #require(try await server.send("GET", "/v3/user").json?["credit_balance"] as? Int)
+        let submit = try await server.send(
+            "POST", "/v3/async/video-merge-face", body: try JSONSerialization.data(withJSONObject: body),
+            headers: ["X-Mock-Duration-Ms": "0"])
+        let taskID = try #require(submit.json?["task_id"] as? String, "\(submit.message ?? "")")
+        // Priced per frame of the input: 6 frames at $0.0005 (5 credits of $0.0001).
+        let after = try #require(try await server.send("GET", "/v3/user").json?["credit_balance"] as? Int)
+        #expect(before - after == 6 * 5)
+        var result: [String: Any] = [:]
+        for _ in 0..<200 {
+            result = try await server.send("GET", "/v3/async/task-result?task_id=\(taskID)").json ?? [:]
+            if ((result["task"] as? [String: Any])?["status"] as? String) == "TASK_STATUS_SUCCEED" { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let videos = try #require(result["videos"] as? [[String: Any]], "\(result)")
+        let url = try #require(videos.first?["video_url"] as? String)
+        let bytes = Array(try await server.send("GET", url, key: nil).body)
+        let probe = try VideoProbe.probe(bytes, fileExtension: "mp4")
+        #expect(probe["width"] == "96" && probe["height"] == "64", "\(probe)")
+        #expect(probe["r_frame_rate"] == "12/1" && probe["nb_read_frames"] == "6", "\(probe)")
+        // The input's frames under the face: red, then blue, at the corners; the face in the middle.
+        let first = try Self.frame(bytes, 0)
+        let second = try Self.frame(bytes, 1)
+        #expect(Self.corner(first).0 > 150 && Self.corner(first).2 < 90, "\(Self.corner(first))")
+        #expect(Self.corner(second).2 > 150 && Self.corner(second).0 < 90, "\(Self.corner(second))")
+        let middle = (first.height / 2 * first.width + first.width / 2) * 3
+        #expect(first.rgb[middle + 1] > 150 && first.rgb[middle] < 90, "the face is in the middle")
+    }
+
+    @Test func videoMergeFaceRefusesWhatIsNoMP4() throws {
+        let harness = ServiceHarness()
+        let png = try Self.png((1, 2, 3))
+        let id = try harness.service.assets.put(png, owner: AssetStore.sharedOwner)
+        func body(_ id: String) -> JSONValue {
+            [
+                "extra": ["response_video_type": "mp4"],
+                "request": [
+                    "video_assets_id": .string(id), "enable_restore": true,
+                    "face_image_base64": .string(Fixtures.pngBase64),
+                ],
+            ]
+        }
+        let (_, task) = try Self.run(harness, "/v3/async/video-merge-face", body(id))
+        #expect(task["status"]?.stringValue == "TASK_STATUS_FAILED")
+        #expect(
+            task["reason"]?.stringValue
+                == "failed to fetch assets id \(id): video_assets_id is not an MP4 video: not an MP4 file (no ftyp box at the start)"
+        )
+        let unknown = harness.request(
+            "POST", "/v3/async/video-merge-face", body: JSONWriter.serialize(body("nothing-here")))
+        #expect(unknown.status == 400)
+        #expect(unknown.message?.contains("request.video_assets_id") == true, "\(unknown.message ?? "")")
+    }
+
+    @Test func openh264DecodesWhatTheEncoderAndFFmpegWrite() throws {
+        // The mock's own clip: every frame decodes to its colour.
+        let own = try Self.alternating(width: 64, height: 48, fps: 8, frames: 4)
+        let reader = try MP4Reader(own)
+        let decoder = try H264Decoder()
+        var decoded: [PixelBuffer] = []
+        for index in 0..<reader.frameCount {
+            if let picture = try decoder.decode(reader.annexB(ofSample: index, in: own)) { decoded.append(picture) }
+        }
+        #expect(decoded.count == 4)
+        for (index, picture) in decoded.enumerated() {
+            let (r, _, b) = Self.middle(picture)
+            #expect(index % 2 == 0 ? (r > 180 && b < 70) : (b > 180 && r < 70), "frame \(index): \(r), \(b)")
+        }
+        // ffmpeg's libx264, Baseline and High with B-frames (pictures come out reordered): frames
+        // of six distinct colours, each read back in display order.
+        let colours: [(UInt8, UInt8, UInt8)] = [
+            (220, 30, 30), (30, 220, 30), (30, 30, 220), (220, 220, 30), (30, 220, 220), (220, 30, 220),
+        ]
+        let raw = FileManager.default.temporaryDirectory.appendingPathComponent("novita-mock-\(UUID()).rgb").path
+        defer { try? FileManager.default.removeItem(atPath: raw) }
+        var rgb: [UInt8] = []
+        for index in 0..<18 {
+            let c = colours[index % 6]
+            for _ in 0..<(96 * 64) { rgb += [c.0, c.1, c.2] }
+        }
+        try Data(rgb).write(to: URL(fileURLWithPath: raw))
+        let ffmpeg = try #require(VideoProbe.ffmpeg)
+        for profile in [["-profile:v", "baseline"], ["-profile:v", "high", "-bf", "3"]] {
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("novita-mock-\(UUID()).mp4").path
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: ffmpeg)
+            process.arguments =
+                [
+                    "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "96x64", "-r", "12", "-i", raw,
+                    "-pix_fmt", "yuv420p", "-c:v", "libx264",
+                ] + profile + [path]
+            try process.run()
+            process.waitUntilExit()
+            try #require(process.terminationStatus == 0)
+            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+            let file = try MP4Reader(bytes)
+            #expect(file.frameCount == 18 && file.width == 96 && file.height == 64)
+            let frames = SourceFrames(bytes, width: file.width, height: file.height)
+            for index in 0..<file.frameCount {
+                let picture = try #require(frames.frame(index), "\(profile) frame \(index)")
+                let (r, g, b) = Self.middle(picture)
+                let c = colours[index % 6]
+                #expect(
+                    abs(r - Int(c.0)) < 24 && abs(g - Int(c.1)) < 24 && abs(b - Int(c.2)) < 24,
+                    "\(profile) frame \(index): \((r, g, b)), expected \(c)")
+            }
+        }
+    }
+
     @Test func aDeclarationThatIsWrongStopsTheStartNamingTheKey() {
         let cases: [(String, String)] = [
             (#"[{"path": "image", "media": "sound"}]"#, "inputs[0].media"),
