@@ -8110,6 +8110,20 @@ enum BuiltInEndpoints {
             """#
         ),
         (
+            "video-unify-config.json",
+            #"""
+            {
+              "method": "GET",
+              "path": "/v3/admin/video-unify-api/config",
+              "operation_id": "getUnifiedVideoConfig",
+              "summary": "The unified video API's models, each with its fields as a JSON Schema",
+              "mode": "video-config",
+              "source": "https://novita.ai/docs/api-reference/reference-unified-video-generation",
+              "notes": "Low confidence: the path and the reply shape {configs: [{model, description, json_schema}]} are what Novita's unified-video page reads (its script), not a documented contract. The mock answers one entry per model value of POST /v3/video/create, json_schema being the JSON Schema (a string) of the fields of the endpoint that serves the model, made from the same rules its validator applies; the body's extra is left out (callback_url stands for it)."
+            }
+            """#
+        ),
+        (
             "vidu-q1-img2video.json",
             #"""
             {

@@ -27,6 +27,8 @@ struct EndpointDefinition: Sendable {
         /// Training datasets and LoRA trainings (`/v3/assets/training_dataset`, `/v3/training…`);
         /// the operation says which call.
         case training
+        /// `GET /v3/admin/video-unify-api/config`: each unified-video model's JSON Schema.
+        case videoConfig = "video-config"
     }
 
     /// Where the request fields stand in the body.

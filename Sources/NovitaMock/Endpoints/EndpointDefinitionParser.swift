@@ -137,6 +137,7 @@ struct EndpointDefinitionParser {
         case .modelCatalog: "models"
         case .account: "account"
         case .training: "training"
+        case .videoConfig: "configs"
         }
     }
 

@@ -173,6 +173,11 @@ public enum OpenAPIDocument {
                 ("description", .string("The account: features, credit balance in 0.0001 USD, free trial.")),
                 ("content", jsonContent(ref("UserInfo"))),
             ])
+        case .videoConfig:
+            success = .map([
+                ("description", .string("Each unified-video model's fields as a JSON Schema string.")),
+                ("content", jsonContent(UnifiedVideoConfig.replySchema)),
+            ])
         case .training:
             success = .map([
                 ("description", .string("The training answer (see the operation's description).")),
@@ -205,7 +210,7 @@ public enum OpenAPIDocument {
                 ("400", errorResponse("A bad filter or pagination parameter, or the key is missing.")),
                 ("403", errorResponse("The API key is not valid.")),
             ]
-        case .account:
+        case .account, .videoConfig:
             entries += [
                 ("400", errorResponse("The key is missing.")),
                 ("403", errorResponse("The API key is not valid.")),
