@@ -146,13 +146,18 @@ public struct MP4Reader: Sendable {
         var ranges: [Range<Int>] = []
         ranges.reserveCapacity(sampleCount)
         var sample = 0
+        var run = 0
         for (chunkIndex, offset) in chunkOffsets.enumerated() where sample < sampleCount {
+            // The runs are in chunk order: one pass over both (a hostile table stays linear).
             let chunk = chunkIndex + 1
-            let perChunk = stscRuns.last { $0.first <= chunk }?.perChunk ?? 0
+            while run + 1 < stscRuns.count, stscRuns[run + 1].first <= chunk { run += 1 }
+            let perChunk = stscRuns.isEmpty || stscRuns[run].first > chunk ? 0 : stscRuns[run].perChunk
             var position = offset
-            for _ in 0..<perChunk where sample < sampleCount {
+            for _ in 0..<min(perChunk, sampleCount - sample) {
                 let end = position + sizes[sample]
-                guard position >= 0, end <= bytes.count else { throw Failure("sample \(sample + 1) lies past the end") }
+                guard position >= 0, end <= bytes.count else {
+                    throw Failure("sample \(sample + 1) lies past the end")
+                }
                 ranges.append(position..<end)
                 position = end
                 sample += 1

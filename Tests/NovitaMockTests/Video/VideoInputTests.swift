@@ -181,6 +181,24 @@ struct VideoInputTests {
         for cut in stride(from: 0, to: bytes.count, by: max(1, bytes.count / 40)) {
             _ = try? MP4Reader(Array(bytes[..<cut]))
         }
+        // Hostile tables: 2³² − 1 samples a chunk, and single bytes of the header overwritten.
+        var hostile = try MediaFixtures.mp4(frames: 3)
+        let stsc = try #require(
+            hostile.indices.first { hostile[$0..<min($0 + 4, hostile.count)].elementsEqual("stsc".utf8) })
+        for i in 0..<4 { hostile[stsc + 16 + i] = 0xFF }
+        _ = try? MP4Reader(hostile)
+        var generator = SystemRandomNumberGenerator()
+        let original = try MediaFixtures.mp4(frames: 3)
+        let moov = try #require(
+            original.indices.first { original[$0..<min($0 + 4, original.count)].elementsEqual("moov".utf8) })
+        for _ in 0..<300 {
+            var mutated = original
+            mutated[Int.random(in: moov..<mutated.count, using: &generator)] = UInt8.random(
+                in: 0...255, using: &generator)
+            if let reader = try? MP4Reader(mutated) {
+                for index in 0..<reader.frameCount { _ = reader.annexB(ofSample: index, in: mutated) }
+            }
+        }
     }
 
     /// A clip whose frames alternate red and blue, encoded by the mock's own (Baseline) encoder.
