@@ -29,7 +29,7 @@ struct GenerationController: Sendable {
     /// every one; a 16-megapixel JPEG takes most of a second), and with a state directory the
     /// fsync before the answer.
     func submit(_ definition: EndpointDefinition, _ request: HTTPRequest, mode: ValidationMode) -> HTTPReply {
-        if Self.takesImageURL(definition) {
+        if SubmissionInputs.fetches(definition) {
             // The input is fetched before the task is stored: a network wait, never on a poll thread.
             guard BlockingWorkPool.fetches.queuedCount < BlockingWorkPool.fetchQueueLimit else {
                 return .now(APIError.workQueueFull().response)
@@ -56,12 +56,6 @@ struct GenerationController: Sendable {
             }
         }
         return acceptAndAnswer(definition, request, mode: mode)
-    }
-
-    /// Whether a submit reads an input by URL or assets id (fetched or read before the task is
-    /// stored, so off the poll threads): what the definition's media inputs say.
-    static func takesImageURL(_ definition: EndpointDefinition) -> Bool {
-        SubmissionInputs.fetches(definition)
     }
 
     /// Smaller submits (a txt2img body, a tiny image) are answered on the poll thread.

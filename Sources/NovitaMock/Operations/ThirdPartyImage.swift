@@ -32,12 +32,6 @@ enum ThirdPartyImage {
         var modelName: String
     }
 
-    /// Whether the definition takes input images by URL (`images` or `image` fields).
-    static func takesImageURLs(_ definition: EndpointDefinition) -> Bool {
-        definition.operation == operation
-            && (definition.schema.rule(named: "images") != nil || definition.schema.rule(named: "image") != nil)
-    }
-
     /// The plan of a validated request body.
     static func plan(_ definition: EndpointDefinition, request: JSONObject) -> Plan {
         let schema = definition.schema
