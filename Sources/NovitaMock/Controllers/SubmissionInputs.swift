@@ -138,8 +138,20 @@ struct SubmissionInputs {
                 }
                 // After the first failure the task fails anyway: nothing more is fetched.
                 guard inputs.fetchFailure == nil else { continue }
+                let form: MediaInputDeclaration.Form =
+                    lowered.hasPrefix("data:") ? .dataURL : isURL ? .url : .base64
+                guard declaration.forms.contains(form) else {
+                    let taken = MediaInputDeclaration.Form.allCases.filter(declaration.forms.contains)
+                    inputs.fetchFailure =
+                        InputImageFetcher.Failure(
+                            url: isURL ? text : InputImageFetcher.Failure.bareBase64,
+                            why:
+                                "\(name) takes \(taken.map(\.description).joined(separator: " or ")), not \(form.description)"
+                        ).reason
+                    continue
+                }
                 let body: Result<[UInt8], InputImageFetcher.Failure> =
-                    isURL || !declaration.forms.contains(.base64)
+                    isURL
                     ? fetcher.fetchBytes(text)
                     : fetcher.decodeBase64(Substring(text), url: InputImageFetcher.Failure.bareBase64)
                 switch body.flatMap({

@@ -33,6 +33,16 @@ struct MediaInputDeclaration: Sendable, Equatable {
         case base64
         /// An id `PUT /image` or `PUT /video` answered, read from the assets host.
         case asset
+
+        /// For failure reasons: `an http(s) URL`, `a data URL` …
+        var description: String {
+            switch self {
+            case .url: "an http(s) URL"
+            case .dataURL: "a data URL"
+            case .base64: "bare base64"
+            case .asset: "an assets id"
+            }
+        }
     }
 
     /// Dotted path in the request object (inside `request` for a wrapped body); `*` stands for

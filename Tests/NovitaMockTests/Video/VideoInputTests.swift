@@ -344,6 +344,37 @@ struct VideoInputTests {
         }
     }
 
+    /// A user's definition of a new model (`--endpoints`): its `inputs` alone decide what is read,
+    /// and in which forms — a form it does not list fails the task, naming the field.
+    @Test func aNewModelsInputsAreWhatItsDefinitionDeclares() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("endpoints-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let definition = """
+            {"method": "POST", "path": "/v3/async/my-i2v", "operation_id": "myI2v", "summary": "Mine",
+             "mode": "async", "operation": "img2video", "source": "https://example.com",
+             "fields": [{"name": "start", "type": "string", "required": true},
+                        {"name": "finish", "type": "string"}, {"name": "prompt", "type": "string"}],
+             "video": {"fps": 8, "frames": 4, "width": 64, "height": 48, "image": "start"},
+             "inputs": [{"path": "start", "role": "first", "forms": ["url", "base64"]},
+                        {"path": "finish", "role": "last", "forms": ["url"]}]}
+            """
+        try definition.write(to: directory.appendingPathComponent("my-i2v.json"), atomically: true, encoding: .utf8)
+        let harness = ServiceHarness { $0.endpointsDirectory = directory.path }
+        let media = try MediaServer(["/blue.png": try Self.png((20, 20, 230))])
+        let (id, good) = try Self.run(
+            harness, "/v3/async/my-i2v",
+            ["start": .string(Fixtures.pngBase64), "finish": .string(media.url("/blue.png")), "prompt": "a"])
+        #expect(good["status"]?.stringValue == "TASK_STATUS_SUCCEED", "\(good["reason"]?.stringValue ?? "")")
+        let stored = try #require(harness.service.store.record(id: id)?.inputKey.flatMap(harness.service.inputs.get))
+        #expect(InputBundle.decode(stored)?.map(\.name) == ["first", "last"])
+        let (_, bad) = try Self.run(
+            harness, "/v3/async/my-i2v",
+            ["start": .string(Fixtures.pngBase64), "finish": .string(ThirdPartyVideoTests.dataURL)])
+        #expect(bad["status"]?.stringValue == "TASK_STATUS_FAILED")
+        #expect(bad["reason"]?.stringValue == "failed to fetch data URL: finish takes an http(s) URL, not a data URL")
+    }
+
     @Test func aDeclarationThatIsWrongStopsTheStartNamingTheKey() {
         let cases: [(String, String)] = [
             (#"[{"path": "image", "media": "sound"}]"#, "inputs[0].media"),
