@@ -75,10 +75,19 @@ enum UnifiedVideoConfig {
         }
     }
 
-    /// The reply: authenticated like every `/v3/` read; no side effects.
+    /// The reply: authenticated like every `/v3/` read; no side effects. Writing some 80 KB of
+    /// schemas is CPU work (tens of milliseconds in a debug build): the bounded CPU pool, never a
+    /// poll thread, or 429 when its queue is full.
     static func reply(_ definitions: [EndpointDefinition], authenticator: Authenticator, _ request: HTTPRequest)
         -> HTTPReply
     {
-        authenticator.authenticated(request) { _ in .now(HTTPResponse.json(configs(definitions))) }
+        authenticator.authenticated(request) { _ in
+            guard BlockingWorkPool.cpu.queuedCount < BlockingWorkPool.cpuQueueLimit else {
+                return .now(APIError.workQueueFull().response)
+            }
+            return .deferred { deliver in
+                BlockingWorkPool.cpu.submit { deliver(.now(HTTPResponse.json(configs(definitions)))) }
+            }
+        }
     }
 }

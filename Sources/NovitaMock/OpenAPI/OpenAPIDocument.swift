@@ -210,10 +210,16 @@ public enum OpenAPIDocument {
                 ("400", errorResponse("A bad filter or pagination parameter, or the key is missing.")),
                 ("403", errorResponse("The API key is not valid.")),
             ]
-        case .account, .videoConfig:
+        case .account:
             entries += [
                 ("400", errorResponse("The key is missing.")),
                 ("403", errorResponse("The API key is not valid.")),
+            ]
+        case .videoConfig:
+            entries += [
+                ("400", errorResponse("The key is missing.")),
+                ("403", errorResponse("The API key is not valid.")),
+                ("429", errorResponse("The mock's work queue is full.")),
             ]
         case .training:
             entries += [
