@@ -14,7 +14,9 @@ extension GenerationController {
         let requestedSeed = validated.body["seed"]?.integerValue ?? -1
         var planned = outcome ?? .succeed
         var inputBytes: [UInt8]?
-        switch ThirdPartyImage.fetchInputs(&plan, fetcher: fetcher) {
+        switch ThirdPartyImage.fetchInputs(
+            &plan, definition: definition, request: validated.body, fetcher: fetcher)
+        {
         case .success(let bytes): inputBytes = bytes
         case .failure(let failure): planned = .fail(reason: failure.reason)
         }

@@ -1,6 +1,7 @@
 import ASCIIText
 import ImageCodecs
 import MicroHTTP
+import VideoCodecs
 
 /// The generation area: every `async` endpoint's submit — validate, store the task, answer
 /// `{"task_id"}`.
@@ -28,7 +29,7 @@ struct GenerationController: Sendable {
     /// every one; a 16-megapixel JPEG takes most of a second), and with a state directory the
     /// fsync before the answer.
     func submit(_ definition: EndpointDefinition, _ request: HTTPRequest, mode: ValidationMode) -> HTTPReply {
-        if Self.takesImageURL(definition) {
+        if SubmissionInputs.fetches(definition) {
             // The input is fetched before the task is stored: a network wait, never on a poll thread.
             guard BlockingWorkPool.fetches.queuedCount < BlockingWorkPool.fetchQueueLimit else {
                 return .now(APIError.workQueueFull().response)
@@ -55,37 +56,6 @@ struct GenerationController: Sendable {
             }
         }
         return acceptAndAnswer(definition, request, mode: mode)
-    }
-
-    /// Whether an input image comes by URL or assets id (fetched or read before the task is
-    /// stored, so off the poll threads), or by the first-frame path a video definition names.
-    static func takesImageURL(_ definition: EndpointDefinition) -> Bool {
-        definition.video?.image != nil || ThirdPartyImage.takesImageURLs(definition)
-            || SubmissionInputs.requestSchema(definition).fields.contains {
-                SubmissionInputs.source(of: $0.kind) != nil
-            }
-    }
-
-    /// The first frame's URL in a validated body: at the definition's `video.image` path (a dotted
-    /// path; numbers index arrays; `image_url` when that is absent), else `image_url`. Bare base64 (Seedance and Kling take it
-    /// beside URLs) becomes a data URL, so the fetcher decodes and checks it like any other.
-    static func inputImageURL(_ definition: EndpointDefinition, _ request: JSONObject) -> String? {
-        guard let path = definition.video?.image else { return request["image_url"]?.stringValue }
-        var value: JSONValue? = .object(request)
-        for segment in path.split(separator: ".") {
-            if let index = Int(segment), let array = value?.arrayValue {
-                value = array.indices.contains(index) ? array[index] : nil
-            } else {
-                value = value?.objectValue?[String(segment)]
-            }
-        }
-        // Hailuo 02's docs say `image`; Novita's own playground sends `image_url`.
-        guard let string = value?.stringValue ?? request["image_url"]?.stringValue, !string.isEmpty else { return nil }
-        let lowered = string.prefix(8).lowercased()
-        if lowered.hasPrefix("http://") || lowered.hasPrefix("https://") || lowered.hasPrefix("data:") {
-            return string
-        }
-        return "data:image/*;base64," + string
     }
 
     /// Smaller submits (a txt2img body, a tiny image) are answered on the poll thread.
@@ -150,35 +120,22 @@ struct GenerationController: Sendable {
                 warnings += nameProblems.map { "\($0.path): not in the model catalog (\($0.sentence))" }
             }
         }
-        var inputs = SubmissionInputs()
-        var fetchFailure: String?
-        var inputImage: (bytes: [UInt8], header: ImageHeader)?
-        if kind.makesVideo {
-            // A clip starts from one image (docs/contract.md §14): its base64 field, or the URL at the
-            // path its definition names; other URLs (end frames, references) are checked, not fetched.
-            let inputPath = definition.body == .wrapped ? "request.image_base64" : "image_file"
-            inputImage = validated.images[inputPath].map { (bytes: $0.bytes, header: $0.header) }
-            if inputImage == nil, Self.takesImageURL(definition),
-                let url = Self.inputImageURL(definition, requestObject)
-            {
-                switch fetcher.fetch(url) {
-                case .success(let image): inputImage = image
-                case .failure(let failure): fetchFailure = failure.reason
-                }
-            }
-        } else {
-            // docs/contract.md §12: an image URL that cannot be fetched fails the task, with the reason;
-            // an unknown assets id is a 400 naming the field.
-            inputs = try SubmissionInputs.gather(
-                definition: definition, request: requestObject, images: validated.images, tenant: tenant,
-                fetcher: fetcher, assets: assets)
-            fetchFailure = inputs.fetchFailure
-            inputImage = inputs.stored(bundled: kind == .edit)
-        }
+        // docs/contract.md §12: every declared media input, one way: an input that cannot be fetched
+        // (or is not what it is declared as) fails the task, with the reason; an unknown assets id
+        // is a 400 naming the field.
+        let inputs = try SubmissionInputs.gather(
+            definition: definition, request: requestObject, images: validated.images, tenant: tenant,
+            fetcher: fetcher, assets: assets)
+        var fetchFailure = inputs.fetchFailure
+        // A clip starts from its first frame and ends on its last, its shape the first frame's
+        // (docs/contract.md §14); an edit keeps its inputs in a bundle.
+        let inputImage = kind.makesVideo ? nil : inputs.stored(bundled: kind == .edit)
+        let inputBytes = kind.makesVideo ? inputs.storedForVideo() : inputImage?.bytes
+        let inputHeader = kind.makesVideo ? inputs.firstFrame?.header : inputImage?.header
         // Nested bodies (Wan 2.2 and later: `{input, parameters}`) are read like flat ones.
         let readable = kind.makesVideo ? SubmissionReader.flattened(requestObject) : requestObject
         var (parameters, requestedSeed) = SubmissionReader.parameters(
-            kind: kind, request: readable, input: inputImage?.header)
+            kind: kind, request: readable, input: inputHeader)
         parameters.taskType = definition.taskType == kind.rawValue ? nil : definition.taskType
         parameters.operation = kind == .edit ? definition.operation : nil
         let extra = SubmissionReader.extra(validated.body["extra"]?.objectValue)
@@ -202,7 +159,17 @@ struct GenerationController: Sendable {
         if kind.makesVideo {
             SubmissionReader.video(
                 kind: kind, request: readable, extra: validated.body["extra"]?.objectValue,
-                defaults: definition.video, input: inputImage?.header, parameters: &parameters)
+                defaults: definition.video, input: inputHeader, parameters: &parameters)
+            if let source = inputs.source, let container = source.video {
+                // video-merge-face remakes its video: its size, rate and frame count (docs/contract.md §14).
+                if let problem = Self.sourceProblem(container) {
+                    fetchFailure = fetchFailure ?? "\(source.name): \(problem)"
+                } else {
+                    (parameters.width, parameters.height) = (container.width, container.height)
+                    parameters.video?.framesPerSecond = container.framesPerSecond
+                    parameters.video?.frameCount = container.frameCount
+                }
+            }
             modelledMs = definition.duration.map { Self.videoMs($0, parameters) }
         }
 
@@ -214,7 +181,7 @@ struct GenerationController: Sendable {
         }
         let submission = TaskSubmission(
             tenant: tenant, parameters: parameters, requestedSeed: requestedSeed,
-            inputImage: inputImage?.bytes, extra: extra, outcome: planned,
+            inputImage: inputBytes, extra: extra, outcome: planned,
             timing: timing, imageBaseURL: imageBase.url(for: request),
             requestSummary: SubmissionReader.summary(of: validated.body, images: validated.images),
             modelledProcessingMs: modelledMs)
@@ -238,6 +205,23 @@ struct GenerationController: Sendable {
             [("task_id", record.id), ("tenant", Logger.redact(tenant)), ("type", kind.rawValue)])
         return (record, warnings, charge)
     }
+
+    /// What keeps a source video from being remade: beyond the documented 3840×2160, or more
+    /// frames than the mock renders for one clip.
+    static func sourceProblem(_ container: MP4Reader) -> String? {
+        if container.width < 16 || container.height < 16 || max(container.width, container.height) > 3840
+            || min(container.width, container.height) > 2160
+        {
+            return "the video is \(container.width)×\(container.height); expected 16×16 to 3840×2160"
+        }
+        if container.frameCount < 1 || container.frameCount > maxSourceFrames {
+            return "the video has \(container.frameCount) frames; the mock remakes 1 to \(maxSourceFrames)"
+        }
+        return nil
+    }
+
+    /// Two minutes at 30 fps.
+    static let maxSourceFrames = 3600
 
     /// A video endpoint's modelled time: `base + per_frame × frames × (width × height / 512²)`
     /// plus the SD term per step when the definition has one, in mock ms before `--speed`.

@@ -26,7 +26,7 @@ struct ThirdPartyController: Sendable {
                 try RequestValidator.requireJSON(request)
                 let (_, timing) = try SubmissionReader.controls(request.headers)
                 // A network wait (input URLs) or CPU work (inline base64 output): never a poll thread.
-                let fetches = ThirdPartyImage.takesImageURLs(definition)
+                let fetches = SubmissionInputs.fetches(definition)
                 let pool = fetches ? BlockingWorkPool.fetches : BlockingWorkPool.cpu
                 let limit = fetches ? BlockingWorkPool.fetchQueueLimit : BlockingWorkPool.cpuQueueLimit
                 return pool.syncCallReply(limit: limit) { [self] in
@@ -52,7 +52,9 @@ struct ThirdPartyController: Sendable {
         var plan = ThirdPartyImage.plan(definition, request: validated.body)
         let requestedSeed = validated.body["seed"]?.integerValue ?? -1
         var inputBytes: [UInt8]?
-        switch ThirdPartyImage.fetchInputs(&plan, fetcher: fetcher) {
+        switch ThirdPartyImage.fetchInputs(
+            &plan, definition: definition, request: validated.body, fetcher: fetcher)
+        {
         case .success(let bytes): inputBytes = bytes
         case .failure(let failure): return (APIError.invalidBody(failure.reason).response, 0)
         }

@@ -2647,6 +2647,12 @@ enum BuiltInEndpoints {
                 "height": 1080,
                 "image": "image"
               },
+              "inputs": [
+                {
+                  "path": "image",
+                  "role": "first"
+                }
+              ],
               "source": "https://novita.ai/docs/api-reference/model-apis-kling-2.5-turbo-i2v",
               "notes": "pro renders 1080p. The clip keeps the first frame's shape at 1080p. 24 fps (Kling's output rate; the pages do not say).",
               "example": {
@@ -2822,6 +2828,16 @@ enum BuiltInEndpoints {
                 "height": 1080,
                 "image": "image"
               },
+              "inputs": [
+                {
+                  "path": "image",
+                  "role": "first"
+                },
+                {
+                  "path": "last_image",
+                  "role": "last"
+                }
+              ],
               "source": "https://novita.ai/docs/api-reference/model-apis-kling-o1-i2v",
               "notes": "aspect_ratio, when given, wins over the image's shape (the docs default it to 16:9). 1080p is a guess. The clip keeps the first frame's shape at 1080p. 24 fps (Kling's output rate; the pages do not say).",
               "example": {
@@ -2907,6 +2923,17 @@ enum BuiltInEndpoints {
                 "width": 1920,
                 "height": 1080
               },
+              "inputs": [
+                {
+                  "path": "images.*",
+                  "role": "reference"
+                },
+                {
+                  "path": "video",
+                  "media": "video",
+                  "role": "reference"
+                }
+              ],
               "source": "https://novita.ai/docs/api-reference/model-apis-kling-o1-ref2v",
               "notes": "References are validated, not fetched: the clip is the seeded pattern at the aspect ratio, 1080p (a guess). 24 fps (Kling's output rate; the pages do not say).",
               "example": {
@@ -3056,6 +3083,17 @@ enum BuiltInEndpoints {
                 "width": 1920,
                 "height": 1080
               },
+              "inputs": [
+                {
+                  "path": "video",
+                  "media": "video",
+                  "role": "input"
+                },
+                {
+                  "path": "images.*",
+                  "role": "reference"
+                }
+              ],
               "source": "https://novita.ai/docs/api-reference/model-apis-kling-o1-video-edit",
               "notes": "The input video is not fetched: the clip is 5 s of the seeded pattern (the real one has the input's length), 1080p (a guess). 24 fps (Kling's output rate; the pages do not say).",
               "example": {
@@ -3152,6 +3190,16 @@ enum BuiltInEndpoints {
                   "Professional": 1080
                 }
               },
+              "inputs": [
+                {
+                  "path": "image_url",
+                  "role": "first"
+                },
+                {
+                  "path": "end_image_url",
+                  "role": "last"
+                }
+              ],
               "rate_limit": {
                 "name": "Kling V1.6 I2V",
                 "per_minute": 20,
@@ -3309,6 +3357,12 @@ enum BuiltInEndpoints {
                 "height": 1080,
                 "image": "image"
               },
+              "inputs": [
+                {
+                  "path": "image",
+                  "role": "first"
+                }
+              ],
               "source": "https://novita.ai/docs/api-reference/model-apis-kling-v2.1-i2v-master",
               "notes": "No aspect_ratio field: the first frame's shape is kept. duration is a string. The clip keeps the first frame's shape at 1080p. 24 fps (Kling's output rate; the pages do not say).",
               "example": {
@@ -3399,6 +3453,12 @@ enum BuiltInEndpoints {
                   "Professional": 1080
                 }
               },
+              "inputs": [
+                {
+                  "path": "image",
+                  "role": "first"
+                }
+              ],
               "source": "https://novita.ai/docs/api-reference/model-apis-kling-v2.1-i2v",
               "notes": "Standard is 720p, Professional 1080p. The clip keeps the first frame's shape at 720p. 24 fps (Kling's output rate; the pages do not say).",
               "example": {
@@ -3585,6 +3645,12 @@ enum BuiltInEndpoints {
                 "height": 1080,
                 "image": "image"
               },
+              "inputs": [
+                {
+                  "path": "image",
+                  "role": "first"
+                }
+              ],
               "source": "https://novita.ai/docs/api-reference/model-apis-kling-v2.6-pro-i2v",
               "notes": "The image's aspect ratio must lie between 1:2.5 and 2.5:1 (not checked). aspect_ratio, when given, wins over the image's shape. No audio track. The clip keeps the first frame's shape at 1080p. 24 fps (Kling's output rate; the pages do not say).",
               "example": {
@@ -3665,6 +3731,22 @@ enum BuiltInEndpoints {
                 "height": 1080,
                 "image": "image"
               },
+              "inputs": [
+                {
+                  "path": "image",
+                  "role": "first",
+                  "forms": [
+                    "url",
+                    "data_url",
+                    "base64"
+                  ]
+                },
+                {
+                  "path": "video",
+                  "media": "video",
+                  "role": "reference"
+                }
+              ],
               "source": "https://novita.ai/docs/api-reference/model-apis-kling-v2.6-pro-motion-control",
               "notes": "The reference video is not fetched: the clip is 5 s (the real one has the reference's length) in the image's shape at 1080p. image takes a URL or bare base64. 24 fps (Kling's output rate; the pages do not say).",
               "example": {
@@ -3863,6 +3945,16 @@ enum BuiltInEndpoints {
                 "height": 2160,
                 "image": "image"
               },
+              "inputs": [
+                {
+                  "path": "image",
+                  "role": "first"
+                },
+                {
+                  "path": "end_image",
+                  "role": "last"
+                }
+              ],
               "source": "https://novita.ai/docs/api-reference/model-apis-kling-v3.0-4k-i2v",
               "notes": "Page not read (named by a third party only): the contract of kling-v3.0-std-i2v at 4K. end_image and multi_prompt are not checked against each other. The clip keeps the first frame's shape at 2160p. 24 fps (Kling's output rate; the pages do not say).",
               "example": {
@@ -4059,6 +4151,16 @@ enum BuiltInEndpoints {
                 "height": 1080,
                 "image": "image"
               },
+              "inputs": [
+                {
+                  "path": "image",
+                  "role": "first"
+                },
+                {
+                  "path": "end_image",
+                  "role": "last"
+                }
+              ],
               "source": "https://novita.ai/docs/api-reference/model-apis-kling-v3.0-pro-i2v",
               "notes": "Page not read: the contract of kling-v3.0-std-i2v at 1080p. end_image and multi_prompt are not checked against each other. The clip keeps the first frame's shape at 1080p. 24 fps (Kling's output rate; the pages do not say).",
               "example": {
@@ -4281,6 +4383,16 @@ enum BuiltInEndpoints {
                 "height": 720,
                 "image": "image"
               },
+              "inputs": [
+                {
+                  "path": "image",
+                  "role": "first"
+                },
+                {
+                  "path": "end_image",
+                  "role": "last"
+                }
+              ],
               "source": "https://novita.ai/docs/api-reference/model-apis-kling-v3.0-std-i2v",
               "notes": "std renders 720p (a guess). end_image and multi_prompt are not checked against each other. The clip keeps the first frame's shape at 720p. 24 fps (Kling's output rate; the pages do not say).",
               "example": {
@@ -4511,6 +4623,20 @@ enum BuiltInEndpoints {
                 "height": 768,
                 "image": "image"
               },
+              "inputs": [
+                {
+                  "path": "image",
+                  "role": "first"
+                },
+                {
+                  "path": "image_url",
+                  "role": "first"
+                },
+                {
+                  "path": "end_image",
+                  "role": "last"
+                }
+              ],
               "source": "https://novita.ai/docs/api-reference/model-apis-minimax-hailuo-02",
               "notes": "768P is 1366×768 at 16:9; 10 s takes 768P only (not checked). 24 fps is a guess. The first frame is fetched from image, else image_url; the clip keeps its shape.",
               "example": {
@@ -4594,6 +4720,16 @@ enum BuiltInEndpoints {
                 "height": 768,
                 "image": "image"
               },
+              "inputs": [
+                {
+                  "path": "image",
+                  "role": "first"
+                },
+                {
+                  "path": "image_url",
+                  "role": "first"
+                }
+              ],
               "source": "https://novita.ai/docs/api-reference/model-apis-minimax-hailuo-2.3-fast-i2v",
               "notes": "768P is 1366×768 at 16:9; 10 s takes 768P only (not checked). 24 fps is a guess. The first frame is fetched from image, else image_url; the clip keeps its shape.",
               "example": {
@@ -4683,6 +4819,16 @@ enum BuiltInEndpoints {
                 "height": 768,
                 "image": "image"
               },
+              "inputs": [
+                {
+                  "path": "image",
+                  "role": "first"
+                },
+                {
+                  "path": "image_url",
+                  "role": "first"
+                }
+              ],
               "source": "https://novita.ai/docs/api-reference/model-apis-minimax-hailuo-2.3-i2v",
               "notes": "768P is 1366×768 at 16:9; 10 s takes 768P only (not checked). 24 fps is a guess. The first frame is fetched from image, else image_url; the clip keeps its shape.",
               "example": {
@@ -4817,6 +4963,12 @@ enum BuiltInEndpoints {
                 "height": 720,
                 "image": "image_url"
               },
+              "inputs": [
+                {
+                  "path": "image_url",
+                  "role": "first"
+                }
+              ],
               "rate_limit": {
                 "name": "Minimax Video-01",
                 "per_minute": 20,
@@ -5115,6 +5267,12 @@ enum BuiltInEndpoints {
                 "height": 540,
                 "image": "image"
               },
+              "inputs": [
+                {
+                  "path": "image",
+                  "role": "first"
+                }
+              ],
               "source": "https://novita.ai/docs/api-reference/model-apis-pixverse-v4.5-i2v",
               "notes": "The pages give no duration or frame rate: 5 s at 24 fps (guesses). fast_mode with 1080p is not refused.",
               "example": {
@@ -5700,6 +5858,26 @@ enum BuiltInEndpoints {
                 "height": 720,
                 "image": "image"
               },
+              "inputs": [
+                {
+                  "path": "image",
+                  "role": "first",
+                  "forms": [
+                    "url",
+                    "data_url",
+                    "base64"
+                  ]
+                },
+                {
+                  "path": "last_image",
+                  "role": "last",
+                  "forms": [
+                    "url",
+                    "data_url",
+                    "base64"
+                  ]
+                }
+              ],
               "source": "https://novita.ai/docs/api-reference/model-apis-seedance-v1-pro-i2v",
               "notes": "image takes a URL or bare base64. aspect_ratio, when given, wins over the image's shape. Seedance renders 24 fps.",
               "example": {
@@ -5844,6 +6022,26 @@ enum BuiltInEndpoints {
                 "height": 720,
                 "image": "image"
               },
+              "inputs": [
+                {
+                  "path": "image",
+                  "role": "first",
+                  "forms": [
+                    "url",
+                    "data_url",
+                    "base64"
+                  ]
+                },
+                {
+                  "path": "last_image",
+                  "role": "last",
+                  "forms": [
+                    "url",
+                    "data_url",
+                    "base64"
+                  ]
+                }
+              ],
               "source": "https://novita.ai/docs/api-reference/model-apis-seedance-v1.5-pro-i2v",
               "notes": "image takes a URL or bare base64. Uses ratio (v1 says aspect_ratio). No audio track. Seedance renders 24 fps.",
               "example": {
@@ -7842,10 +8040,9 @@ enum BuiltInEndpoints {
               "fields": [
                 {
                   "name": "video_assets_id",
-                  "type": "string",
-                  "min_length": 1,
+                  "type": "assets_id",
                   "required": true,
-                  "summary": "The video's assets id, from PUT https://assets.novitai.com/video (MP4, ≤ 3840×2160, ≤ 100 MB)."
+                  "summary": "The video's assets id, from PUT https://assets.novitai.com/video (MP4, ≤ 3840×2160, ≤ 100 MB); the clip remakes it."
                 },
                 {
                   "name": "enable_restore",
@@ -7874,6 +8071,20 @@ enum BuiltInEndpoints {
                 "height": 720,
                 "image": "face_image_base64"
               },
+              "inputs": [
+                {
+                  "path": "video_assets_id",
+                  "media": "video",
+                  "role": "source",
+                  "forms": [
+                    "asset"
+                  ]
+                },
+                {
+                  "path": "face_image_base64",
+                  "role": "face"
+                }
+              ],
               "rate_limit": {
                 "name": "video_merge_face",
                 "per_minute": 10,
@@ -7884,7 +8095,7 @@ enum BuiltInEndpoints {
                 "per": "frame"
               },
               "source": "https://novita.ai/docs/api-reference/model-apis-video-merge-face",
-              "notes": "The video behind video_assets_id is not fetched (any non-empty id is taken): the clip is 5 s at 24 fps in the face image's shape at 720p, starting from the face (the real one is the uploaded video with the face merged in, as long as it). task_type follows the naming rule (VIDEO_MERGE_FACE); the docs show none.",
+              "notes": "The video behind video_assets_id is read from the assets host and must be an MP4 (a task with another file fails, naming the field; an id the key cannot see is a 400): the clip has its width, height, frame rate and frame count, its frames decoded with openh264 under the face, feathered in as merge-face does (frames openh264 cannot decode keep the seeded pattern). Priced per frame of the input. task_type follows the naming rule (VIDEO_MERGE_FACE); the docs show none.",
               "example": {
                 "extra": {
                   "response_video_type": "mp4"
@@ -7895,6 +8106,20 @@ enum BuiltInEndpoints {
                   "face_image_base64": "<base64 image>"
                 }
               }
+            }
+            """#
+        ),
+        (
+            "video-unify-config.json",
+            #"""
+            {
+              "method": "GET",
+              "path": "/v3/admin/video-unify-api/config",
+              "operation_id": "getUnifiedVideoConfig",
+              "summary": "The unified video API's models, each with its fields as a JSON Schema",
+              "mode": "video-config",
+              "source": "https://novita.ai/docs/api-reference/reference-unified-video-generation",
+              "notes": "Low confidence: the path and the reply shape {configs: [{model, description, json_schema}]} are what Novita's unified-video page reads (its script), not a documented contract. The mock answers one entry per model value of POST /v3/video/create, json_schema being the JSON Schema (a string) of the fields of the endpoint that serves the model, made from the same rules its validator applies; the body's extra is left out (callback_url stands for it)."
             }
             """#
         ),
@@ -7986,6 +8211,12 @@ enum BuiltInEndpoints {
                 "height": 1080,
                 "image": "images.0"
               },
+              "inputs": [
+                {
+                  "path": "images.0",
+                  "role": "first"
+                }
+              ],
               "source": "https://novita.ai/docs/api-reference/model-apis-vidu-q1-img2video",
               "notes": "The clip keeps the image's shape at 1080p. 24 fps is a guess (the pages do not say).",
               "example": {
@@ -8097,6 +8328,12 @@ enum BuiltInEndpoints {
                 "width": 1920,
                 "height": 1080
               },
+              "inputs": [
+                {
+                  "path": "images.*",
+                  "role": "reference"
+                }
+              ],
               "source": "https://novita.ai/docs/api-reference/model-apis-vidu-q1-reference2video",
               "notes": "References are validated, not fetched: the seeded pattern at the aspect ratio. 24 fps is a guess (the pages do not say).",
               "example": {
@@ -8197,6 +8434,16 @@ enum BuiltInEndpoints {
                 "height": 1080,
                 "image": "images.0"
               },
+              "inputs": [
+                {
+                  "path": "images.0",
+                  "role": "first"
+                },
+                {
+                  "path": "images.1",
+                  "role": "last"
+                }
+              ],
               "source": "https://novita.ai/docs/api-reference/model-apis-vidu-q1-startend2video",
               "notes": "The clip starts from the first image in its shape at 1080p; the end frame is validated, not fetched. 24 fps is a guess (the pages do not say).",
               "example": {
@@ -8432,6 +8679,12 @@ enum BuiltInEndpoints {
                 "height": 720,
                 "image": "images.0"
               },
+              "inputs": [
+                {
+                  "path": "images.0",
+                  "role": "first"
+                }
+              ],
               "source": "https://novita.ai/docs/api-reference/model-apis-vidu-q2-pro-fast-img2video",
               "notes": "The clip keeps the first image's shape. 24 fps is a guess (the pages do not say).",
               "example": {
@@ -8558,6 +8811,16 @@ enum BuiltInEndpoints {
                 "height": 720,
                 "image": "start_image"
               },
+              "inputs": [
+                {
+                  "path": "start_image",
+                  "role": "first"
+                },
+                {
+                  "path": "image_settings.*.key_image",
+                  "role": "reference"
+                }
+              ],
               "source": "https://novita.ai/docs/api-reference/model-apis-vidu-q2-pro-multiframe",
               "notes": "The clip lasts the sum of the key frames' durations, in the start image's shape; key images are validated, not fetched. 24 fps is a guess (the pages do not say).",
               "example": {
@@ -8717,6 +8980,12 @@ enum BuiltInEndpoints {
                 "width": 1280,
                 "height": 720
               },
+              "inputs": [
+                {
+                  "path": "subjects.*.images.*",
+                  "role": "reference"
+                }
+              ],
               "source": "https://novita.ai/docs/api-reference/model-apis-vidu-q2-reference2video",
               "notes": "duration is required yet has a documented default (5); strict mode requires it. Subjects' images are validated, not fetched. 24 fps is a guess (the pages do not say).",
               "example": {
@@ -8873,6 +9142,12 @@ enum BuiltInEndpoints {
                 "width": 1280,
                 "height": 720
               },
+              "inputs": [
+                {
+                  "path": "subjects.*.images.*",
+                  "role": "reference"
+                }
+              ],
               "source": "https://novita.ai/docs/api-reference/model-apis-vidu-q2-text2video",
               "notes": "duration is required yet has a documented default (5); strict mode requires it. Subjects' images are validated, not fetched. 24 fps is a guess (the pages do not say).",
               "example": {
@@ -8997,6 +9272,16 @@ enum BuiltInEndpoints {
                 "height": 720,
                 "image": "start_image"
               },
+              "inputs": [
+                {
+                  "path": "start_image",
+                  "role": "first"
+                },
+                {
+                  "path": "image_settings.*.key_image",
+                  "role": "reference"
+                }
+              ],
               "source": "https://novita.ai/docs/api-reference/model-apis-vidu-q2-turbo-multiframe",
               "notes": "Page not read (named by a third party): the contract of vidu-q2-pro-multiframe. The clip lasts the sum of the key frames' durations, in the start image's shape; key images are validated, not fetched. 24 fps is a guess (the pages do not say).",
               "example": {
@@ -9151,6 +9436,17 @@ enum BuiltInEndpoints {
                 "height": 720,
                 "image": "images.0"
               },
+              "inputs": [
+                {
+                  "path": "images.0",
+                  "role": "first"
+                },
+                {
+                  "path": "audio",
+                  "media": "audio",
+                  "role": "input"
+                }
+              ],
               "source": "https://novita.ai/docs/api-reference/model-apis-vidu-q3-pro-i2v",
               "notes": "aspect_ratio, when given, wins over the image's shape. 24 fps is a guess (the pages do not say).",
               "example": {
@@ -9401,6 +9697,12 @@ enum BuiltInEndpoints {
                 "height": 720,
                 "image": "input.img_url"
               },
+              "inputs": [
+                {
+                  "path": "input.img_url",
+                  "role": "first"
+                }
+              ],
               "source": "https://novita.ai/docs/api-reference/model-apis-wan-2.2-i2v",
               "notes": "The clip keeps the first frame's shape at the resolution's short side. 24 fps is a guess (the pages do not say). Seeds above 2^32 - 1 are kept modulo 2^32.",
               "example": {
@@ -9663,6 +9965,17 @@ enum BuiltInEndpoints {
                 "height": 1080,
                 "image": "input.img_url"
               },
+              "inputs": [
+                {
+                  "path": "input.img_url",
+                  "role": "first"
+                },
+                {
+                  "path": "input.audio_url",
+                  "media": "audio",
+                  "role": "input"
+                }
+              ],
               "source": "https://novita.ai/docs/api-reference/model-apis-wan-2.5-i2v-preview",
               "notes": "parameters is optional. The clip keeps the first frame's shape. No audio track. 24 fps is a guess (the pages do not say). Seeds above 2^32 - 1 are kept modulo 2^32.",
               "example": {
@@ -9786,6 +10099,13 @@ enum BuiltInEndpoints {
                 "width": 1920,
                 "height": 1080
               },
+              "inputs": [
+                {
+                  "path": "input.audio_url",
+                  "media": "audio",
+                  "role": "input"
+                }
+              ],
               "source": "https://novita.ai/docs/api-reference/model-apis-wan-2.5-t2v-preview",
               "notes": "Page not read: the contract of wan-2.5-i2v-preview with Wan 2.2's sizes instead of the image. No audio track. 24 fps is a guess (the pages do not say). Seeds above 2^32 - 1 are kept modulo 2^32.",
               "example": {
@@ -9956,6 +10276,12 @@ enum BuiltInEndpoints {
                 "width": 832,
                 "height": 480
               },
+              "inputs": [
+                {
+                  "path": "image_url",
+                  "role": "first"
+                }
+              ],
               "rate_limit": {
                 "name": "Wan 2.1 I2V",
                 "per_minute": 20,
@@ -10272,6 +10598,17 @@ enum BuiltInEndpoints {
                 "height": 1080,
                 "image": "input.img_url"
               },
+              "inputs": [
+                {
+                  "path": "input.img_url",
+                  "role": "first"
+                },
+                {
+                  "path": "input.audio_url",
+                  "media": "audio",
+                  "role": "input"
+                }
+              ],
               "source": "https://novita.ai/docs/api-reference/model-apis-wan2.6-i2v",
               "notes": "The clip keeps the first frame's shape. No audio track. 24 fps is a guess (the pages do not say). Seeds above 2^32 - 1 are kept modulo 2^32.",
               "example": {
@@ -10412,6 +10749,13 @@ enum BuiltInEndpoints {
                 "width": 1920,
                 "height": 1080
               },
+              "inputs": [
+                {
+                  "path": "input.audio_url",
+                  "media": "audio",
+                  "role": "input"
+                }
+              ],
               "source": "https://novita.ai/docs/api-reference/model-apis-wan2.6-t2v",
               "notes": "No audio track. 24 fps is a guess (the pages do not say). Seeds above 2^32 - 1 are kept modulo 2^32.",
               "example": {
@@ -10562,6 +10906,18 @@ enum BuiltInEndpoints {
                 "width": 1920,
                 "height": 1080
               },
+              "inputs": [
+                {
+                  "path": "input.reference_urls.*",
+                  "media": "video",
+                  "role": "reference"
+                },
+                {
+                  "path": "input.audio_url",
+                  "media": "audio",
+                  "role": "input"
+                }
+              ],
               "source": "https://novita.ai/docs/api-reference/model-apis-wan2.6-v2v",
               "notes": "The reference videos are validated, not fetched. No audio track. 24 fps is a guess (the pages do not say). Seeds above 2^32 - 1 are kept modulo 2^32.",
               "example": {
@@ -10698,6 +11054,17 @@ enum BuiltInEndpoints {
                 "height": 1080,
                 "image": "input.img_url"
               },
+              "inputs": [
+                {
+                  "path": "input.img_url",
+                  "role": "first"
+                },
+                {
+                  "path": "input.audio_url",
+                  "media": "audio",
+                  "role": "input"
+                }
+              ],
               "source": "https://novita.ai/docs/api-reference/model-apis-wan2.7-i2v",
               "notes": "Body not captured (the model page names first frame, first+last frame and continuation, 720P/1080P, 2 to 15 s): the contract of wan2.6-i2v with those seconds. No audio track. 24 fps is a guess (the pages do not say). Seeds above 2^32 - 1 are kept modulo 2^32.",
               "example": {
@@ -10835,6 +11202,13 @@ enum BuiltInEndpoints {
                 "width": 1920,
                 "height": 1080
               },
+              "inputs": [
+                {
+                  "path": "input.audio_url",
+                  "media": "audio",
+                  "role": "input"
+                }
+              ],
               "source": "https://novita.ai/docs/api-reference/model-apis-wan2.7-t2v",
               "notes": "Page not read: the contract of wan2.6-t2v with Wan 2.7's 2 to 15 seconds (from its model page). No audio track. 24 fps is a guess (the pages do not say). Seeds above 2^32 - 1 are kept modulo 2^32.",
               "example": {

@@ -27,6 +27,8 @@ struct EndpointDefinition: Sendable {
         /// Training datasets and LoRA trainings (`/v3/assets/training_dataset`, `/v3/training…`);
         /// the operation says which call.
         case training
+        /// `GET /v3/admin/video-unify-api/config`: each unified-video model's JSON Schema.
+        case videoConfig = "video-config"
     }
 
     /// Where the request fields stand in the body.
@@ -115,6 +117,9 @@ struct EndpointDefinition: Sendable {
     var resultQuirks: JSONObject? = nil
     /// The definition as written (after `use` references were resolved), for `GET /__mock/endpoints`.
     var raw: JSONObject
+    /// The media inputs the file declares (`inputs`); empty means those its field kinds imply
+    /// (`SubmissionInputs.declarations`).
+    var inputs: [MediaInputDeclaration] = []
 
     /// `METHOD path`, the identity of an endpoint (a later file with the same one replaces it).
     var key: String { "\(method) \(path)" }

@@ -97,6 +97,7 @@ struct EndpointDefinitionParser {
             resultQuirks: try resultQuirks(&reader),
             raw: reader.object)
         definition.queryNames = Set(query.map(\.name))
+        definition.inputs = try MediaInputDeclaration.parse(try reader.array("inputs") ?? [], reader: reader)
         if var models = try reader.child("models") {
             guard mode == .async else { throw reader.error("models", "only an async definition dispatches by model") }
             for key in models.object.keys.sorted() {
@@ -136,6 +137,7 @@ struct EndpointDefinitionParser {
         case .modelCatalog: "models"
         case .account: "account"
         case .training: "training"
+        case .videoConfig: "configs"
         }
     }
 

@@ -26,6 +26,7 @@ public enum EndpointTable {
             case .taskResult: answers = "the task and its outputs"
             case .modelCatalog: answers = "`{models, pagination}`"
             case .account: answers = "`{allow_features, credit_balance, free_trial}`"
+            case .videoConfig: answers = "`{configs: [{model, description, json_schema}]}`"
             case .training:
                 answers =
                     switch definition.operation {

@@ -17,15 +17,39 @@ extension ImageService {
     static func renderVideo(_ record: TaskRecord, inputBytes: [UInt8]?) throws(RenderFailure) -> [UInt8] {
         let p = record.parameters
         guard let video = p.video else { throw RenderFailure(message: "the task has no video parameters") }
+        // One image is the first frame; a bundle holds the first, the last and references (§14).
         var input: PixelBuffer?
+        var end: PixelBuffer?
+        var references: [PixelBuffer] = []
+        var source: [UInt8]?
+        var face: PixelBuffer?
         if let inputBytes {
-            do {
-                input = try ImageDecoder.decode(inputBytes, maxPixels: 16_777_216)
-            } catch {
-                throw RenderFailure(message: "the input image could not be decoded: \(error)")
+            for (name, bytes) in InputBundle.decode(inputBytes) ?? [(VideoInputs.first, inputBytes)] {
+                if name == VideoInputs.source {
+                    source = bytes
+                    continue
+                }
+                let decoded: PixelBuffer
+                do {
+                    decoded = try ImageDecoder.decode(bytes, maxPixels: 16_777_216)
+                } catch {
+                    throw RenderFailure(
+                        message:
+                            "the input image\(name == VideoInputs.first ? "" : " " + name) could not be decoded: \(error)"
+                    )
+                }
+                switch name {
+                case VideoInputs.first: input = decoded
+                case VideoInputs.last: end = decoded
+                case VideoInputs.face: face = decoded
+                default: references.append(decoded)
+                }
             }
         }
-        let frames = VideoFrameRenderer(parameters: p, video: video, input: input)
+        var frames = VideoFrameRenderer(parameters: p, video: video, input: input)
+        let overlay = VideoFrameOverlay(
+            end: end, references: references, width: p.width, height: p.height, source: source, face: face)
+        if !overlay.isEmpty { frames.overlay = overlay }
         do {
             switch video.container {
             case .mp4:

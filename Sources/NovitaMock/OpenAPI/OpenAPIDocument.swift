@@ -173,6 +173,11 @@ public enum OpenAPIDocument {
                 ("description", .string("The account: features, credit balance in 0.0001 USD, free trial.")),
                 ("content", jsonContent(ref("UserInfo"))),
             ])
+        case .videoConfig:
+            success = .map([
+                ("description", .string("Each unified-video model's fields as a JSON Schema string.")),
+                ("content", jsonContent(UnifiedVideoConfig.replySchema)),
+            ])
         case .training:
             success = .map([
                 ("description", .string("The training answer (see the operation's description).")),
@@ -209,6 +214,12 @@ public enum OpenAPIDocument {
             entries += [
                 ("400", errorResponse("The key is missing.")),
                 ("403", errorResponse("The API key is not valid.")),
+            ]
+        case .videoConfig:
+            entries += [
+                ("400", errorResponse("The key is missing.")),
+                ("403", errorResponse("The API key is not valid.")),
+                ("429", errorResponse("The mock's work queue is full.")),
             ]
         case .training:
             entries += [

@@ -32,12 +32,6 @@ enum ThirdPartyImage {
         var modelName: String
     }
 
-    /// Whether the definition takes input images by URL (`images` or `image` fields).
-    static func takesImageURLs(_ definition: EndpointDefinition) -> Bool {
-        definition.operation == operation
-            && (definition.schema.rule(named: "images") != nil || definition.schema.rule(named: "image") != nil)
-    }
-
     /// The plan of a validated request body.
     static func plan(_ definition: EndpointDefinition, request: JSONObject) -> Plan {
         let schema = definition.schema
@@ -151,27 +145,35 @@ enum ThirdPartyImage {
         return out
     }
 
-    /// The inputs of a plan fetched and made into one PNG of the output size (blocking: the
-    /// fetch pool), or the reason the task fails: `failed to fetch <url>: <why>`. Each input is
-    /// shrunk to its column as soon as it is decoded, so at most one full-size input is held.
-    static func fetchInputs(_ plan: inout Plan, fetcher: InputImageFetcher) -> Result<
-        [UInt8]?, InputImageFetcher.Failure
-    > {
+    /// The inputs of a plan gathered (blocking: the fetch pool; `SubmissionInputs`, the one way
+    /// every mode reads its inputs) and made into one PNG of the output size, or the reason the
+    /// task fails: `failed to fetch <url>: <why>`. Each input is shrunk to its column as soon as
+    /// it is decoded, so at most one full-size decoded input is held.
+    static func fetchInputs(
+        _ plan: inout Plan, definition: EndpointDefinition, request: JSONObject, fetcher: InputImageFetcher
+    ) -> Result<[UInt8]?, InputImageFetcher.Failure> {
         guard !plan.imageURLs.isEmpty else { return .success(nil) }
+        let gathered: SubmissionInputs
+        do {
+            gathered = try SubmissionInputs.gather(
+                definition: definition, request: request, images: [:], tenant: "", fetcher: fetcher, assets: nil)
+        } catch {
+            return .failure(.init(url: plan.imageURLs[0], why: error.message))
+        }
+        if let reason = gathered.fetchFailure { return .failure(.init(reason: reason)) }
+        let images = gathered.images
+        guard !images.isEmpty else { return .success(nil) }
         var columns: [PixelBuffer] = []
-        for (index, url) in plan.imageURLs.enumerated() {
+        for (index, image) in images.enumerated() {
             let decoded: PixelBuffer
-            switch fetcher.fetch(url) {
-            case .failure(let failure): return .failure(failure)
-            case .success(let image):
-                do {
-                    decoded = try ImageDecoder.decode(image.bytes, maxPixels: 16_777_216)
-                } catch {
-                    return .failure(.init(url: url, why: "the image could not be decoded"))
-                }
+            do {
+                decoded = try ImageDecoder.decode(image.bytes, maxPixels: 16_777_216)
+            } catch {
+                let url = plan.imageURLs.indices.contains(index) ? plan.imageURLs[index] : image.name
+                return .failure(.init(url: url, why: "the image could not be decoded"))
             }
             if index == 0, plan.sizeFromInput { (plan.width, plan.height) = inputSize(decoded) }
-            let span = column(index, of: plan.imageURLs.count, width: plan.width)
+            let span = column(index, of: images.count, width: plan.width)
             columns.append(ImageResampler.resize(decoded, width: max(1, span.count), height: plan.height))
         }
         let picture = composite(columns: columns, width: plan.width, height: plan.height)

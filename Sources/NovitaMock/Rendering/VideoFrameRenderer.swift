@@ -10,6 +10,8 @@ struct VideoFrameRenderer {
     /// The input resized to the clip's size (image-to-video), prepared once for every frame.
     let input: PixelBuffer?
     private let pattern: ProceduralPattern
+    /// An end frame and reference insets (`VideoFrameOverlay`), drawn before the caption.
+    var overlay: VideoFrameOverlay? = nil
 
     init(parameters: GenerationParameters, video: VideoParameters, input: PixelBuffer?) {
         self.parameters = parameters
@@ -31,6 +33,7 @@ struct VideoFrameRenderer {
                 ImageRenderer.blend(pattern: &image, over: input, weight: weight)
             }
         }
+        overlay?.apply(to: &image, frame: index, of: video.frameCount)
         caption(index).draw(into: &image)
         return image
     }

@@ -61,6 +61,8 @@ extension MockService {
             reply = catalogController.listModels(request)
         case .account:
             reply = account.userInfo(request)
+        case .videoConfig:
+            reply = UnifiedVideoConfig.reply(endpoints.definitions, authenticator: authenticator, request)
         case .training:
             reply = training.serve(definition, request, mode: isStrict(request) ? .strict : .compat)
         case .syncImage, .syncText:

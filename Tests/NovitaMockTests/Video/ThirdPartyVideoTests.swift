@@ -90,7 +90,8 @@ struct ThirdPartyVideoTests {
         .init("seedance-v1.5-pro-t2v", width: 480, height: 854, fps: 24, frames: 144),
         .init("pixverse-v4.5-i2v", shortSide: 540, fps: 24, frames: 120),
         .init("pixverse-v4.5-t2v", width: 640, height: 360, fps: 24, frames: 120),
-        .init("video-merge-face", shortSide: 720, fps: 24, frames: 120),
+        // The uploaded clip's size, rate and length (`MediaFixtures.mp4()`).
+        .init("video-merge-face", width: 64, height: 48, fps: 8, frames: 2),
         .init("heygen-video-translate", width: 1280, height: 720, fps: 24, frames: 120),
     ]
 
@@ -104,9 +105,18 @@ struct ThirdPartyVideoTests {
 
     static let dataURL = "data:image/png;base64," + Fixtures.pngBase64
 
+    /// The audio and video inputs of the examples, served for the whole run.
+    static let mediaServer = Result { () throws -> VideoInputTests.MediaServer in
+        try VideoInputTests.MediaServer(["/voice.wav": MediaFixtures.wav, "/clip.mp4": try MediaFixtures.mp4()])
+    }
+    static var media: VideoInputTests.MediaServer { get throws { try mediaServer.get() } }
+
     /// `value` with the member at a dotted path (`input.img_url`, `images.0`) replaced.
     static func replacing(_ value: JSONValue, at path: ArraySlice<Substring>, with new: JSONValue) -> JSONValue {
-        guard let head = path.first else { return new }
+        guard let head = path.first else { return value.stringValue == nil ? value : new }
+        if head == "*", let array = value.arrayValue {
+            return .array(array.map { replacing($0, at: path.dropFirst(), with: new) })
+        }
         if var array = value.arrayValue, let index = Int(head), array.indices.contains(index) {
             array[index] = replacing(array[index], at: path.dropFirst(), with: new)
             return .array(array)
@@ -116,14 +126,32 @@ struct ThirdPartyVideoTests {
         return .object(object)
     }
 
-    /// The definition's example with its first frame as a data URL of the fixture PNG.
-    static func example(_ definition: EndpointDefinition) throws -> JSONValue {
-        let example = try #require(definition.example)
-        guard let path = definition.video?.image else { return example }
-        // A wrapped body's paths are inside `request`; a base64 field takes no data URL.
-        let full = (definition.body == .wrapped ? "request." : "") + path
-        let image = path.hasSuffix("base64") ? Fixtures.pngBase64 : dataURL
-        return replacing(example, at: full.split(separator: ".")[...], with: .string(image))
+    /// The definition's example with every declared media input (first and last frames,
+    /// references, audio, videos) as a data URL of a fixture of its kind: the fixture PNG, a
+    /// short WAV, a two-frame MP4 of the mock's own encoder (the last two served over HTTP).
+    static func example(_ definition: EndpointDefinition, harness: ServiceHarness) throws -> JSONValue {
+        var example = try #require(definition.example)
+        let prefix = definition.body == .wrapped ? "request." : ""
+        var declarations = SubmissionInputs.declarations(definition)
+        if definition.inputs.isEmpty, let path = definition.video?.image {
+            declarations = [.init(path: path, media: .image, role: .first, forms: [.url])]
+        }
+        for declaration in declarations {
+            // A base64 field takes no data URL.
+            let value: String
+            switch declaration.media {
+            case .image: value = declaration.path.hasSuffix("base64") ? Fixtures.pngBase64 : dataURL
+            // Audio and video fields take http(s) URLs only: a local server's.
+            case .audio: value = try media.url("/voice.wav")
+            case .video where declaration.forms.contains(.asset):
+                // An assets id: the clip uploaded without a key, as the Python SDK uploads.
+                value = try harness.service.assets.put(try MediaFixtures.mp4(), owner: AssetStore.sharedOwner)
+            case .video: value = try media.url("/clip.mp4")
+            }
+            example = replacing(
+                example, at: (prefix + declaration.path).split(separator: ".")[...], with: .string(value))
+        }
+        return example
     }
 
     @Test func everyThirdPartyVideoModelHasADefinition() {
@@ -138,7 +166,7 @@ struct ThirdPartyVideoTests {
         let definition = try #require(EndpointCatalog.builtIn.definitions.first { $0.path == expected.path })
         let harness = ServiceHarness()
         let reply = harness.request(
-            "POST", expected.path, body: JSONWriter.serialize(try Self.example(definition)),
+            "POST", expected.path, body: JSONWriter.serialize(try Self.example(definition, harness: harness)),
             headers: [("X-Mock-Strict", "true")])
         let id = try #require(reply.object?["task_id"]?.stringValue, "\(reply.message ?? "")")
         harness.advance(3_600_000 - 1000)
@@ -156,7 +184,7 @@ struct ThirdPartyVideoTests {
         let (width, height) = expected.size
         #expect(record.parameters.width == width && record.parameters.height == height)
         #expect(clip.framesPerSecond == expected.fps && clip.frameCount == expected.frames)
-        #expect((definition.video?.image != nil) == (record.inputKey != nil), "the first frame was fetched")
+        if definition.video?.image != nil { #expect(record.inputKey != nil, "the first frame was fetched") }
 
         // Two frames of that clip, encoded as the full one would be, for one model of each family
         // at its smallest clip (rendering in a debug build costs about 0.2 s a megapixel).
