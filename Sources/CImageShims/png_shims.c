@@ -406,7 +406,8 @@ static void cis_deflate_block(const uint8_t *data, size_t length, uint16_t *toke
     }
     for (size_t i = 1; i < length;) {
         uint8_t value = data[i];
-        if (value == data[i - 1] && i + 3 <= length) {
+        // A run needs three bytes equal to the one before; most noisy bytes fail the first test.
+        if (value == data[i - 1] && i + 3 <= length && data[i + 1] == value && data[i + 2] == value) {
             size_t limit = length - i < 258 ? length - i : 258;
             size_t run = cis_run_length(data, i, limit);
             if (run >= 3) {
@@ -496,8 +497,35 @@ static void cis_deflate_block(const uint8_t *data, size_t length, uint16_t *toke
         token_code[256 + run] = codes[symbol] | (extra << lengths[symbol]);
         token_bits[256 + run] = (uint8_t)(lengths[symbol] + cis_length_extra[index] + 1);
     }
-    // Pass 2: the tokens.
-    for (size_t t = 0; t < token_count; t++) {
+    // Pass 2: the tokens, two per store (≤ 2 × 21 bits + 7 pending < 64). The store writes
+    // 8 bytes and keeps what is whole: the output has room (length * 2 + 1024 bytes).
+    size_t t = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    while (bits->count >= 8) {
+        bits->out[bits->length++] = (uint8_t)bits->accumulator;
+        bits->accumulator >>= 8;
+        bits->count -= 8;
+    }
+    uint64_t accumulator = bits->accumulator;
+    unsigned pending = bits->count;
+    uint8_t *cursor = bits->out + bits->length;
+    for (; t + 2 <= token_count; t += 2) {
+        uint16_t first = tokens[t];
+        uint16_t second = tokens[t + 1];
+        accumulator |= (uint64_t)token_code[first] << pending;
+        pending += token_bits[first];
+        accumulator |= (uint64_t)token_code[second] << pending;
+        pending += token_bits[second];
+        memcpy(cursor, &accumulator, 8);
+        cursor += pending >> 3;
+        accumulator >>= pending & ~7u;
+        pending &= 7u;
+    }
+    bits->length = (size_t)(cursor - bits->out);
+    bits->accumulator = accumulator;
+    bits->count = pending;
+#endif
+    for (; t < token_count; t++) {
         uint16_t token = tokens[t];
         cis_bits_put(bits, token_code[token], token_bits[token]);
     }
