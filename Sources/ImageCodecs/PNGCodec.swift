@@ -34,6 +34,11 @@ enum PNGCodec {
         guard image.width <= Int(Int32.max), image.height <= Int(Int32.max) else {
             throw .encodingFailed("image too large for PNG")
         }
+        if compression.deflater == .segmentedHuffman,
+            ![PNGCompression.Filters.none, .sub, .up].contains(compression.filters)
+        {
+            throw .encodingFailed("the segmented deflater takes exactly one of the None, Sub and Up filters")
+        }
         guard (0...9).contains(compression.level) else {
             throw .encodingFailed("PNG compression level \(compression.level) is not 0…9")
         }
@@ -55,7 +60,17 @@ enum PNGCodec {
         var output: UnsafeMutablePointer<UInt8>?
         var length = 0
         let status: Int32
-        if let alpha {
+        if compression.deflater == .segmentedHuffman {
+            let rgba = alpha.map { AlphaPlane.interleave(image, alpha: $0) }
+            let channels: Int32 = rgba == nil ? 3 : 4
+            status = (rgba ?? image.rgb).withUnsafeBufferPointer { pixels in
+                withOptionalCString(text) { textPointer in
+                    cis_png_encode_segmented(
+                        pixels.baseAddress, channels, UInt32(image.width), UInt32(image.height), &settings, 0,
+                        textPointer, isUTF8, &output, &length, &message, messageCapacity)
+                }
+            }
+        } else if let alpha {
             let rgba = AlphaPlane.interleave(image, alpha: alpha)
             status = rgba.withUnsafeBufferPointer { pixels in
                 withOptionalCString(text) { textPointer in
@@ -76,7 +91,8 @@ enum PNGCodec {
         defer { cis_free(output) }
         guard status == CIS_OK, let output else {
             let text = cString(message)
-            throw .encodingFailed(text.isEmpty ? "libpng error \(status)" : "libpng: \(text)")
+            let encoder = compression.deflater == .zlib ? "libpng" : "PNG encoder"
+            throw .encodingFailed(text.isEmpty ? "\(encoder) error \(status)" : "\(encoder): \(text)")
         }
         return Array(UnsafeBufferPointer(start: output, count: length))
     }

@@ -21,20 +21,40 @@ public struct PNGCompression: Sendable, Hashable {
         public static let all: Filters = [.none, .sub, .up, .average, .paeth]
     }
 
+    /// Who writes the file and deflates the rows.
+    public enum Deflater: Sendable, Hashable, CaseIterable {
+        /// libpng and zlib, with `level`, `strategy` and `filters` as given.
+        case zlib
+        /// The mock's own writer (CImageShims `cis_png_encode_segmented`): one filter for every row
+        /// (`filters` must be exactly `.none`, `.sub` or `.up`), rows deflated in segments of 256
+        /// on up to one thread per core — literals and runs of the previous byte (what zlib's
+        /// `Z_RLE` finds), one dynamic Huffman block per segment. `level` and `strategy` are not used.
+        case segmentedHuffman
+    }
+
     /// zlib level, 0 (stored) … 9.
     public var level: Int
     public var strategy: Strategy
     public var filters: Filters
+    public var deflater: Deflater
 
-    public init(level: Int, strategy: Strategy, filters: Filters) {
+    public init(level: Int, strategy: Strategy, filters: Filters, deflater: Deflater = .zlib) {
         self.level = level
         self.strategy = strategy
         self.filters = filters
+        self.deflater = deflater
     }
 
-    /// What `ImageEncoder.encode(_:as:parameters:)` uses: level 1, run-length strategy, Up filter.
-    /// Chosen by measurement (see the benchmark test): within ~2–3× of a stored encode, far smaller.
-    public static let standard = PNGCompression(level: 1, strategy: .runLength, filters: .up)
+    /// What `ImageEncoder.encode(_:as:parameters:)` uses: the Up filter and the segmented Huffman
+    /// deflater. Chosen by measurement (BENCHMARKS.md, part (d)): on a rendered 1024² image it
+    /// costs ~0.4× the CPU of libpng + zlib level 1 `Z_RLE` Up (`zlibRunLength`, the setting
+    /// before it) for a file ~2 % larger, and it spreads over the cores.
+    public static let standard = PNGCompression(
+        level: 1, strategy: .runLength, filters: .up, deflater: .segmentedHuffman)
+
+    /// libpng + zlib level 1, run-length strategy, Up filter: the setting before `standard` and
+    /// what its speed is compared with.
+    public static let zlibRunLength = PNGCompression(level: 1, strategy: .runLength, filters: .up)
 
     /// Level 0: deflate "stored" blocks, no filtering — the speed baseline.
     public static let stored = PNGCompression(level: 0, strategy: .standard, filters: .none)

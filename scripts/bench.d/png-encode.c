@@ -1,9 +1,14 @@
 /* png-encode: the encode baseline of scripts/bench item (d). Decodes a PNG the mock served
  * (so the pixels are exactly the mock's), then times libpng encodes of those RGB pixels into
  * memory, with the settings novita-mock's ImageCodecs pins (PNGCompression):
- *   stored    level 0, Z_DEFAULT_STRATEGY, filter None           (PNGCompression.stored)
- *   standard  level 1, Z_RLE, filter Up, memLevel 8, window 15   (PNGCompression.standard, what the mock serves)
- * both with a 64 KiB IDAT buffer. Prints "stored_ms=… standard_ms=… stored_bytes=… standard_bytes=…"
+ *   stored    libpng, level 0, Z_DEFAULT_STRATEGY, filter None         (PNGCompression.stored)
+ *   zlib      libpng, level 1, Z_RLE, filter Up, memLevel 8, window 15 (PNGCompression.zlibRunLength,
+ *             what the mock served before its own encoder)
+ * with a 64 KiB IDAT buffer, and
+ *   standard  the mock's own encoder, the very C it runs (CImageShims' cis_png_encode_segmented,
+ *             compiled in): filter Up, segments of 256 rows deflated on one thread per core
+ *             (PNGCompression.standard, what the mock serves).
+ * Prints "stored_ms=… standard_ms=… zlib_ms=… stored_bytes=… standard_bytes=… zlib_bytes=…"
  * (the median of RUNS encodes each).
  *
  *   png-encode FILE.png [RUNS]
@@ -18,6 +23,7 @@
 #include <zlib.h>
 
 #include "png-sink.h"
+#include "CImageShims.h"
 
 static size_t encode(const unsigned char *rgb, png_uint_32 w, png_uint_32 h, int level, int strategy,
                      int filters) {
@@ -46,6 +52,20 @@ static size_t encode(const unsigned char *rgb, png_uint_32 w, png_uint_32 h, int
     return s.size;
 }
 
+/* The mock's own encoder (PNGCompression.standard). */
+static size_t encode_mock(const unsigned char *rgb, png_uint_32 w, png_uint_32 h) {
+    cis_png_write_settings settings = {1, Z_RLE, 8, 15, PNG_FILTER_UP, 65536};
+    uint8_t *out = NULL;
+    size_t length = 0;
+    char message[256];
+    if (cis_png_encode_segmented(rgb, 3, w, h, &settings, 0, NULL, 0, &out, &length, message, sizeof message) != CIS_OK) {
+        fprintf(stderr, "mock encoder: %s\n", message);
+        exit(1);
+    }
+    cis_free(out);
+    return length;
+}
+
 static int compare(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
@@ -56,7 +76,7 @@ static double median_encode(const unsigned char *rgb, png_uint_32 w, png_uint_32
     double times[64];
     for (int i = 0; i < runs; i++) {
         double start = now_ms();
-        *bytes = encode(rgb, w, h, level, strategy, filters);
+        *bytes = level < 0 ? encode_mock(rgb, w, h) : encode(rgb, w, h, level, strategy, filters);
         times[i] = now_ms() - start;
     }
     qsort(times, (size_t)runs, sizeof times[0], compare);
@@ -75,13 +95,16 @@ int main(int argc, char **argv) {
     image.format = PNG_FORMAT_RGB;
     unsigned char *rgb = malloc(PNG_IMAGE_SIZE(image));
     if (!rgb || !png_image_finish_read(&image, NULL, rgb, 0, NULL)) { fprintf(stderr, "decode failed\n"); return 1; }
-    size_t stored_bytes = 0, standard_bytes = 0;
+    size_t stored_bytes = 0, standard_bytes = 0, zlib_bytes = 0;
     encode(rgb, image.width, image.height, 0, Z_DEFAULT_STRATEGY, PNG_FILTER_NONE); /* warm-up */
     double stored = median_encode(rgb, image.width, image.height, runs, 0, Z_DEFAULT_STRATEGY, PNG_FILTER_NONE,
                                   &stored_bytes);
-    double standard = median_encode(rgb, image.width, image.height, runs, 1, Z_RLE, PNG_FILTER_UP, &standard_bytes);
-    printf("width=%u height=%u stored_ms=%.2f standard_ms=%.2f stored_bytes=%zu standard_bytes=%zu\n", image.width,
-           image.height, stored, standard, stored_bytes, standard_bytes);
+    double zlib = median_encode(rgb, image.width, image.height, runs, 1, Z_RLE, PNG_FILTER_UP, &zlib_bytes);
+    encode_mock(rgb, image.width, image.height); /* warm-up */
+    double standard = median_encode(rgb, image.width, image.height, runs, -1, 0, 0, &standard_bytes);
+    printf("width=%u height=%u stored_ms=%.2f standard_ms=%.2f zlib_ms=%.2f stored_bytes=%zu standard_bytes=%zu "
+           "zlib_bytes=%zu\n",
+           image.width, image.height, stored, standard, zlib, stored_bytes, standard_bytes, zlib_bytes);
     free(rgb);
     return 0;
 }

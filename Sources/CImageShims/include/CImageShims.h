@@ -50,6 +50,19 @@ int cis_png_encode_rgba8(const uint8_t *rgba, uint32_t width, uint32_t height,
                          const cis_png_write_settings *settings, const char *text, int text_is_utf8,
                          uint8_t **out, size_t *out_length, char *message, size_t message_capacity);
 
+/// Encodes 8-bit RGB (`channels` 3) or RGBA (`channels` 4, straight alpha) rows as a
+/// non-interlaced PNG without libpng, for speed: every row gets the one filter in
+/// `settings->filters` (None 0x08, Sub 0x10 or Up 0x20; nothing else), and the rows, cut into
+/// segments of 256, are deflated segment by segment on up to `threads` threads (0: one per
+/// online CPU, at most 8) by a small encoder of its own (literals and runs of the previous byte,
+/// one dynamic Huffman block per segment); level, strategy and memLevel are not used. The bytes
+/// depend only on the pixels, the settings and the text, never on the thread count.
+/// `text`, `*out`, `message`: as `cis_png_encode_rgb8`.
+int cis_png_encode_segmented(const uint8_t *pixels, int channels, uint32_t width, uint32_t height,
+                             const cis_png_write_settings *settings, int threads, const char *text,
+                             int text_is_utf8, uint8_t **out, size_t *out_length, char *message,
+                             size_t message_capacity);
+
 /// Decodes a PNG held in memory into 8-bit RGB (`width * height * 3` bytes at `rgb_out`).
 ///
 /// Palette, grey and low bit depths are expanded, 16-bit samples scaled to 8 bits (rounded),
