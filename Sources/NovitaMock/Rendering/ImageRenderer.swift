@@ -17,7 +17,7 @@ enum ImageRenderer {
         if let input, weight == 0 {
             image = ImageResampler.resize(input, width: width, height: height)
         } else {
-            image = ProceduralPattern(request).render(width: width, height: height)
+            image = ProceduralPattern(request).render(width: width, height: height, helpers: .renderHelpers)
             if let input, weight < blendOne {
                 blend(pattern: &image, over: ImageResampler.resize(input, width: width, height: height), weight: weight)
             }
