@@ -15,11 +15,12 @@ enum ImageRenderer {
         let weight = input == nil ? blendOne : blendWeight(request.strength)
         var image: PixelBuffer
         if let input, weight == 0 {
-            image = ImageResampler.resize(input, width: width, height: height)
+            image = ImageResampler.resize(input, width: width, height: height, helpers: .renderHelpers)
         } else {
             image = ProceduralPattern(request).render(width: width, height: height, helpers: .renderHelpers)
             if let input, weight < blendOne {
-                blend(pattern: &image, over: ImageResampler.resize(input, width: width, height: height), weight: weight)
+                let resized = ImageResampler.resize(input, width: width, height: height, helpers: .renderHelpers)
+                blend(pattern: &image, over: resized, weight: weight)
             }
         }
         caption(for: request, width: width, height: height).draw(into: &image)
@@ -32,7 +33,7 @@ enum ImageRenderer {
     static func upscale(_ input: PixelBuffer, factor: Double, caption: String) -> PixelBuffer {
         let width = scaled(input.width, by: factor)
         let height = scaled(input.height, by: factor)
-        var image = ImageResampler.resize(input, width: width, height: height)
+        var image = ImageResampler.resize(input, width: width, height: height, helpers: .renderHelpers)
         let details = [
             "\(width)x\(height) \u{B7} from \(input.width)x\(input.height)",
             "\(width)x\(height) from \(input.width)x\(input.height)",

@@ -73,6 +73,6 @@ struct VideoFrameRenderer: Sendable {
             }
             cropped = PixelBuffer(width: cropWidth, height: cropHeight, rgb: rgb)
         }
-        return ImageResampler.resize(cropped, width: width, height: height)
+        return ImageResampler.resize(cropped, width: width, height: height, helpers: .renderHelpers)
     }
 }
