@@ -182,6 +182,23 @@ public final class H264Encoder {
                 expectedWidth: width, expectedHeight: height, width: frame.width, height: frame.height)
         }
         planes.convert(frame)
+        return try encodePlanes(planes)
+    }
+
+    /// Encodes the next frame of the clip from planes converted beforehand (perhaps on another
+    /// thread, while the previous frame was being encoded): the same bytes as `encode(_:)` of the
+    /// RGB frame the planes were converted from.
+    ///
+    /// - Throws: as `encode(_:)`.
+    public func encode(planes frame: YUV420Frame) throws(VideoEncodingError) -> EncodedVideoFrame {
+        guard frame.width == width, frame.height == height else {
+            throw .frameSizeMismatch(
+                expectedWidth: width, expectedHeight: height, width: frame.width, height: frame.height)
+        }
+        return try encodePlanes(frame)
+    }
+
+    private func encodePlanes(_ planes: YUV420Frame) throws(VideoEncodingError) -> EncodedVideoFrame {
         let index = frameIndex
         frameIndex += 1
         let chromaStride = Int32(planes.chromaWidth)

@@ -26,6 +26,12 @@ public final class MP4Builder {
         try writer.append(encoder.encode(frame))
     }
 
+    /// Encodes `planes` (a frame converted with `YUV420Frame(_:)`) as the next frame of the clip.
+    public func append(planes: YUV420Frame) throws(VideoEncodingError) {
+        guard !finished else { throw .alreadyFinished }
+        try writer.append(encoder.encode(planes: planes))
+    }
+
     /// The MP4 file of every frame appended. The builder takes no more frames afterwards.
     ///
     /// - Throws: `.noFrames` when nothing was appended.

@@ -1,4 +1,4 @@
-import ImageCodecs
+public import ImageCodecs
 
 /// Three planes of 8-bit YUV 4:2:0 (I420): full-size luma, then Cb and Cr at half width and height.
 ///
@@ -6,9 +6,12 @@ import ImageCodecs
 /// 16…240, in 8-bit fixed-point integer arithmetic: the same pixels give the same bytes on every
 /// machine, which floating point and SIMD-dependent library converters do not promise. BT.601 is
 /// also what the stream's VUI declares (`H264Encoder`), so players pick the matching matrix.
-struct YUV420Frame {
-    let width: Int
-    let height: Int
+///
+/// Public so a caller can convert a frame on one thread while `H264Encoder` encodes the previous
+/// one on another (`H264Encoder.encode(planes:)`).
+public struct YUV420Frame: Sendable {
+    public let width: Int
+    public let height: Int
     private(set) var luma: [UInt8]
     private(set) var blueDifference: [UInt8]
     private(set) var redDifference: [UInt8]
@@ -16,7 +19,7 @@ struct YUV420Frame {
     var chromaWidth: Int { width / 2 }
 
     /// Planes for even `width` × `height`, all black until `convert` fills them.
-    init(width: Int, height: Int) {
+    public init(width: Int, height: Int) {
         precondition(width > 0 && height > 0 && width % 2 == 0 && height % 2 == 0, "4:2:0 needs even sizes")
         self.width = width
         self.height = height
@@ -25,9 +28,15 @@ struct YUV420Frame {
         redDifference = [UInt8](repeating: 128, count: width * height / 4)
     }
 
+    /// The planes of `pixels` (even width and height).
+    public init(_ pixels: PixelBuffer) {
+        self.init(width: pixels.width, height: pixels.height)
+        convert(pixels)
+    }
+
     /// Overwrites the planes with `pixels`, which must have this frame's size. Chroma is taken
     /// from the mean of each 2×2 block's RGB (rounded), the usual centred 4:2:0 siting.
-    mutating func convert(_ pixels: PixelBuffer) {
+    public mutating func convert(_ pixels: PixelBuffer) {
         precondition(pixels.width == width && pixels.height == height, "frame size mismatch")
         let width = self.width
         let height = self.height
@@ -81,16 +90,19 @@ struct YUV420Frame {
         UInt8(truncatingIfNeeded: ((r &* 66 &+ g &* 129 &+ b &* 25 &+ 128) >> 8) &+ 16)
     }
 
-    /// Calls `body` with pointers to the three planes, valid only during the call.
-    mutating func withPlanes<Result>(
+    /// Calls `body` with pointers to the three planes, valid only during the call. The pointers
+    /// are mutable because openh264's source picture wants them so; it only reads them.
+    func withPlanes<Result>(
         _ body: (
             UnsafeMutablePointer<UInt8>, UnsafeMutablePointer<UInt8>, UnsafeMutablePointer<UInt8>
         ) throws -> Result
     ) rethrows -> Result {
-        try luma.withUnsafeMutableBufferPointer { y in
-            try blueDifference.withUnsafeMutableBufferPointer { u in
-                try redDifference.withUnsafeMutableBufferPointer { v in
-                    try body(y.baseAddress!, u.baseAddress!, v.baseAddress!)
+        try luma.withUnsafeBufferPointer { y in
+            try blueDifference.withUnsafeBufferPointer { u in
+                try redDifference.withUnsafeBufferPointer { v in
+                    try body(
+                        UnsafeMutablePointer(mutating: y.baseAddress!), UnsafeMutablePointer(mutating: u.baseAddress!),
+                        UnsafeMutablePointer(mutating: v.baseAddress!))
                 }
             }
         }

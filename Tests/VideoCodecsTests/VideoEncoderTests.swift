@@ -90,6 +90,23 @@ import VideoCodecs
         #expect(first.annexB.starts(with: [0, 0, 0, 1, first.nalUnits[0][0]]))
     }
 
+    @Test func planesConvertedBeforehandEncodeToTheSameBytes() throws {
+        let frames = (0..<5).map { MovingTestPattern.frame($0, width: 64, height: 48) }
+        let fromPixels = try MP4Builder(width: 64, height: 48, frameRate: 10)
+        let fromPlanes = try MP4Builder(width: 64, height: 48, frameRate: 10)
+        for frame in frames {
+            try fromPixels.append(frame)
+            try fromPlanes.append(planes: YUV420Frame(frame))
+        }
+        #expect(try fromPlanes.finish() == fromPixels.finish())
+        let encoder = try H264Encoder(width: 64, height: 48, frameRate: 10)
+        #expect(
+            throws: VideoEncodingError.frameSizeMismatch(expectedWidth: 64, expectedHeight: 48, width: 32, height: 48)
+        ) {
+            try encoder.encode(planes: YUV420Frame(width: 32, height: 48))
+        }
+    }
+
     @Test func oddSizesAreRefused() {
         #expect(throws: VideoEncodingError.oddDimensions(width: 101, height: 50)) {
             try VideoEncoder.encodeMP4(frames: [PixelBuffer(width: 101, height: 50)], fps: 24)

@@ -54,7 +54,17 @@ extension ImageService {
             switch video.container {
             case .mp4:
                 let builder = try MP4Builder(width: p.width, height: p.height, frameRate: video.framesPerSecond)
-                for index in 0..<video.frameCount { try builder.append(frames.frame(index)) }
+                // Frame n + 1 is drawn and converted on the helper pool while openh264 encodes frame
+                // n here: two cores instead of one, and never more than two raw frames held. The
+                // frames are pure functions of the task, so the bytes do not depend on the timing.
+                var next = Pending(on: .renderHelpers) { YUV420Frame(frames.frame(0)) }
+                for index in 0..<video.frameCount {
+                    let planes = next.take()
+                    if index + 1 < video.frameCount {
+                        next = Pending(on: .renderHelpers) { YUV420Frame(frames.frame(index + 1)) }
+                    }
+                    try builder.append(planes: planes)
+                }
                 return try builder.finish()
             case .gif:
                 let encoder = try GIFEncoder(width: p.width, height: p.height, frameRate: video.framesPerSecond)

@@ -95,8 +95,10 @@ struct CaptionCanvas {
 
     /// Scales every pixel from `row` down by `keep`/256.
     func darken(fromRow row: Int, keep: Int) {
+        // 16-bit lanes (byte · keep ≤ 255 · 256) so the loop vectorises.
+        let keep = UInt16(clamping: keep)
         for i in (min(max(0, row), height) * width * 3)..<(width * height * 3) {
-            pixels[i] = UInt8((Int(pixels[i]) * keep) >> 8)
+            pixels[i] = UInt8(truncatingIfNeeded: (UInt16(pixels[i]) &* keep) >> 8)
         }
     }
 

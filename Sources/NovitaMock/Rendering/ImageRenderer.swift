@@ -15,11 +15,12 @@ enum ImageRenderer {
         let weight = input == nil ? blendOne : blendWeight(request.strength)
         var image: PixelBuffer
         if let input, weight == 0 {
-            image = ImageResampler.resize(input, width: width, height: height)
+            image = ImageResampler.resize(input, width: width, height: height, helpers: .renderHelpers)
         } else {
-            image = ProceduralPattern(request).render(width: width, height: height)
+            image = ProceduralPattern(request).render(width: width, height: height, helpers: .renderHelpers)
             if let input, weight < blendOne {
-                blend(pattern: &image, over: ImageResampler.resize(input, width: width, height: height), weight: weight)
+                let resized = ImageResampler.resize(input, width: width, height: height, helpers: .renderHelpers)
+                blend(pattern: &image, over: resized, weight: weight, helpers: .renderHelpers)
             }
         }
         caption(for: request, width: width, height: height).draw(into: &image)
@@ -32,7 +33,7 @@ enum ImageRenderer {
     static func upscale(_ input: PixelBuffer, factor: Double, caption: String) -> PixelBuffer {
         let width = scaled(input.width, by: factor)
         let height = scaled(input.height, by: factor)
-        var image = ImageResampler.resize(input, width: width, height: height)
+        var image = ImageResampler.resize(input, width: width, height: height, helpers: .renderHelpers)
         let details = [
             "\(width)x\(height) \u{B7} from \(input.width)x\(input.height)",
             "\(width)x\(height) from \(input.width)x\(input.height)",
@@ -67,18 +68,25 @@ enum ImageRenderer {
         return Int(strength * Double(blendOne) + 0.5)
     }
 
-    /// `pattern = input·(1 − w) + pattern·w`, per channel, rounded.
-    static func blend(pattern: inout PixelBuffer, over input: PixelBuffer, weight: Int) {
+    /// `pattern = input·(1 − w) + pattern·w`, per channel, rounded. With `helpers`, the second
+    /// half of the bytes is mixed on that pool while the caller mixes the first (the same bytes
+    /// either way). Never pass the pool the caller runs on.
+    static func blend(
+        pattern: inout PixelBuffer, over input: PixelBuffer, weight: Int, helpers: BlockingWorkPool? = nil
+    ) {
         precondition(pattern.rgb.count == input.rgb.count, "blend needs equal sizes")
-        // 255 · 2^16 + 2^15 < 2^31: Int32 with wrapping operators is exact and vectorises.
-        let w = Int32(weight)
-        let keep = Int32(blendOne - weight)
-        let half = Int32(blendOne / 2)
         input.rgb.withUnsafeBufferPointer { source in
             pattern.rgb.withUnsafeMutableBufferPointer { target in
-                for i in 0..<target.count {
-                    let mixed = Int32(source[i]) &* keep &+ Int32(target[i]) &* w &+ half
-                    target[i] = UInt8(truncatingIfNeeded: mixed >> 16)
+                let count = target.count
+                // Below ~256 KiB the hand-off costs more than the half it saves.
+                if let helpers, count >= 1 << 18 {
+                    let split = count / 2
+                    let halves = BlendHalves(source: source, target: target)
+                    let second = Pending(on: helpers) { halves.mix(split..<count, weight: weight) }
+                    halves.mix(0..<split, weight: weight)
+                    second.take()
+                } else {
+                    BlendHalves(source: source, target: target).mix(0..<count, weight: weight)
                 }
             }
         }
@@ -89,5 +97,24 @@ enum ImageRenderer {
         let product = Double(size) * factor
         guard product.isFinite else { return size }
         return max(1, Int(min(product.rounded(), Double(Int32.max))))
+    }
+}
+
+/// The two buffers of `ImageRenderer.blend`, mixed in ranges of bytes.
+// @unchecked: each thread writes only its own range of `target`, and the owner waits for every
+// range before the buffers are read or freed.
+private struct BlendHalves: @unchecked Sendable {
+    let source: UnsafeBufferPointer<UInt8>
+    let target: UnsafeMutableBufferPointer<UInt8>
+
+    func mix(_ range: Range<Int>, weight: Int) {
+        // 255 · 2^16 + 2^15 < 2^31: Int32 with wrapping operators is exact and vectorises.
+        let w = Int32(weight)
+        let keep = Int32(ImageRenderer.blendOne - weight)
+        let half = Int32(ImageRenderer.blendOne / 2)
+        for i in range {
+            let mixed = Int32(source[i]) &* keep &+ Int32(target[i]) &* w &+ half
+            target[i] = UInt8(truncatingIfNeeded: mixed >> 16)
+        }
     }
 }

@@ -21,12 +21,32 @@ enum ImageResampler {
         var weights: [Int32] = []
     }
 
-    /// `input` stretched to `width × height`.
-    static func resize(_ input: PixelBuffer, width: Int, height: Int) -> PixelBuffer {
+    /// `input` stretched to `width × height`. With `helpers`, the lower half of the output rows
+    /// is computed on that pool while the caller computes the upper half: every output row is a
+    /// function of its own taps, so the bytes are the same either way. Never pass the pool the
+    /// caller runs on (its threads could all end up waiting for their own halves).
+    static func resize(
+        _ input: PixelBuffer, width: Int, height: Int, helpers: BlockingWorkPool? = nil
+    ) -> PixelBuffer {
         if input.width == width && input.height == height { return input }
         let horizontal = taps(from: input.width, to: width)
         let vertical = taps(from: input.height, to: height)
-        let rgb = resample(input, horizontal: horizontal, vertical: vertical, width: width, height: height)
+        let rgb = [UInt8](unsafeUninitializedCapacity: width * height * 3) { buffer, count in
+            let out = RowBands(pixels: buffer, width: width, height: height)
+            // Below ~128 rows the hand-off costs more than the half it saves.
+            if let helpers, height >= 128 {
+                let split = height / 2
+                let lower = Pending(on: helpers) {
+                    resample(
+                        input, horizontal: horizontal, vertical: vertical, into: out, rows: split..<height)
+                }
+                resample(input, horizontal: horizontal, vertical: vertical, into: out, rows: 0..<split)
+                lower.take()
+            } else {
+                resample(input, horizontal: horizontal, vertical: vertical, into: out, rows: 0..<height)
+            }
+            count = width * height * 3
+        }
         return PixelBuffer(width: width, height: height, rgb: rgb)
     }
 
@@ -83,44 +103,41 @@ enum ImageResampler {
     /// Runs both passes row by row: each output row combines a few horizontally resized source
     /// rows, kept in a small ring (taps only move forward), so the intermediate image is never
     /// materialised — a 16-megapixel input stays in cache-sized pieces.
-    private static func resample(_ input: PixelBuffer, horizontal: Taps, vertical: Taps, width: Int, height: Int)
-        -> [UInt8]
-    {
-        let rowLength = width * 3
+    private static func resample(
+        _ input: PixelBuffer, horizontal: Taps, vertical: Taps, into out: RowBands, rows: Range<Int>
+    ) {
+        let rowLength = out.width * 3
         let ringRows = (vertical.counts.max() ?? 1) + 1
         var ring = [UInt16](repeating: 0, count: ringRows * rowLength)
         var ringSource = [Int](repeating: -1, count: ringRows)
         var accumulator = [Int32](repeating: 0, count: rowLength)
-        var out = [UInt8](repeating: 0, count: rowLength * height)
+        let dst = out.pixels
         let shift = Int32(weightBits + 8)
         let half = Int32(1) << (shift - 1)
         input.rgb.withUnsafeBufferPointer { source in
             ring.withUnsafeMutableBufferPointer { ring in
                 accumulator.withUnsafeMutableBufferPointer { acc in
-                    out.withUnsafeMutableBufferPointer { dst in
-                        for y in 0..<height {
-                            for i in 0..<rowLength { acc[i] = half }
-                            let first = vertical.offsets[y]
-                            for k in 0..<vertical.counts[y] {
-                                let row = vertical.starts[y] + k
-                                let slot = row % ringRows
-                                let line = UnsafeMutableBufferPointer(
-                                    rebasing: ring[(slot * rowLength)..<((slot + 1) * rowLength)])
-                                if ringSource[slot] != row {
-                                    resizeRow(source, row: row, rowWidth: input.width, taps: horizontal, into: line)
-                                    ringSource[slot] = row
-                                }
-                                let w = vertical.weights[first + k]
-                                for i in 0..<rowLength { acc[i] &+= Int32(line[i]) &* w }
+                    for y in rows {
+                        for i in 0..<rowLength { acc[i] = half }
+                        let first = vertical.offsets[y]
+                        for k in 0..<vertical.counts[y] {
+                            let row = vertical.starts[y] + k
+                            let slot = row % ringRows
+                            let line = UnsafeMutableBufferPointer(
+                                rebasing: ring[(slot * rowLength)..<((slot + 1) * rowLength)])
+                            if ringSource[slot] != row {
+                                resizeRow(source, row: row, rowWidth: input.width, taps: horizontal, into: line)
+                                ringSource[slot] = row
                             }
-                            let o = y * rowLength
-                            for i in 0..<rowLength { dst[o + i] = UInt8(truncatingIfNeeded: acc[i] >> shift) }
+                            let w = vertical.weights[first + k]
+                            for i in 0..<rowLength { acc[i] &+= Int32(line[i]) &* w }
                         }
+                        let o = y * rowLength
+                        for i in 0..<rowLength { dst[o + i] = UInt8(truncatingIfNeeded: acc[i] >> shift) }
                     }
                 }
             }
         }
-        return out
     }
 
     /// One source row resized horizontally, with 8 fractional bits kept (0...255·256).
@@ -137,7 +154,9 @@ enum ImageResampler {
                     taps.offsets.withUnsafeBufferPointer { offsets in
                         var o = 0
                         for x in 0..<starts.count {
-                            var r = half, g = half, b = half
+                            var r = half
+                            var g = half
+                            var b = half
                             var s = rowStart + starts[x] * 3
                             let w0 = offsets[x]
                             for k in 0..<counts[x] {

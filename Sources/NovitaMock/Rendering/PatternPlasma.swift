@@ -47,11 +47,14 @@ struct PatternPlasma: Sendable {
         offset = style.int(in: 0...(PatternPalette.size - 1))
     }
 
-    /// Fills `pixels` (RGB, `width * height * 3`) with the plasma.
-    func fill(_ pixels: UnsafeMutableBufferPointer<UInt8>, width: Int, height: Int, palette: PatternPalette) {
+    /// Fills rows `rows` of `pixels` (RGB, `width * height * 3`) with the plasma.
+    func fill(
+        _ pixels: UnsafeMutableBufferPointer<UInt8>, width: Int, height: Int, rows: Range<Int>,
+        palette: PatternPalette
+    ) {
         let side = max(width, height)
         let us = (0..<width).map { PatternPlasma.centred($0, count: width, side: side) }
-        let vs = (0..<height).map { PatternPlasma.centred($0, count: height, side: side) }
+
         PatternSine.table.withUnsafeBufferPointer { sine in
             let plainColumns = us.map { u in angle(columnWave.fx, u, columnWave.phase) }
                 .map { PatternSine.value(at: $0, in: sine) }
@@ -59,27 +62,42 @@ struct PatternPlasma: Sendable {
             let columnsB = us.map { u in
                 angle(bentByColumns.fx, u, bentByColumns.phase) + warp(bentByColumns, u, sine)
             }
-            palette.rgb.withUnsafeBufferPointer { colors in
+            // Each colour as one little-endian word, R G B 0: a pixel is one unaligned 4-byte
+            // store whose spare byte the next pixel overwrites (the last of a row is written
+            // byte by byte, so nothing spills into a row another thread draws).
+            let words = (0..<PatternPalette.size).map { i in
+                (UInt32(palette.rgb[3 * i]) | UInt32(palette.rgb[3 * i + 1]) << 8 | UInt32(palette.rgb[3 * i + 2]) << 16)
+                    .littleEndian
+            }
+            words.withUnsafeBufferPointer { words in
                 plainColumns.withUnsafeBufferPointer { plainColumns in
                     columnsA.withUnsafeBufferPointer { columnsA in
                         columnsB.withUnsafeBufferPointer { columnsB in
-                            for y in 0..<height {
-                                let v = vs[y]
+                            for y in rows {
+                                let v = PatternPlasma.centred(y, count: height, side: side)
                                 let plainRow = PatternSine.value(at: angle(rowWave.fy, v, rowWave.phase), in: sine)
                                 let rowA = angle(bentByRows.fy, v, bentByRows.phase) + warp(bentByRows, v, sine)
                                 let rowB = angle(bentByColumns.fy, v, 0)
-                                var out = y * width * 3
-                                for x in 0..<width {
+                                let line = UnsafeMutableRawPointer(pixels.baseAddress! + y * width * 3)
+                                @inline(__always) func colour(_ x: Int) -> UInt32 {
                                     let sum =
                                         plainColumns[x] &+ plainRow
                                         &+ PatternSine.value(at: columnsA[x] &+ rowA, in: sine)
                                         &+ PatternSine.value(at: columnsB[x] &+ rowB, in: sine)
-                                    let index = 3 &* ((((sum &* gain) >> 5) &+ offset) & (PatternPalette.size - 1))
-                                    pixels[out] = colors[index]
-                                    pixels[out + 1] = colors[index + 1]
-                                    pixels[out + 2] = colors[index + 2]
-                                    out += 3
+                                    return words[(((sum &* gain) >> 5) &+ offset) & (PatternPalette.size - 1)]
                                 }
+                                for x in 0..<(width - 1) {
+                                    line.storeBytes(of: colour(x), toByteOffset: 3 &* x, as: UInt32.self)
+                                }
+                                let last = UInt32(littleEndian: colour(width - 1))
+                                line.storeBytes(
+                                    of: UInt8(truncatingIfNeeded: last), toByteOffset: 3 * width - 3, as: UInt8.self)
+                                line.storeBytes(
+                                    of: UInt8(truncatingIfNeeded: last >> 8), toByteOffset: 3 * width - 2,
+                                    as: UInt8.self)
+                                line.storeBytes(
+                                    of: UInt8(truncatingIfNeeded: last >> 16), toByteOffset: 3 * width - 1,
+                                    as: UInt8.self)
                             }
                         }
                     }

@@ -22,43 +22,54 @@ struct PatternShape: Sendable {
     /// The colour, RGB.
     var color: (Int, Int, Int)
 
-    /// Draws the shape over `pixels` (RGB, `width * height * 3`).
-    func draw(into pixels: UnsafeMutableBufferPointer<UInt8>, width: Int, height: Int) {
+    /// Draws the shape over rows `rows` of `pixels` (RGB, `width * height * 3`).
+    func draw(into pixels: UnsafeMutableBufferPointer<UInt8>, width: Int, height: Int, rows: Range<Int>) {
         let cx = (centerX * width) >> 16
         let cy = (centerY * height) >> 16
         let r = max(1, (radius * min(width, height)) >> 16)
         let coverage = PatternShapeCoverage(kind: kind, radius: r)
         let reach = coverage.reach
-        let top = max(0, cy - reach)
-        let bottom = min(height - 1, cy + reach)
-        guard top <= bottom else { return }
-        for y in top...bottom {
-            let dy = y - cy
-            let dy2 = dy * dy
-            let span = PatternShape.squareRootFloor(max(0, reach * reach - dy2))
-            let x0 = max(0, cx - span)
-            let x1 = min(width - 1, cx + span)
-            if x0 > x1 { continue }
-            var offset = (y * width + x0) * 3
-            for x in x0...x1 {
-                let dx = x - cx
-                let alpha = (coverage.alpha(squaredDistance: dx * dx + dy2) * opacity) >> 8
-                if alpha > 0 {
-                    blend(pixels, at: offset, alpha: alpha)
+        let top = max(rows.lowerBound, cy - reach)
+        let bottom = min(rows.upperBound - 1, cy + reach)
+        guard top <= bottom, let base = pixels.baseAddress else { return }
+        // The blend runs over bytes, not pixels — the colour and each pixel's alpha repeated per
+        // channel — so it has no stride of three and vectorises. `p + ((c − p)·α + 128) >> 8` is
+        // computed as `(p·(256 − α) + c·α + 128) >> 8` (equal: p·256 is a whole multiple of 256),
+        // whose terms are never negative and stay below 2^16, so 16-bit lanes suffice. An alpha
+        // of 0 leaves the byte as it was, as skipping the pixel would.
+        let most = min(width, 2 * reach + 1) * 3
+        let colour = (0..<most).map { i in UInt16(i % 3 == 0 ? color.0 : i % 3 == 1 ? color.1 : color.2) }
+        var alphas = [UInt16](repeating: 0, count: most)
+        let opacity = opacity
+        colour.withUnsafeBufferPointer { colour in
+            alphas.withUnsafeMutableBufferPointer { alphas in
+                let colour = colour.baseAddress!
+                let alphas = alphas.baseAddress!
+                for y in top...bottom {
+                    let dy = y - cy
+                    let dy2 = dy * dy
+                    let span = PatternShape.squareRootFloor(max(0, reach * reach - dy2))
+                    let x0 = max(0, cx - span)
+                    let x1 = min(width - 1, cx + span)
+                    if x0 > x1 { continue }
+                    let count = x1 - x0 + 1
+                    for k in 0..<count {
+                        let dx = x0 + k - cx
+                        let alpha = UInt16(
+                            truncatingIfNeeded: (coverage.alpha(squaredDistance: dx * dx + dy2) * opacity) >> 8)
+                        alphas[3 * k] = alpha
+                        alphas[3 * k + 1] = alpha
+                        alphas[3 * k + 2] = alpha
+                    }
+                    let line = base + (y * width + x0) * 3
+                    for i in 0..<(count * 3) {
+                        let alpha = alphas[i]
+                        let mixed = UInt16(line[i]) &* (256 &- alpha) &+ colour[i] &* alpha &+ 128
+                        line[i] = UInt8(truncatingIfNeeded: mixed >> 8)
+                    }
                 }
-                offset += 3
             }
         }
-    }
-
-    @inline(__always)
-    private func blend(_ pixels: UnsafeMutableBufferPointer<UInt8>, at offset: Int, alpha: Int) {
-        let r = Int(pixels[offset])
-        let g = Int(pixels[offset + 1])
-        let b = Int(pixels[offset + 2])
-        pixels[offset] = UInt8(r + (((color.0 - r) * alpha + 128) >> 8))
-        pixels[offset + 1] = UInt8(g + (((color.1 - g) * alpha + 128) >> 8))
-        pixels[offset + 2] = UInt8(b + (((color.2 - b) * alpha + 128) >> 8))
     }
 
     /// ⌊√n⌋ for n ≥ 0, by Newton's method on integers (once per row, so speed is no concern).

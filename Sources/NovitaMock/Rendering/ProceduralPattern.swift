@@ -36,17 +36,35 @@ struct ProceduralPattern: Sendable {
             modelName: request.modelName)
     }
 
-    /// Draws the pattern at `width × height`.
-    func render(width: Int, height: Int) -> PixelBuffer {
-        var rgb = [UInt8](repeating: 0, count: width * height * 3)
-        rgb.withUnsafeMutableBufferPointer { pixels in
-            plasma.fill(pixels, width: width, height: height, palette: palette)
-            for shape in shapes {
-                shape.draw(into: pixels, width: width, height: height)
+    /// Draws the pattern at `width × height`. With `helpers`, the lower half of the rows is drawn
+    /// on that pool while the caller draws the upper half: every pixel is a function of its own
+    /// coordinates, so the bytes are the same either way. Never pass the pool the caller runs on
+    /// (its threads could all end up waiting for their own halves).
+    func render(width: Int, height: Int, helpers: BlockingWorkPool? = nil) -> PixelBuffer {
+        let rgb = [UInt8](unsafeUninitializedCapacity: width * height * 3) { buffer, count in
+            let pixels = RowBands(pixels: buffer, width: width, height: height)
+            // Below ~128 rows the hand-off costs more than the half it saves.
+            if let helpers, height >= 128 {
+                let split = height / 2
+                let lower = Pending(on: helpers) { draw(pixels, rows: split..<height) }
+                draw(pixels, rows: 0..<split)
+                lower.take()
+            } else {
+                draw(pixels, rows: 0..<height)
             }
-            applyVignette(pixels, width: width, height: height)
+            count = width * height * 3
         }
         return PixelBuffer(width: width, height: height, rgb: rgb)
+    }
+
+    /// Draws rows `rows` completely: plasma, shapes, vignette.
+    private func draw(_ band: RowBands, rows: Range<Int>) {
+        let (pixels, width, height) = (band.pixels, band.width, band.height)
+        plasma.fill(pixels, width: width, height: height, rows: rows, palette: palette)
+        for shape in shapes {
+            shape.draw(into: pixels, width: width, height: height, rows: rows)
+        }
+        applyVignette(pixels, width: width, height: height, rows: rows)
     }
 
     /// Four to eight shapes; sizes are fractions of the smaller side.
@@ -81,21 +99,26 @@ struct ProceduralPattern: Sendable {
         return (lifted(palette.rgb[index]), lifted(palette.rgb[index + 1]), lifted(palette.rgb[index + 2]))
     }
 
-    /// Darkens towards the corners by up to `vignette`/256, quadratic in the distance.
-    private func applyVignette(_ pixels: UnsafeMutableBufferPointer<UInt8>, width: Int, height: Int) {
-        let columns = (0..<width).map { x in square((2 * x + 1 - width) * 256 / width) }
+    /// Darkens towards the corners by up to `vignette`/256, quadratic in the distance:
+    /// `shade = 256 − ((column² + row²) · vignette) >> 17`, each byte times `shade`, over 256.
+    private func applyVignette(
+        _ pixels: UnsafeMutableBufferPointer<UInt8>, width: Int, height: Int, rows: Range<Int>
+    ) {
+        // The column term times `vignette`, once per channel byte: the row loop then only adds
+        // and shifts 32-bit values and multiplies 16-bit ones (byte · shade ≤ 255 · 256), runs
+        // straight over the bytes with no stride of three, and vectorises. ≤ 2^17 · 120 < 2^31.
         let amount = vignette
+        let columns = (0..<width * 3).map { i in Int32(square((2 * (i / 3) + 1 - width) * 256 / width) * amount) }
         columns.withUnsafeBufferPointer { columns in
-            for y in 0..<height {
-                let row = square((2 * y + 1 - height) * 256 / height)
-                var offset = y * width * 3
-                for x in 0..<width {
-                    // ≤ 2^17 · 120 → shade in 136...256; products stay far below 2^31.
-                    let shade = 256 &- (((columns[x] &+ row) &* amount) >> 17)
-                    pixels[offset] = UInt8(truncatingIfNeeded: (Int(pixels[offset]) &* shade) >> 8)
-                    pixels[offset + 1] = UInt8(truncatingIfNeeded: (Int(pixels[offset + 1]) &* shade) >> 8)
-                    pixels[offset + 2] = UInt8(truncatingIfNeeded: (Int(pixels[offset + 2]) &* shade) >> 8)
-                    offset += 3
+            let columns = columns.baseAddress!
+            let base = pixels.baseAddress!
+            let rowBytes = width * 3
+            for y in rows {
+                let row = Int32(square((2 * y + 1 - height) * 256 / height) * amount)
+                let line = base + y * rowBytes
+                for i in 0..<rowBytes {
+                    let shade = UInt16(truncatingIfNeeded: 256 &- ((columns[i] &+ row) >> 17))  // 136...256
+                    line[i] = UInt8(truncatingIfNeeded: (UInt16(line[i]) &* shade) >> 8)
                 }
             }
         }

@@ -4,7 +4,7 @@ import ImageCodecs
 /// the caption band (the frame's prompt; seed, frame counter, size and rate) and, for
 /// image-to-video, the input image at frame 0 giving way to the pattern over the clip. Integer
 /// arithmetic in the pixel paths, like `ImageRenderer`, so the same request gives the same bytes.
-struct VideoFrameRenderer {
+struct VideoFrameRenderer: Sendable {
     let parameters: GenerationParameters
     let video: VideoParameters
     /// The input resized to the clip's size (image-to-video), prepared once for every frame.
@@ -76,6 +76,6 @@ struct VideoFrameRenderer {
             }
             cropped = PixelBuffer(width: cropWidth, height: cropHeight, rgb: rgb)
         }
-        return ImageResampler.resize(cropped, width: width, height: height)
+        return ImageResampler.resize(cropped, width: width, height: height, helpers: .renderHelpers)
     }
 }

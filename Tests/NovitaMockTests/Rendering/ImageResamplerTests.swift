@@ -56,4 +56,13 @@ import Testing
             #expect(taps.starts[i] >= 0 && taps.starts[i] + taps.counts[i] <= sizes.0)
         }
     }
+
+    /// Output rows split between two threads, each with its own ring of source rows: the same
+    /// bytes as one pass, growing and shrinking, at heights around the split.
+    @Test(arguments: [(96, 64, 200, 128), (300, 257, 160, 129), (64, 48, 333, 301)])
+    func halvesOnTwoThreadsGiveTheSameBytes(_ sizes: (Int, Int, Int, Int)) {
+        let input = ImageResampler.resize(Fixtures.pngDecodedPixels(), width: sizes.0, height: sizes.1)
+        let whole = ImageResampler.resize(input, width: sizes.2, height: sizes.3)
+        #expect(ImageResampler.resize(input, width: sizes.2, height: sizes.3, helpers: .renderHelpers) == whole)
+    }
 }

@@ -52,4 +52,14 @@ import Testing
         #expect(sameSeed < 12)
         #expect(otherSeed > 3 * sameSeed)
     }
+
+    /// Drawn in two bands on two threads or in one: the same bytes, at every height around the split.
+    @Test func bandsOnTwoThreadsDrawTheSamePixels() {
+        let pattern = ProceduralPattern(seed: 31, prompt: "bands", negativePrompt: "", modelName: "m")
+        for (width, height) in [(200, 128), (160, 129), (96, 300)] {
+            let whole = pattern.render(width: width, height: height)
+            let banded = pattern.render(width: width, height: height, helpers: .renderHelpers)
+            #expect(banded == whole, "\(width)x\(height)")
+        }
+    }
 }

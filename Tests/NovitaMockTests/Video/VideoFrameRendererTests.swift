@@ -1,5 +1,6 @@
 import ImageCodecs
 import Testing
+import VideoCodecs
 
 @testable import NovitaMock
 
@@ -46,5 +47,20 @@ import Testing
         let patternOnly = Self.renderer(frames: 6).frame(5)
         #expect(Self.picture(renderer.frame(5)) == Self.picture(patternOnly))
         #expect(Self.picture(renderer.frame(2)) != Self.picture(input))
+    }
+
+    /// The clip is encoded while the next frame is drawn on another thread; the bytes must be
+    /// those of drawing and encoding one frame after another.
+    @Test func theOverlappedClipHasTheBytesOfTheSequentialOne() throws {
+        let renderer = Self.renderer(frames: 10)
+        var parameters = renderer.parameters
+        parameters.video = renderer.video
+        let record = TaskRecord(
+            id: "t-1", serial: 1, tenant: "k", parameters: parameters, inputKey: nil, extra: ExtraOptions(),
+            outcome: .succeed, imageBaseURL: "http://mock", requestSummary: [], submittedAt: 1, durationMs: 2,
+            startedAt: 1, finishedAt: 3, status: .succeed, failureReason: "")
+        let sequential = try VideoEncoder.encodeMP4(frames: (0..<10).map(renderer.frame), fps: 8)
+        #expect(try ImageService.renderVideo(record, inputBytes: nil) == sequential)
+        #expect(try ImageService.renderVideo(record, inputBytes: nil) == sequential)
     }
 }
