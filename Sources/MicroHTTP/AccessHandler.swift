@@ -17,7 +17,7 @@ enum AccessHandler {
             let head = RequestHead(connection: connection, url: url, method: method)
             let request = RequestContext(connection: connection, head: head, server: server)
             requestPointer.pointee = Unmanaged.passRetained(request).toOpaque()
-            server.register(request)
+            server.requestStarted()
             // Too large by its own account, or more than the budget left: answer before reading a
             // byte of the body. MHD then refuses the upload and closes the connection after the response.
             return request.declaredRefused ? advance(request, server: server, connection: connection) : .YES
@@ -42,8 +42,10 @@ enum AccessHandler {
         requestPointer.pointee = nil
         let server = Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue()
         let request = Unmanaged<RequestContext>.fromOpaque(existing).takeRetainedValue()
-        server.releaseBodyBytes(request.complete())
-        server.unregister(request)
+        let (reservedBytes, wasSuspendable) = request.complete()
+        server.releaseBodyBytes(reservedBytes)
+        if wasSuspendable { server.unregisterSuspendable(request) }
+        server.requestCompleted()
     }
 
     /// A day: longer `.after` delays are clamped rather than risk overflowing the timer's clock.

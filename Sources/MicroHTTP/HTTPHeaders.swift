@@ -6,6 +6,11 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
         self.fields = fields.map { (name: $0.0, value: $0.1) }
     }
 
+    /// Takes the fields as they are (no copy).
+    init(fields: [(name: String, value: String)]) {
+        self.fields = fields
+    }
+
     public init(dictionaryLiteral elements: (String, String)...) {
         self.init(elements)
     }
@@ -38,8 +43,18 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
     /// Field names compared ASCII case-insensitively, byte by byte: names are tokens, and a
     /// lookup runs several times per request, so it must not allocate lowercased copies.
     static func namesMatch(_ left: String, _ right: String) -> Bool {
-        left.utf8.count == right.utf8.count
-            && left.utf8.elementsEqual(right.utf8) { Self.lowercaseASCII($0) == Self.lowercaseASCII($1) }
+        guard left.utf8.count == right.utf8.count else { return false }
+        // Native strings (all of a request's): compare their UTF-8 in place.
+        let direct = left.utf8.withContiguousStorageIfAvailable { a in
+            right.utf8.withContiguousStorageIfAvailable { b in
+                for index in 0..<a.count where Self.lowercaseASCII(a[index]) != Self.lowercaseASCII(b[index]) {
+                    return false
+                }
+                return true
+            }
+        }
+        if let direct, let result = direct { return result }
+        return left.utf8.elementsEqual(right.utf8) { Self.lowercaseASCII($0) == Self.lowercaseASCII($1) }
     }
 
     private static func lowercaseASCII(_ byte: UInt8) -> UInt8 {

@@ -64,6 +64,9 @@ public struct HTTPResponse: Sendable {
     /// Facts about this answer for the server's own journal and logs (a task id, an error's
     /// reason), set by whoever made it so nobody parses the body again; never sent.
     public var annotations: [String: String] = [:]
+    /// A libmicrohttpd object made once for this very answer (see `PreparedResponse`); used only
+    /// while the response still matches it.
+    public var prepared: PreparedResponse?
 
     public init(
         status: Int, headers: HTTPHeaders = [:], body: HTTPBody = .bytes([]), bodyBytesPerSecond: Int? = nil,

@@ -148,7 +148,7 @@ public final class HTTPServer: Sendable {
             usleep(5_000)
         }
         // MHD must not stop with suspended connections: wake the stragglers so it closes them.
-        for request in context.inFlightRequests {
+        for request in context.suspendableRequests {
             request.abandon()
         }
         MHD_stop_daemon(running.daemon)

@@ -8,6 +8,9 @@ enum MHDResponse {
         _ response: HTTPResponse, on connection: OpaquePointer, request: RequestContext, forceClose: Bool
     ) -> MHD_Result {
         if response.dropConnection { return .NO }
+        if let prepared = response.prepared, !forceClose, prepared.matches(response) {
+            return MHD_queue_response(connection, UInt32(prepared.status), prepared.handle)
+        }
         guard let mhdResponse = make(response, request: request) else { return .NO }
         defer { MHD_destroy_response(mhdResponse) }
         for field in response.headers {
@@ -26,6 +29,11 @@ enum MHDResponse {
         if let rate = response.bodyBytesPerSecond, rate > 0, body.count > 0 {
             return makeSlow(SlowBody(request: request, body: body, bytesPerSecond: rate))
         }
+        return makeBuffer(body)
+    }
+
+    /// A response object sending `body` from memory: a copy of plain bytes, shared bytes in place.
+    static func makeBuffer(_ body: HTTPBody) -> OpaquePointer? {
         switch body {
         case .bytes(let bytes):
             return bytes.withUnsafeBytes { buffer in
@@ -59,7 +67,7 @@ enum MHDResponse {
     }
 
     /// A shared range outside its bytes would make MHD read foreign memory: clamp it.
-    private static func clamped(_ body: HTTPBody) -> HTTPBody {
+    static func clamped(_ body: HTTPBody) -> HTTPBody {
         guard case .shared(let shared, let range) = body else { return body }
         return .shared(shared, range: range.clamped(to: 0..<shared.count))
     }

@@ -32,6 +32,8 @@ final class RequestContext: Sendable {
         var bodyOverBudget: Bool
         /// Bytes of the server's body budget this request holds (released at completion).
         var reservedBytes = 0
+        /// Whether the server lists this request among those shutdown must wake.
+        var isRegistered = false
     }
 
     let head: RequestHead
@@ -39,9 +41,11 @@ final class RequestContext: Sendable {
     /// read, the request is answered at once and the connection closed.
     let declaredRefused: Bool
     private let state: Mutex<State>
+    private let server: ServerContext
 
     init(connection: OpaquePointer, head: RequestHead, server: ServerContext) {
         self.head = head
+        self.server = server
         let tooLarge = head.contentLength.map { $0 > UInt64(max(server.maxBodyBytes, 0)) } ?? false
         let overBudget = !tooLarge && head.contentLength.map { !server.budgetFits($0) } ?? false
         self.declaredRefused = tooLarge || overBudget
@@ -114,6 +118,7 @@ final class RequestContext: Sendable {
     func suspendForWork() -> Bool {
         state.withLock { state in
             guard !state.isAbandoned, !state.isSuspended, let connection = state.connection else { return false }
+            registerOnce(&state)
             state.phase = .waiting
             state.isSuspended = true
             MHD_suspend_connection(connection.pointer)
@@ -137,10 +142,18 @@ final class RequestContext: Sendable {
     func suspendForSlowBody() -> Bool {
         state.withLock { state in
             guard !state.isAbandoned, !state.isSuspended, let connection = state.connection else { return false }
+            registerOnce(&state)
             state.isSuspended = true
             MHD_suspend_connection(connection.pointer)
             return true
         }
+    }
+
+    /// Lists the request with the server before its first suspend, so shutdown can wake it.
+    private func registerOnce(_ state: inout State) {
+        guard !state.isRegistered else { return }
+        state.isRegistered = true
+        server.registerSuspendable(self)
     }
 
     /// Wakes a connection suspended by `suspendForSlowBody`.
@@ -167,14 +180,18 @@ final class RequestContext: Sendable {
     }
 
     /// MHD is done with the connection's request; late work and timers must leave it alone.
-    /// Returns the body budget it held, for the server to take back.
-    func complete() -> Int {
+    /// Returns the body budget it held, for the server to take back, and whether the server
+    /// lists it (see `registerOnce`).
+    func complete() -> (reservedBytes: Int, isRegistered: Bool) {
         state.withLock { state in
             state.connection = nil
             state.isSuspended = false
             state.body = []
-            defer { state.reservedBytes = 0 }
-            return state.reservedBytes
+            defer {
+                state.reservedBytes = 0
+                state.isRegistered = false
+            }
+            return (state.reservedBytes, state.isRegistered)
         }
     }
 }

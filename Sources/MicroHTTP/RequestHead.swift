@@ -15,8 +15,7 @@ struct RequestHead: Sendable {
         self.method = method.map { String(cString: $0) } ?? ""
         // MHD hands over the path already percent-decoded and without the query string.
         self.path = url.map { String(cString: $0) } ?? "/"
-        let headerFields = Self.values(of: connection, kind: .HEADER_KIND)
-        self.headers = HTTPHeaders(headerFields.map { ($0.name, $0.value) })
+        self.headers = HTTPHeaders(fields: Self.values(of: connection, kind: .HEADER_KIND))
         self.query = Self.values(of: connection, kind: .GET_ARGUMENT_KIND)
         self.remoteAddress = Self.clientAddress(of: connection)
     }

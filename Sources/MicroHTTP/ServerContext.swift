@@ -10,7 +10,11 @@ final class ServerContext: Sendable {
     let bufferedBodyBytes = Atomic<Int>(0)
     /// Set once shutdown begins, so responses tell clients not to reuse their connection.
     let isDraining = Atomic<Bool>(false)
-    private let inFlight = Mutex<[ObjectIdentifier: RequestContext]>([:])
+    /// Requests that reached the access handler and are not complete yet.
+    private let inFlightTotal = Atomic<Int>(0)
+    /// Those of them that were ever suspended: the only ones shutdown must wake. A request that
+    /// is answered at once (most) never takes this lock, which every poll thread shares.
+    private let suspendable = Mutex<[ObjectIdentifier: RequestContext]>([:])
 
     init(handler: @escaping @Sendable (HTTPRequest) -> HTTPReply, maxBodyBytes: Int, maxBufferedBodyBytes: Int) {
         self.handler = handler
@@ -35,15 +39,25 @@ final class ServerContext: Sendable {
         length <= UInt64(max(0, maxBufferedBodyBytes - bufferedBodyBytes.load(ordering: .relaxed)))
     }
 
-    func register(_ request: RequestContext) {
-        _ = inFlight.withLock { $0.updateValue(request, forKey: ObjectIdentifier(request)) }
+    func requestStarted() {
+        inFlightTotal.add(1, ordering: .relaxed)
     }
 
-    func unregister(_ request: RequestContext) {
-        _ = inFlight.withLock { $0.removeValue(forKey: ObjectIdentifier(request)) }
+    func requestCompleted() {
+        inFlightTotal.subtract(1, ordering: .relaxed)
     }
 
-    var inFlightCount: Int { inFlight.withLock { $0.count } }
+    /// Called by a request before it first suspends its connection.
+    func registerSuspendable(_ request: RequestContext) {
+        _ = suspendable.withLock { $0.updateValue(request, forKey: ObjectIdentifier(request)) }
+    }
 
-    var inFlightRequests: [RequestContext] { inFlight.withLock { Array($0.values) } }
+    func unregisterSuspendable(_ request: RequestContext) {
+        _ = suspendable.withLock { $0.removeValue(forKey: ObjectIdentifier(request)) }
+    }
+
+    var inFlightCount: Int { inFlightTotal.load(ordering: .relaxed) }
+
+    /// The requests in flight that may be suspended.
+    var suspendableRequests: [RequestContext] { suspendable.withLock { Array($0.values) } }
 }

@@ -21,6 +21,8 @@ public final class MockService: Sendable {
     let rateLimiter: RateLimiter
     let metrics = Metrics()
     let finishedResults = FinishedResultCache()
+    /// `GET /__mock/tasks/{id}` of finished tasks, kept the same way.
+    let finishedInspections = FinishedResultCache()
     let webhooks: WebhookDispatcher
     let objectStore: any ObjectStore
     /// The model catalog of `GET /v3/model` and the name checks.

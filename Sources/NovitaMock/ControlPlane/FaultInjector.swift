@@ -18,6 +18,9 @@ final class FaultInjector: Sendable {
     }
 
     private let state = Mutex(State())
+    /// The number of rules, kept beside `state` (written under its lock) so a request with no
+    /// rule in force reads one atomic instead of taking the lock every poll thread shares.
+    private let ruleCount = Atomic<Int>(0)
     private let random: RandomSource
 
     init(random: RandomSource) {
@@ -30,6 +33,7 @@ final class FaultInjector: Sendable {
         state.withLock { state in
             state.rules.removeAll { $0.id == rule.id }
             state.rules.append(rule)
+            ruleCount.store(state.rules.count, ordering: .releasing)
         }
         return rule
     }
@@ -38,6 +42,7 @@ final class FaultInjector: Sendable {
         state.withLock { state in
             let before = state.rules.count
             state.rules.removeAll { $0.id == id }
+            ruleCount.store(state.rules.count, ordering: .releasing)
             return state.rules.count != before
         }
     }
@@ -46,6 +51,7 @@ final class FaultInjector: Sendable {
     func removeAll(apiKey: String?) {
         state.withLock { state in
             state.rules.removeAll { apiKey == nil || $0.apiKey == apiKey }
+            ruleCount.store(state.rules.count, ordering: .releasing)
         }
     }
 
@@ -55,7 +61,8 @@ final class FaultInjector: Sendable {
     /// The effect for a request, consuming one use of a counted rule and one draw of a
     /// probabilistic one.
     func effect(method: String, path: String, apiKey: String?, testID: String?) -> FaultEffect? {
-        state.withLock { state in
+        guard ruleCount.load(ordering: .acquiring) > 0 else { return nil }
+        return state.withLock { state in
             for index in state.rules.indices {
                 let rule = state.rules[index]
                 guard rule.matches(method: method, path: path, apiKey: apiKey, testID: testID) else { continue }
@@ -66,6 +73,7 @@ final class FaultInjector: Sendable {
                 if let remaining = rule.remainingTimes {
                     if remaining <= 1 {
                         state.rules.remove(at: index)
+                        ruleCount.store(state.rules.count, ordering: .releasing)
                     } else {
                         state.rules[index].remainingTimes = remaining - 1
                     }

@@ -29,8 +29,19 @@ final class Metrics: Sendable {
         }
     }
 
+    /// One `novita_mock_http_requests_total` series: hashed as it is, no key string built per request.
+    private struct RequestKey: Hashable, Comparable {
+        var route: String
+        var method: String
+        var status: Int
+
+        static func < (a: RequestKey, b: RequestKey) -> Bool {
+            (a.route, a.method, a.status) < (b.route, b.method, b.status)
+        }
+    }
+
     private struct State {
-        var requests: [String: Int] = [:]  // "route\u{0}method\u{0}status"
+        var requests: [RequestKey: Int] = [:]
         var latency: [String: Histogram] = [:]  // by route
         var webhookOutcomes: [String: Int] = [:]
         var storageOutcomes: [String: Int] = [:]
@@ -66,7 +77,7 @@ final class Metrics: Sendable {
 
     func record(route: String, method: String, status: Int, seconds: Double) {
         // Key and bucket outside the lock; the histogram is updated in place (no array copy).
-        let key = "\(route)\u{0}\(method)\u{0}\(status)"
+        let key = RequestKey(route: route, method: method, status: status)
         let bucket = Metrics.latencyBuckets.firstIndex { seconds <= $0 }
         shard.state.withLock { state in
             state.requests[key, default: 0] += 1
@@ -124,9 +135,8 @@ final class Metrics: Sendable {
 
         header("novita_mock_http_requests_total", "counter", "HTTP requests answered, by route, method and status.")
         for key in snapshot.requests.keys.sorted() {
-            let parts = key.split(separator: "\u{0}", omittingEmptySubsequences: false).map(String.init)
             out +=
-                "novita_mock_http_requests_total{route=\"\(label(parts[0]))\",method=\"\(label(parts[1]))\",status=\"\(parts[2])\"} \(snapshot.requests[key]!)\n"
+                "novita_mock_http_requests_total{route=\"\(label(key.route))\",method=\"\(label(key.method))\",status=\"\(key.status)\"} \(snapshot.requests[key]!)\n"
         }
         header("novita_mock_http_request_duration_seconds", "histogram", "Time to answer a request, by route.")
         for route in snapshot.latency.keys.sorted() {

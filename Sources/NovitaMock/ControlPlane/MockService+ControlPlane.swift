@@ -31,6 +31,8 @@ extension MockService {
         trainings.reset(tenant: key)
         if key == nil { images.cache.removeAll(withPrefix: "") }
         finishedResults.removeAll()
+        finishedInspections.removeAll()
+        media.prepared.removeAll()
         return .now(.json(["reset": key == nil ? "all" : .string(Logger.redact(key!))]))
     }
 
@@ -113,12 +115,18 @@ extension MockService {
         guard let (id, action) = taskPath(request), action == nil else {
             return .now(APIError.apiNotFound(request.method, request.path).response)
         }
+        // A finished task's inspection never changes either: kept like its task-result answer.
+        if let cached = finishedInspections.response(for: id), store.isFinished(id: id) {
+            return .now(cached)
+        }
         guard let snapshot = store.snapshot(id: id) else {
             return .now(APIError.taskNotFound(id).response)
         }
         var json = taskJSON(snapshot).objectValue ?? [:]
         json["result"] = TaskResultBody(signer: signer).json(for: snapshot)
-        return .now(.json(.object(json)))
+        let body = JSONWriter.serialize(.object(json))
+        if snapshot.status.isFinished { return .now(finishedInspections.store(body, for: id)) }
+        return .now(HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: body))
     }
 
     /// `POST /__mock/tasks/{id}/complete` and `/fail` (optional `{"reason": "…"}`).

@@ -1,7 +1,64 @@
 import DequeModule
+import MicroHTTP
 import Synchronization
 
-/// One request as the journal keeps it: enough for a test to assert what its client sent.
+/// The request body as the journal keeps it: what is known when the answer is recorded, turned
+/// into JSON only when the journal is read.
+enum JournalBody: Sendable {
+    case empty
+    /// The summary a handler made while validating (`ResponseAnnotation.requestSummary`, JSON
+    /// text): kept as it came, parsed on read instead of on every call.
+    case summaryText(String)
+    /// A body nobody summarised, summarised as it was recorded.
+    case summary(JSONValue)
+
+    /// What the entry costs to hold, about.
+    var approximateBytes: Int {
+        switch self {
+        case .empty: 0
+        case .summaryText(let text): text.utf8.count
+        case .summary(let value): JSONWriter.serialize(value).count
+        }
+    }
+
+    var json: JSONValue {
+        switch self {
+        case .empty: .null
+        case .summaryText(let text): (try? JSONParser.parse(Array(text.utf8))) ?? .string(text)
+        case .summary(let value): value
+        }
+    }
+}
+
+/// What became of a request, as the journal shows it: the error's reason, or the task it made,
+/// and what it was charged.
+struct JournalOutcome: Sendable {
+    var reason: String?
+    var message: String?
+    var taskID: String?
+    var chargedCredits: Int64?
+    var creditBalance: Int64?
+
+    var json: JSONValue {
+        var fields = JSONObject()
+        if let reason {
+            fields["reason"] = .string(reason)
+            fields["message"] = message.map(JSONValue.string) ?? .null
+        } else if let taskID {
+            fields["task_id"] = .string(taskID)
+        }
+        if let chargedCredits {
+            // docs/contract.md §13.3: the journal shows what each call was charged.
+            fields["charged_credits"] = .number(JSONNumber(chargedCredits))
+            if let creditBalance { fields["credit_balance"] = .number(JSONNumber(creditBalance)) }
+        }
+        return fields.isEmpty ? .null : .object(fields)
+    }
+}
+
+/// One request as the journal keeps it: enough for a test to assert what its client sent. It
+/// holds the request's facts as they came (the header list the request already holds, no copies)
+/// and builds its JSON only when the journal is read: every poll is journaled, few are read.
 struct JournalEntry: Sendable {
     /// Given by the journal as the entry is appended (0 until then).
     var sequence = 0
@@ -14,19 +71,27 @@ struct JournalEntry: Sendable {
     let testID: String?
     let status: Int
     let latencyMs: Double
-    /// Request headers with credentials redacted.
-    let headers: [(name: String, value: String)]
-    /// The request body as text, image data and other long strings elided.
-    let body: JSONValue
-    /// The response's `reason` (errors) or `task_id` (submits), when there is one.
-    let outcome: JSONValue
+    /// The request headers as sent; credentials are redacted (and long values cut) on read.
+    let headers: HTTPHeaders
+    let body: JournalBody
+    let outcome: JournalOutcome
     /// The JSON response body as sent (up to 64 KiB; empty otherwise): kept as bytes, the array
     /// the response already holds, and summarised only when the journal is read.
     var responseBody: [UInt8] = []
 
     var approximateBytes: Int {
-        256 + path.utf8.count + headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count }
-            + JSONWriter.serialize(body).count + responseBody.count
+        256 + path.utf8.count + headers.fields.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count }
+            + body.approximateBytes + responseBody.count
+    }
+
+    /// The headers as shown: `Authorization` redacted, values cut at 512 bytes.
+    var shownHeaders: [(name: String, value: String)] {
+        headers.fields.map { field in
+            if field.name.lowercased() == "authorization" {
+                return (field.name, apiKey.map { "Bearer " + Logger.redact($0) } ?? "<redacted>")
+            }
+            return (field.name, String(field.value.prefix(512)))
+        }
     }
 
     var json: JSONValue {
@@ -40,9 +105,9 @@ struct JournalEntry: Sendable {
             "test_id": testID.map(JSONValue.string) ?? .null,
             "status": .number(JSONNumber(status)),
             "latency_ms": .number(JSONNumber((latencyMs * 1000).rounded() / 1000)),
-            "headers": .object(JSONObject(headers.map { ($0.name, JSONValue.string($0.value)) })),
-            "body": body,
-            "outcome": outcome,
+            "headers": .object(JSONObject(shownHeaders.map { ($0.name, JSONValue.string($0.value)) })),
+            "body": body.json,
+            "outcome": outcome.json,
             "response": RequestJournal.summarizeBody(responseBody),
         ])
     }

@@ -8,6 +8,8 @@ struct MediaController: Sendable {
     let store: TaskStore
     let images: ImageService
     let clock: MockClock
+    /// Kept response objects and checked URLs of repeated downloads.
+    let prepared = PreparedMedia()
 
     /// `GET`/`HEAD` of an image URL (docs/contract.md §7): signature, then expiry, then existence, each
     /// refused with an S3-style XML error; then the bytes, rendered in the CPU pool when not
@@ -30,11 +32,12 @@ struct MediaController: Sendable {
         }
         let secondsLeft = max(0, (expiresAt - clock.nowMs()) / 1000)
         // A cached image is answered on the poll thread; only rendering goes to the background.
-        if let cached = images.cache.cachedImage(for: ImageService.cacheKey(taskID: record.id, index: index)) {
-            return .now(
-                Self.imageResponse(
-                    cached, format: record.parameters.format, lastModifiedMs: record.finishedAt ?? 0,
-                    maxAge: secondsLeft, request: request))
+        let cacheKey = ImageService.cacheKey(taskID: record.id, index: index)
+        if let cached = images.cache.cachedImage(for: cacheKey) {
+            let response = Self.imageResponse(
+                cached, format: record.parameters.format, lastModifiedMs: record.finishedAt ?? 0,
+                maxAge: secondsLeft, request: request)
+            return .now(prepared.response(for: cacheKey, matching: response))
         }
         let images = self.images
         let respond: @Sendable () -> HTTPResponse = {
@@ -72,11 +75,12 @@ struct MediaController: Sendable {
         }
         let secondsLeft = max(0, (expiresAt - clock.nowMs()) / 1000)
         let contentType = video.container.mimeType
-        if let cached = images.cache.cachedImage(for: ImageService.videoCacheKey(taskID: record.id)) {
-            return .now(
-                Self.mediaResponse(
-                    cached, contentType: contentType, lastModifiedMs: record.finishedAt ?? 0, maxAge: secondsLeft,
-                    request: request))
+        let cacheKey = ImageService.videoCacheKey(taskID: record.id)
+        if let cached = images.cache.cachedImage(for: cacheKey) {
+            let response = Self.mediaResponse(
+                cached, contentType: contentType, lastModifiedMs: record.finishedAt ?? 0, maxAge: secondsLeft,
+                request: request)
+            return .now(prepared.response(for: cacheKey, matching: response))
         }
         let images = self.images
         let respond: @Sendable () -> HTTPResponse = {
@@ -104,7 +108,11 @@ struct MediaController: Sendable {
     private func signedKey(_ request: HTTPRequest, prefix: String) -> Result<
         (String, String, String, Int64), Refusal
     > {
-        switch signer.verify(path: request.path, query: request.query, nowMs: clock.nowMs(), prefix: prefix) {
+        let now = clock.nowMs()
+        let verdict = prepared.verdict(path: request.path, query: request.query, nowMs: now) {
+            signer.verify(path: request.path, query: request.query, nowMs: now, prefix: prefix)
+        }
+        switch verdict {
         case .badSignature:
             return .failure(
                 Refusal(

@@ -20,14 +20,16 @@ struct TaskResultController: Sendable {
                                 ? "nothing (the parameter is missing)" : "an empty string")
                     ]).response)
             }
+            // A finished task's answer never changes: a key lookup, the tenant and expiry checks,
+            // and the response kept for it.
+            if let cached = finishedResults.response(for: id), store.isFinished(id: id, tenant: tenant) {
+                return .now(cached)
+            }
             guard let snapshot = store.snapshot(id: id, tenant: tenant) else {
                 return .now(APIError.taskNotFound(id).response)
             }
-            if snapshot.status.isFinished, let body = finishedResults.body(for: id) {
-                return .now(HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: body))
-            }
             let body = JSONWriter.serialize(TaskResultBody(signer: signer).json(for: snapshot))
-            if snapshot.status.isFinished { finishedResults.store(body, for: id) }
+            if snapshot.status.isFinished { return .now(finishedResults.store(body, for: id)) }
             return .now(HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: body))
         }
     }

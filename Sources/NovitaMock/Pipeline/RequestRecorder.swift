@@ -12,6 +12,9 @@ struct RequestRecorder: Sendable {
 
     /// The route label of a path, for metrics (bounded: never the raw path).
     func routeLabel(_ path: String) -> String {
+        // The API's own paths first (what most requests are): one set lookup. None of them starts
+        // with the prefixes below.
+        if endpoints.serves(path: path) { return path }
         if path.hasPrefix(ImageURLSigner.pathPrefix) { return ImageURLSigner.pathPrefix + "*" }
         if path.hasPrefix(ImageURLSigner.videoPathPrefix) { return ImageURLSigner.videoPathPrefix + "*" }
         if path.hasPrefix("/__mock/tasks/") { return "/__mock/tasks/*" }
@@ -20,7 +23,6 @@ struct RequestRecorder: Sendable {
         if path.hasPrefix("/__mock/tenants/") { return "/__mock/tenants/*" }
         if path.hasPrefix(TrainingController.uploadPathPrefix) { return TrainingController.uploadPathPrefix + "*" }
         if path.hasPrefix(CassetteMedia.pathPrefix) { return CassetteMedia.pathPrefix + "*" }
-        if endpoints.serves(path: path) { return path }
         return Self.controlPlaneRoutes.contains(path) ? path : "unmatched"
     }
 
@@ -55,36 +57,29 @@ struct RequestRecorder: Sendable {
                 ])
         }
         guard !call.isControlPlane else { return }
-        var outcome: JSONValue = .null
+        // The facts as they are; the journal makes JSON of them only when it is read.
+        var outcome = JournalOutcome(chargedCredits: charged)
         if status >= 400, let reason = response.annotations[ResponseAnnotation.reason] {
-            outcome = [
-                "reason": .string(reason),
-                "message": response.annotations[ResponseAnnotation.message].map(JSONValue.string) ?? .null,
-            ]
-        } else if let id = response.annotations[ResponseAnnotation.taskID] {
-            outcome = ["task_id": .string(id)]
+            outcome.reason = reason
+            outcome.message = response.annotations[ResponseAnnotation.message]
+        } else {
+            outcome.taskID = response.annotations[ResponseAnnotation.taskID]
         }
-        if let charged, case .object(var fields) = outcome.isNull ? .object([:]) : outcome {
-            // docs/contract.md §13.3: the journal shows what each call was charged.
-            fields["charged_credits"] = .number(JSONNumber(charged))
-            if let balance = response.annotations[ResponseAnnotation.creditBalance].flatMap({ Int64($0) }) {
-                fields["credit_balance"] = .number(JSONNumber(balance))
-            }
-            outcome = .object(fields)
+        if charged != nil {
+            outcome.creditBalance = response.annotations[ResponseAnnotation.creditBalance].flatMap { Int64($0) }
         }
-        let body =
-            response.annotations[ResponseAnnotation.requestSummary].flatMap { try? JSONParser.parse(Array($0.utf8)) }
-            ?? RequestJournal.summarizeBody(request.body)
-        let headers = request.headers.fields.map { field -> (name: String, value: String) in
-            if field.name.lowercased() == "authorization" {
-                return (field.name, call.apiKey.map { "Bearer " + Logger.redact($0) } ?? "<redacted>")
-            }
-            return (field.name, String(field.value.prefix(512)))
+        let body: JournalBody
+        if let summary = response.annotations[ResponseAnnotation.requestSummary] {
+            body = .summaryText(summary)
+        } else if request.body.isEmpty {
+            body = .empty
+        } else {
+            body = .summary(RequestJournal.summarizeBody(request.body))
         }
         var entry = JournalEntry(
             timeMs: clock.nowMs(), method: request.method, path: request.path,
             query: request.query, apiKey: call.apiKey, testID: call.testID,
-            status: status, latencyMs: seconds * 1000, headers: headers,
+            status: status, latencyMs: seconds * 1000, headers: request.headers,
             body: body, outcome: outcome)
         if case .bytes(let bytes) = response.body, bytes.count <= 65_536,
             response.headers["Content-Type"]?.hasPrefix("application/json") == true

@@ -12,24 +12,29 @@ struct Authenticator: Sendable {
     /// The key carried by `Authorization: Bearer <key>`, or a bare `Authorization: <key>` (as the
     /// JS SDK sends it).
     static func key(from request: HTTPRequest) -> String? {
-        guard let header = request.headers["Authorization"] else { return nil }
-        // Bytes, not Characters: this runs on every request.
-        func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
-        var value = Substring(header).utf8[...]
-        while let first = value.first, isBlank(first) { value.removeFirst() }
-        while let last = value.last, isBlank(last) { value.removeLast() }
-        let scheme = "bearer".utf8
-        if value.count >= scheme.count,
-            value.prefix(scheme.count).elementsEqual(scheme, by: { $0 | 0x20 == $1 })
-        {
-            let rest = value.dropFirst(scheme.count)
-            if rest.isEmpty { return nil }  // "Bearer" and nothing else
-            if rest.first == 0x20 {
-                value = rest
-                while let first = value.first, isBlank(first) { value.removeFirst() }
+        guard var header = request.headers["Authorization"] else { return nil }
+        // Bytes in place, not Characters: this runs on every request (twice on most).
+        return header.withUTF8 { bytes -> String? in
+            func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+            var start = 0
+            var end = bytes.count
+            while start < end, isBlank(bytes[start]) { start += 1 }
+            while end > start, isBlank(bytes[end - 1]) { end -= 1 }
+            let scheme: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0x62, 0x65, 0x61, 0x72, 0x65, 0x72)  // "bearer"
+            if end - start >= 6, bytes[start] | 0x20 == scheme.0, bytes[start + 1] | 0x20 == scheme.1,
+                bytes[start + 2] | 0x20 == scheme.2, bytes[start + 3] | 0x20 == scheme.3,
+                bytes[start + 4] | 0x20 == scheme.4, bytes[start + 5] | 0x20 == scheme.5
+            {
+                let rest = start + 6
+                if rest == end { return nil }  // "Bearer" and nothing else
+                if bytes[rest] == 0x20 {
+                    start = rest
+                    while start < end, isBlank(bytes[start]) { start += 1 }
+                }
             }
+            guard start < end else { return nil }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
         }
-        return value.isEmpty ? nil : String(Substring(value))
     }
 
     /// The tenant of a request.

@@ -22,9 +22,19 @@ public enum HostPersona: Sendable, Equatable {
     public static let storageHosts = [storageHost, "faas-output-video.s3.ap-southeast-1.amazonaws.com"]
     /// Every name a transparent-mode certificate must carry.
     public static let novitaHostNames = [apiHost, assetsHost] + storageHosts
+    /// The first letters (lower case) of `novitaHostNames`.
+    private static let novitaNameInitials = Set(novitaHostNames.compactMap(\.utf8.first))
 
     /// The persona of a `Host` header value (`name` or `name:port`, any case).
     public init(hostHeader: String?) {
+        // Most requests name an address or another host: the first letter rules out Novita's
+        // names without the lower-cased copy below.
+        guard let first = hostHeader?.utf8.first(where: { $0 != 0x20 && $0 != 0x09 }),
+            Self.novitaNameInitials.contains(first | 0x20)
+        else {
+            self = .mock
+            return
+        }
         let name = Self.split(hostHeader ?? "").name
         switch name {
         case Self.apiHost: self = .api

@@ -26,15 +26,23 @@ struct Router: Sendable {
     private var routes: [Route] = []
     /// Exact paths by position in `routes`: a hash lookup per request instead of a walk.
     private var exactRoutes: [String: Int] = [:]
+    /// The prefix routes by position in `routes`, in the order added: the only ones a path
+    /// without an exact route has to be tried against (not the hundreds of exact ones).
+    private var prefixRoutes: [Int] = []
 
     mutating func add(_ pattern: Pattern, _ handlers: [(String, RouteHandler)]) {
-        if case .exact(let path) = pattern, exactRoutes[path] == nil { exactRoutes[path] = routes.count }
+        switch pattern {
+        case .exact(let path): if exactRoutes[path] == nil { exactRoutes[path] = routes.count }
+        case .prefix: prefixRoutes.append(routes.count)
+        }
         routes.append(Route(pattern: pattern, handlers: handlers.map { (method: $0.0, handler: $0.1) }))
     }
 
     /// The handler for a request, or the 404/405 error. An exact path wins over a prefix.
     func resolve(method: String, path: String) -> Result<RouteHandler, APIError> {
-        let found = exactRoutes[path].map { routes[$0] } ?? routes.first { $0.pattern.matches(path) }
+        let found =
+            exactRoutes[path].map { routes[$0] }
+            ?? prefixRoutes.first { routes[$0].pattern.matches(path) }.map { routes[$0] }
         guard let route = found else {
             return .failure(.apiNotFound(method, path))
         }

@@ -252,6 +252,29 @@ final class TaskStore: Sendable {
         snapshot(id: id) { $0.tenant == tenant }
     }
 
+    /// Whether task `id` is stored as finished, belongs to `tenant` and has not expired: what a
+    /// poll of a finished task checks before its kept answer, without copying the record. False
+    /// also when the task finished only as of now (the driver has not stored it yet): the caller
+    /// then takes a snapshot.
+    /// Without a tenant, whoever owns it (the control plane's inspection).
+    func isFinished(id: String, tenant: String? = nil) -> Bool {
+        let now = clock.nowMs()
+        return state.withLock { state in
+            readCounter.add(1, ordering: .relaxed)
+            guard let index = state.records.index(forKey: id) else { return false }
+            // Read in place (`inout` reaches the stored record): a plain read would copy the
+            // record and retain everything it holds.
+            return Self.isFinished(
+                &state.records.values[index], tenant: tenant, now: now, ttl: settings.taskTTLMs)
+        }
+    }
+
+    private static func isFinished(_ record: inout TaskRecord, tenant: String?, now: Int64, ttl: Int64) -> Bool {
+        guard record.status.isFinished, tenant == nil || record.tenant == tenant, let finishedAt = record.finishedAt
+        else { return false }
+        return finishedAt + ttl > now
+    }
+
     /// The task as it stands now, whoever owns it (the control plane's inspection).
     func snapshot(id: String) -> TaskSnapshot? {
         snapshot(id: id) { _ in true }
