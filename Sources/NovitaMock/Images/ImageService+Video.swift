@@ -46,10 +46,13 @@ extension ImageService {
                 }
             }
         }
-        var frames = VideoFrameRenderer(parameters: p, video: video, input: input)
         let overlay = VideoFrameOverlay(
             end: end, references: references, width: p.width, height: p.height, source: source, face: face)
-        if !overlay.isEmpty { frames.overlay = overlay }
+        let frames: VideoFrameRenderer = {
+            var frames = VideoFrameRenderer(parameters: p, video: video, input: input)
+            if !overlay.isEmpty { frames.overlay = overlay }
+            return frames
+        }()
         do {
             switch video.container {
             case .mp4:

@@ -1,4 +1,5 @@
 import ImageCodecs
+import Synchronization
 import VideoCodecs
 
 /// What a clip's inputs add to its frames beyond the first frame (docs/contract.md §14): the end
@@ -7,7 +8,7 @@ import VideoCodecs
 /// edge; for video-merge-face, the source video's decoded frames under the face, feathered in
 /// as merge-face does. Drawn before the caption band; integer arithmetic, so the same request
 /// gives the same bytes. Not `Sendable` (it owns a decoder): one clip, one thread, frames in order.
-struct VideoFrameOverlay {
+struct VideoFrameOverlay: Sendable {
     /// The end frame at the clip's size.
     let end: PixelBuffer?
     /// The references at inset size, each with its top-left corner.
@@ -98,7 +99,11 @@ struct VideoFrameOverlay {
 /// openh264 in display order (pictures a stream with B-frames holds back come out at the end). A
 /// stream openh264 cannot decode gives no frames from the first failure on, and the clip keeps the
 /// seeded pattern under the face there (docs/contract.md §14).
-final class SourceFrames {
+///
+/// Frames are asked one after another — the clip's pipeline draws frame n + 1 only once frame n
+/// was taken — but on whichever helper thread is free, so the decoding state sits behind a lock.
+final class SourceFrames: @unchecked Sendable {
+    private let lock = Mutex(())
     private let bytes: [UInt8]
     private let reader: MP4Reader?
     private let decoder: H264Decoder?
@@ -123,6 +128,10 @@ final class SourceFrames {
     /// Frame `index` at the clip's size, or nil when it cannot be decoded; asked in order. Past
     /// the pictures the stream gives, the last one stays.
     func frame(_ index: Int) -> PixelBuffer? {
+        lock.withLock { _ in decodedFrame(index) }
+    }
+
+    private func decodedFrame(_ index: Int) -> PixelBuffer? {
         guard !failed, let reader, let decoder, reader.codec == "avc1" || reader.codec == "avc3" else { return nil }
         while shown + queue.count <= index, !flushed {
             if next < reader.frameCount {
