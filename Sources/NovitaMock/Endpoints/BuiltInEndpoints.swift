@@ -8095,13 +8095,13 @@ enum BuiltInEndpoints {
                 "per": "frame"
               },
               "source": "https://novita.ai/docs/api-reference/model-apis-video-merge-face",
-              "notes": "The video behind video_assets_id is read from the assets host and must be an MP4 (a task with another file fails, naming the field; an id the key cannot see is a 400): the clip has its width, height, frame rate and frame count, its frames decoded with openh264 under the face, feathered in as merge-face does (frames openh264 cannot decode keep the seeded pattern). Priced per frame of the input. task_type follows the naming rule (VIDEO_MERGE_FACE); the docs show none.",
+              "notes": "The video behind video_assets_id is read from the assets host and must be an MP4 (a task with another file fails, naming the field; an id the key cannot see is a 400): the clip has its width, height, frame rate and frame count, its frames decoded with openh264 under the face, feathered in as merge-face does (frames openh264 cannot decode keep the seeded pattern). Priced per frame of the input. task_type follows the naming rule (VIDEO_MERGE_FACE); the docs show none. The example names novita-mock-example-video, a one-second 64×64 clip every key sees without uploading it (the docs' example id 6c1fd5c1b0d7c1e0e2d6a1f0bd1f10ae is an upload of theirs, unknown here: a 400).",
               "example": {
                 "extra": {
                   "response_video_type": "mp4"
                 },
                 "request": {
-                  "video_assets_id": "6c1fd5c1b0d7c1e0e2d6a1f0bd1f10ae",
+                  "video_assets_id": "novita-mock-example-video",
                   "enable_restore": true,
                   "face_image_base64": "<base64 image>"
                 }

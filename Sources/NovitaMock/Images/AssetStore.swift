@@ -1,5 +1,7 @@
 import Digests
+import ImageCodecs
 import Synchronization
+import VideoCodecs
 
 /// The assets host's files (docs/contract.md §13.1): what `PUT /image` and `PUT /video` took,
 /// content-addressed within each owner, so the same bytes from the same key get the same id.
@@ -71,12 +73,36 @@ final class AssetStore: Sendable {
     /// examples, so a schema-driven client sending a documented example gets a 200.
     static let exampleID = "novita-mock-example"
 
+    /// A video every key sees without uploading it, for the same reason: `video-merge-face`'s
+    /// example names it. One second (12 frames) of a 64×64 gradient sliding left, H.264 in MP4.
+    static let exampleVideoID = "novita-mock-example-video"
+
+    static let exampleVideo: [UInt8]? = {
+        let side = 64
+        let frames = 12
+        guard let builder = try? MP4Builder(width: side, height: side, frameRate: frames) else { return nil }
+        for frame in 0..<frames {
+            var rgb = [UInt8](repeating: 0, count: side * side * 3)
+            for y in 0..<side {
+                for x in 0..<side {
+                    let offset = (y * side + x) * 3
+                    rgb[offset] = UInt8(truncatingIfNeeded: (x + frame * 4) * 4)
+                    rgb[offset + 1] = UInt8(truncatingIfNeeded: y * 4)
+                    rgb[offset + 2] = 160
+                }
+            }
+            guard (try? builder.append(PixelBuffer(width: side, height: side, rgb: rgb))) != nil else { return nil }
+        }
+        return try? builder.finish()
+    }()
+
     /// The bytes of `id` as `tenant` sees them: its own upload, else a shared one; nil when neither.
     func get(_ id: String, tenant: String) -> [UInt8]? {
         guard Self.isWellFormedID(id) else { return nil }
         if id == Self.exampleID {
             return try? Base64.decode(Substring(OpenAPIDocument.exampleImageBase64).utf8, maxBytes: 1 << 16)
         }
+        if id == Self.exampleVideoID { return Self.exampleVideo }
         for owner in [tenant, Self.sharedOwner] {
             let ownerDigest = Self.ownerDigest(owner)
             if let directory {
