@@ -14,6 +14,10 @@ public import ImageCodecs
 /// skipping, constant SPS/PPS ids, and the RGB→YUV conversion done by our own integer code
 /// (`YUV420Frame`). The same frames and settings give the same bytes.
 ///
+/// Speed: the deblocking filter is off (`iLoopFilterDisableIdc` 1). The frames are smooth
+/// patterns at QP 26, where its effect cannot be seen, and it was ~14 % of a 720p clip's time
+/// (81 frames: 72 → 82 frames/s, interleaved A/B of two release binaries).
+///
 /// Sizes: width and height must be even. In 4:2:0 H.264 the SPS crops in units of two pixels, so
 /// an odd size cannot be represented at all (x264 refuses it too); odd sizes throw
 /// `VideoEncodingError.oddDimensions` rather than being silently padded to a size nobody asked
@@ -118,7 +122,7 @@ public final class H264Encoder {
         parameters.bEnableLongTermReference = false
         parameters.iMultipleThreadIdc = 1
         parameters.bUseLoadBalancing = false
-        parameters.iLoopFilterDisableIdc = 0
+        parameters.iLoopFilterDisableIdc = 1
         parameters.iLoopFilterAlphaC0Offset = 0
         parameters.iLoopFilterBetaOffset = 0
         parameters.bEnableDenoise = false
