@@ -139,6 +139,8 @@ baseline_path = os.path.join(OUT, "f-baseline.txt")
 if os.path.exists(baseline_path):
     base = {k: float(v) for k, v in (p.split("=") for p in open(baseline_path).read().split())}
     for line in open(os.path.join(OUT, "f-editors.txt")):
+        if not line.strip():
+            continue
         name, median_ms, low, high, size_bytes = line.split()
         median_ms = float(median_ms)
         if name == "img2prompt":  # answers text: its floor is the decode alone
