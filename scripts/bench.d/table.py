@@ -59,80 +59,87 @@ def num(x, digits=0):
     return f"{x:,.{digits}f}"
 
 
+# Each part's rows appear when its outputs exist (scripts/bench --only-images and --only-editors
+# leave only theirs); ROWS_ONLY=1 prints the rows alone, without the machine facts and the header.
 # (a) polls
-a_mock, a_bare, a_sr, a_nginx = kv("a-mock"), kv("a-bare"), kv("a-bare-sr"), kv("a-nginx")
-baselines = [f"bare MHD {num(a_bare['rps'])}"]
-if a_sr:
-    baselines.append(f"bare MHD + suspend/resume flags {num(a_sr['rps'])}")
-if a_nginx:
-    baselines.append(f"nginx {num(a_nginx['rps'])}")
-ratio = a_mock["rps"] / a_bare["rps"]
-ratio_text = f"{pct(ratio)} of bare" + (f", {pct(a_mock['rps'] / a_nginx['rps'])} of nginx" if a_nginx else "")
-row("(a) task-result polls, req/s (wrk -t2 -c%s -d%ss)" % (env["CONNECTIONS"], env["DURATION"]),
-    num(a_mock["rps"]), "; ".join(baselines), ratio_text, "≥ 90% of bare MHD", ratio >= 0.9)
-p99 = [f"bare MHD {a_bare['p99_ms']:.2f}"]
-if a_sr:
-    p99.append(f"bare + s/r {a_sr['p99_ms']:.2f}")
-if a_nginx:
-    p99.append(f"nginx {a_nginx['p99_ms']:.2f}")
-row("(a) task-result polls, p99 latency ms (p50)", f"{a_mock['p99_ms']:.2f} ({a_mock['p50_ms']:.2f})", "; ".join(p99),
-    f"{a_mock['p99_ms'] / a_bare['p99_ms']:.1f}× bare", "≤ 5 ms", a_mock["p99_ms"] <= 5)
+if kv("a-mock"):
+    a_mock, a_bare, a_sr, a_nginx = kv("a-mock"), kv("a-bare"), kv("a-bare-sr"), kv("a-nginx")
+    baselines = [f"bare MHD {num(a_bare['rps'])}"]
+    if a_sr:
+        baselines.append(f"bare MHD + suspend/resume flags {num(a_sr['rps'])}")
+    if a_nginx:
+        baselines.append(f"nginx {num(a_nginx['rps'])}")
+    ratio = a_mock["rps"] / a_bare["rps"]
+    ratio_text = f"{pct(ratio)} of bare" + (f", {pct(a_mock['rps'] / a_nginx['rps'])} of nginx" if a_nginx else "")
+    row("(a) task-result polls, req/s (wrk -t2 -c%s -d%ss)" % (env["CONNECTIONS"], env["DURATION"]),
+        num(a_mock["rps"]), "; ".join(baselines), ratio_text, "≥ 90% of bare MHD", ratio >= 0.9)
+    p99 = [f"bare MHD {a_bare['p99_ms']:.2f}"]
+    if a_sr:
+        p99.append(f"bare + s/r {a_sr['p99_ms']:.2f}")
+    if a_nginx:
+        p99.append(f"nginx {a_nginx['p99_ms']:.2f}")
+    row("(a) task-result polls, p99 latency ms (p50)", f"{a_mock['p99_ms']:.2f} ({a_mock['p50_ms']:.2f})", "; ".join(p99),
+        f"{a_mock['p99_ms'] / a_bare['p99_ms']:.1f}× bare", "≤ 5 ms", a_mock["p99_ms"] <= 5)
 
 # (b) submits
-b_mock, b_bare = kv("b-mock"), kv("b-bare")
-row("(b) img2img submits/s, 512 KB PNG (-c%s)" % env["SUBMIT_CONNECTIONS"], num(b_mock["rps"]),
-    f"bare MHD reading the same POSTs {num(b_bare['rps'])}", f"{pct(b_mock['rps'] / b_bare['rps'])} of bare",
-    "≥ 400/s", b_mock["rps"] >= 400)
-rss_b0, rss_b1 = int(env["RSS_B0"]), int(env["RSS_B1"])
-row("(b) mock RSS after the submit phase, MiB", f"{rss_b1 / 1024:.1f}",
-    f"at start {rss_b0 / 1024:.1f}", f"{env['B_TASKS']} tasks held (queued)", "—", None)
+if kv("b-mock"):
+    b_mock, b_bare = kv("b-mock"), kv("b-bare")
+    row("(b) img2img submits/s, 512 KB PNG (-c%s)" % env["SUBMIT_CONNECTIONS"], num(b_mock["rps"]),
+        f"bare MHD reading the same POSTs {num(b_bare['rps'])}", f"{pct(b_mock['rps'] / b_bare['rps'])} of bare",
+        "≥ 400/s", b_mock["rps"] >= 400)
+    rss_b0, rss_b1 = int(env["RSS_B0"]), int(env["RSS_B1"])
+    row("(b) mock RSS after the submit phase, MiB", f"{rss_b1 / 1024:.1f}",
+        f"at start {rss_b0 / 1024:.1f}", f"{env['B_TASKS']} tasks held (queued)", "—", None)
 
 # (c) downloads
-c_mock, c_bare = kv("c-mock"), kv("c-bare")
-ratio = c_mock["mbps"] / c_bare["mbps"]
-row("(c) cached 1024² PNG downloads, MB/s (%s KB, -c%s)" % (int(env["IMAGE_BYTES"]) // 1024, env["DOWNLOAD_CONNECTIONS"]),
-    f"{num(c_mock['mbps'])} ({num(c_mock['rps'])} req/s)", f"bare MHD {num(c_bare['mbps'])} ({num(c_bare['rps'])} req/s)",
-    f"{pct(ratio)} of bare", "≥ 90% of bare MHD", ratio >= 0.9)
+if kv("c-mock"):
+    c_mock, c_bare = kv("c-mock"), kv("c-bare")
+    ratio = c_mock["mbps"] / c_bare["mbps"]
+    row("(c) cached 1024² PNG downloads, MB/s (%s KB, -c%s)" % (int(env["IMAGE_BYTES"]) // 1024, env["DOWNLOAD_CONNECTIONS"]),
+        f"{num(c_mock['mbps'])} ({num(c_mock['rps'])} req/s)", f"bare MHD {num(c_bare['mbps'])} ({num(c_bare['rps'])} req/s)",
+        f"{pct(ratio)} of bare", "≥ 90% of bare MHD", ratio >= 0.9)
 
 # (d) render+encode
-times = {}
-for line in open(os.path.join(OUT, "d-times.txt")):
-    size, fmt, seed, first, second, size_bytes = line.split()
-    times.setdefault((int(size), fmt), []).append((float(first) * 1000, float(second) * 1000, int(size_bytes)))
-encodes = {}
-for line in open(os.path.join(OUT, "d-encode.txt")):
-    parts = line.split()
-    fields = dict(p.split("=") for p in parts[2:])
-    encodes[int(parts[0])] = fields
-for size in (512, 1024, 2048):
-    enc = encodes[size]
-    stored = float(enc["stored_ms"])
-    standard = float(enc["standard_ms"])
-    for fmt in ("png", "jpeg", "webp"):
-        samples = times[(size, fmt)]
-        first = statistics.median(s[0] for s in samples)
-        second = min(s[1] for s in samples)  # the transfer alone: the fastest cached GET
-        work = max(first - second, 0.001)
-        kib = statistics.median(s[2] for s in samples) / 1024
-        baseline = f"stored PNG encode {stored:.1f} ms ({int(enc['stored_bytes']) // 1024} KiB)"
-        if fmt == "png":
-            zlib = float(enc["zlib_ms"])
-            baseline += (f"; the mock's own encoder {standard:.1f} ms ({int(enc['standard_bytes']) // 1024} KiB; "
-                         f"libpng zlib-1 Z_RLE {zlib:.1f} ms) → render ≈ {max(work - standard, 0):.1f} ms")
-        is_goal = size == 1024 and fmt == "png"
-        row(f"(d) render+encode {size}² {fmt}, ms (median first GET {first:.1f} − fastest cached GET {second:.1f}; {kib:,.0f} KiB)",
-            f"{work:.1f}", baseline, f"{work / stored:.1f}× stored", "≤ 3× stored" if is_goal else "—",
-            (work / stored <= 3) if is_goal else None)
+if os.path.exists(os.path.join(OUT, "d-times.txt")):
+    times = {}
+    for line in open(os.path.join(OUT, "d-times.txt")):
+        size, fmt, seed, first, second, size_bytes = line.split()
+        times.setdefault((int(size), fmt), []).append((float(first) * 1000, float(second) * 1000, int(size_bytes)))
+    encodes = {}
+    for line in open(os.path.join(OUT, "d-encode.txt")):
+        parts = line.split()
+        fields = dict(p.split("=") for p in parts[2:])
+        encodes[int(parts[0])] = fields
+    for size in (512, 1024, 2048):
+        enc = encodes[size]
+        stored = float(enc["stored_ms"])
+        standard = float(enc["standard_ms"])
+        for fmt in ("png", "jpeg", "webp"):
+            samples = times[(size, fmt)]
+            first = statistics.median(s[0] for s in samples)
+            second = min(s[1] for s in samples)  # the transfer alone: the fastest cached GET
+            work = max(first - second, 0.001)
+            kib = statistics.median(s[2] for s in samples) / 1024
+            baseline = f"stored PNG encode {stored:.1f} ms ({int(enc['stored_bytes']) // 1024} KiB)"
+            if fmt == "png":
+                zlib = float(enc["zlib_ms"])
+                baseline += (f"; the mock's own encoder {standard:.1f} ms ({int(enc['standard_bytes']) // 1024} KiB; "
+                             f"libpng zlib-1 Z_RLE {zlib:.1f} ms) → render ≈ {max(work - standard, 0):.1f} ms")
+            is_goal = size == 1024 and fmt == "png"
+            row(f"(d) render+encode {size}² {fmt}, ms (median first GET {first:.1f} − fastest cached GET {second:.1f}; {kib:,.0f} KiB)",
+                f"{work:.1f}", baseline, f"{work / stored:.1f}× stored", "≤ 3× stored" if is_goal else "—",
+                (work / stored <= 3) if is_goal else None)
 
 # (e) RSS per task
-rss_e0, rss_e1 = int(env["RSS_E0"]), int(env["RSS_E1"])
-tasks = int(env["E_TASKS"]) - int(env["E_TASKS0"])
-per_task = (rss_e1 - rss_e0) * 1024 / max(tasks, 1)
-e_run = kv("e-mock")
-short = "" if tasks >= int(env["TASKS"]) * 9 // 10 else f" — only {tasks:,} of {int(env['TASKS']):,} within the time bound"
-row(f"(e) RSS per finished task, bytes ({tasks:,} tasks{short})", num(per_task),
-    f"RSS {rss_e0 / 1024:.1f} → {rss_e1 / 1024:.1f} MiB; submitted at ≥ {num(e_run['rps'])}/s (small PNG; wrk divides by its whole -d window)",
-    f"{per_task / 2048:.2f}× goal", "≤ 2 KiB (2,048 B)", per_task <= 2048)
+if "RSS_E0" in env:
+    rss_e0, rss_e1 = int(env["RSS_E0"]), int(env["RSS_E1"])
+    tasks = int(env["E_TASKS"]) - int(env["E_TASKS0"])
+    per_task = (rss_e1 - rss_e0) * 1024 / max(tasks, 1)
+    e_run = kv("e-mock")
+    short = "" if tasks >= int(env["TASKS"]) * 9 // 10 else f" — only {tasks:,} of {int(env['TASKS']):,} within the time bound"
+    row(f"(e) RSS per finished task, bytes ({tasks:,} tasks{short})", num(per_task),
+        f"RSS {rss_e0 / 1024:.1f} → {rss_e1 / 1024:.1f} MiB; submitted at ≥ {num(e_run['rps'])}/s (small PNG; wrk divides by its whole -d window)",
+        f"{per_task / 2048:.2f}× goal", "≤ 2 KiB (2,048 B)", per_task <= 2048)
 
 # (f) synchronous editors
 baseline_path = os.path.join(OUT, "f-baseline.txt")
@@ -153,6 +160,11 @@ if os.path.exists(baseline_path):
         row(f"(f) {name}, ms per call ({detail}; median of {env['EDITOR_CALLS']}, {float(low):.0f}–{float(high):.0f}; "
             f"response {int(size_bytes) // 1024:,} KiB)",
             f"{median_ms:.1f}", what, f"{median_ms / reference:.2f}× baseline", "≤ 2× baseline", median_ms <= 2 * reference)
+
+if env.get("ROWS_ONLY") == "1":
+    for r in rows:
+        print("| " + " | ".join(r) + " |")
+    raise SystemExit(0)
 
 swift = run("swift --version 2>&1 | head -1")
 print(f"## novita-mock benchmarks — {time.strftime('%Y-%m-%d %H:%M %Z')}")
