@@ -99,6 +99,22 @@ static inline uint16_t cmhd_bind_port(struct MHD_Daemon *daemon) {
     return (NULL == info) ? 0 : info->port;
 }
 
+/* Dotted-quad text of an IPv4 address into `buffer` (at least 16 bytes, NUL-terminated);
+ * returns its length. What inet_ntop writes, without its sprintf (a third of the cost of a
+ * poll's request head). */
+static inline size_t cmhd_format_ipv4(const uint8_t *octets, char *buffer) {
+    size_t length = 0;
+    for (int index = 0; index < 4; index++) {
+        unsigned value = octets[index];
+        if (index > 0) buffer[length++] = '.';
+        if (value >= 100) buffer[length++] = (char)('0' + value / 100);
+        if (value >= 10) buffer[length++] = (char)('0' + value / 10 % 10);
+        buffer[length++] = (char)('0' + value % 10);
+    }
+    buffer[length] = '\0';
+    return length;
+}
+
 /* Writes the client's numeric address into `buffer` (IPv4-mapped IPv6 as plain IPv4).
  * Returns the length written, or 0 when unknown. */
 static inline size_t cmhd_client_address(struct MHD_Connection *connection, char *buffer, size_t size) {
@@ -110,11 +126,11 @@ static inline size_t cmhd_client_address(struct MHD_Connection *connection, char
     const struct sockaddr *address = info->client_addr;
     const char *text = NULL;
     if (AF_INET == address->sa_family) {
-        text = inet_ntop(AF_INET, &((const struct sockaddr_in *)address)->sin_addr, buffer, (socklen_t)size);
+        return cmhd_format_ipv4((const uint8_t *)&((const struct sockaddr_in *)address)->sin_addr, buffer);
     } else if (AF_INET6 == address->sa_family) {
         const struct in6_addr *v6 = &((const struct sockaddr_in6 *)address)->sin6_addr;
         if (IN6_IS_ADDR_V4MAPPED(v6)) {
-            text = inet_ntop(AF_INET, &v6->s6_addr[12], buffer, (socklen_t)size);
+            return cmhd_format_ipv4(&v6->s6_addr[12], buffer);
         } else {
             text = inet_ntop(AF_INET6, v6, buffer, (socklen_t)size);
         }

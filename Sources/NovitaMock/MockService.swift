@@ -236,13 +236,13 @@ public final class MockService: Sendable {
     /// Answers one request. Never throws, never answers 5xx by accident. Every answer, whichever
     /// step gave it, is counted in the metrics and journaled once its response is known.
     public func handle(_ request: HTTPRequest) -> HTTPReply {
-        let call = IncomingCall(request)
-        let reply = run(call, from: 0)
+        var call = IncomingCall(request)
+        let reply = run(&call, from: 0)
         if case .now(let response) = reply {
             recorder.record(call, response)
             return reply
         }
-        return reply.mapResponse { [recorder] response in
+        return reply.mapResponse { [recorder, call] response in
             recorder.record(call, response)
             return response
         }
@@ -266,8 +266,8 @@ public final class MockService: Sendable {
         return steps + (cassette.map { [$0] } ?? [])
     }
 
-    private func run(_ call: IncomingCall, from first: Int) -> HTTPReply {
-        var call = call
+    /// Leaves in `call` what the steps learnt (the route), for the recorder.
+    private func run(_ call: inout IncomingCall, from first: Int) -> HTTPReply {
         for index in first..<pipeline.count {
             switch pipeline[index].inspect(&call) {
             case .proceed:
@@ -276,7 +276,10 @@ public final class MockService: Sendable {
                 return reply
             case .wrap(let wrapping):
                 let routed = call
-                return wrapping { [self] in run(routed, from: index + 1) }
+                return wrapping { [self] in
+                    var rest = routed
+                    return run(&rest, from: index + 1)
+                }
             }
         }
         return call.handler?(self, call.request)

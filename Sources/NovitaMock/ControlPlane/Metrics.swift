@@ -29,6 +29,32 @@ final class Metrics: Sendable {
         }
     }
 
+    /// A route's requests by method and status (a handful each, so a list), and its latency.
+    private struct RouteStats {
+        var counts: [(method: String, status: Int, count: Int)] = []
+        var latency = Histogram()
+
+        mutating func record(method: String, status: Int, _ seconds: Double, bucket: Int?) {
+            if let index = counts.firstIndex(where: { $0.status == status && $0.method == method }) {
+                counts[index].count += 1
+            } else {
+                counts.append((method, status, 1))
+            }
+            latency.record(seconds, bucket: bucket)
+        }
+
+        mutating func add(_ other: RouteStats) {
+            for entry in other.counts {
+                if let index = counts.firstIndex(where: { $0.status == entry.status && $0.method == entry.method }) {
+                    counts[index].count += entry.count
+                } else {
+                    counts.append(entry)
+                }
+            }
+            latency.add(other.latency)
+        }
+    }
+
     /// One `novita_mock_http_requests_total` series: hashed as it is, no key string built per request.
     private struct RequestKey: Hashable, Comparable {
         var route: String
@@ -41,8 +67,8 @@ final class Metrics: Sendable {
     }
 
     private struct State {
-        var requests: [RequestKey: Int] = [:]
-        var latency: [String: Histogram] = [:]  // by route
+        /// By route: one hash lookup per request finds both its counters and its histogram.
+        var routes: [String: RouteStats] = [:]
         var webhookOutcomes: [String: Int] = [:]
         var storageOutcomes: [String: Int] = [:]
         /// Billing by route: accepted charges, their credits, and calls refused for the balance.
@@ -54,8 +80,7 @@ final class Metrics: Sendable {
             charges.merge(other.charges, uniquingKeysWith: +)
             chargedCredits.merge(other.chargedCredits, uniquingKeysWith: +)
             billingRefusals.merge(other.billingRefusals, uniquingKeysWith: +)
-            requests.merge(other.requests, uniquingKeysWith: +)
-            for (route, histogram) in other.latency { latency[route, default: Histogram()].add(histogram) }
+            for (route, stats) in other.routes { routes[route, default: RouteStats()].add(stats) }
             webhookOutcomes.merge(other.webhookOutcomes, uniquingKeysWith: +)
             storageOutcomes.merge(other.storageOutcomes, uniquingKeysWith: +)
         }
@@ -77,11 +102,9 @@ final class Metrics: Sendable {
 
     func record(route: String, method: String, status: Int, seconds: Double) {
         // Key and bucket outside the lock; the histogram is updated in place (no array copy).
-        let key = RequestKey(route: route, method: method, status: status)
         let bucket = Metrics.latencyBuckets.firstIndex { seconds <= $0 }
         shard.state.withLock { state in
-            state.requests[key, default: 0] += 1
-            state.latency[route, default: Histogram()].record(seconds, bucket: bucket)
+            state.routes[route, default: RouteStats()].record(method: method, status: status, seconds, bucket: bucket)
         }
     }
 
@@ -134,13 +157,16 @@ final class Metrics: Sendable {
         }
 
         header("novita_mock_http_requests_total", "counter", "HTTP requests answered, by route, method and status.")
-        for key in snapshot.requests.keys.sorted() {
+        let requests = snapshot.routes.flatMap { route, stats in
+            stats.counts.map { (RequestKey(route: route, method: $0.method, status: $0.status), $0.count) }
+        }
+        for (key, count) in requests.sorted(by: { $0.0 < $1.0 }) {
             out +=
-                "novita_mock_http_requests_total{route=\"\(label(key.route))\",method=\"\(label(key.method))\",status=\"\(key.status)\"} \(snapshot.requests[key]!)\n"
+                "novita_mock_http_requests_total{route=\"\(label(key.route))\",method=\"\(label(key.method))\",status=\"\(key.status)\"} \(count)\n"
         }
         header("novita_mock_http_request_duration_seconds", "histogram", "Time to answer a request, by route.")
-        for route in snapshot.latency.keys.sorted() {
-            let histogram = snapshot.latency[route]!
+        for route in snapshot.routes.keys.sorted() {
+            let histogram = snapshot.routes[route]!.latency
             var cumulative = 0
             for (index, bound) in Metrics.latencyBuckets.enumerated() {
                 cumulative += histogram.buckets[index]

@@ -189,7 +189,8 @@ extension MockService {
         let (entries, dropped) = journal.entries(matching: filter)
         return .now(
             .json([
-                "requests": .array(entries.map(\.json)), "count": .number(JSONNumber(entries.count)),
+                "requests": .array(entries.map { $0.entry.json(sequence: $0.sequence) }),
+                "count": .number(JSONNumber(entries.count)),
                 "dropped": .number(JSONNumber(dropped)),
             ]))
     }

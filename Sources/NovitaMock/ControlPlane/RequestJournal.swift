@@ -59,9 +59,8 @@ struct JournalOutcome: Sendable {
 /// One request as the journal keeps it: enough for a test to assert what its client sent. It
 /// holds the request's facts as they came (the header list the request already holds, no copies)
 /// and builds its JSON only when the journal is read: every poll is journaled, few are read.
-struct JournalEntry: Sendable {
-    /// Given by the journal as the entry is appended (0 until then).
-    var sequence = 0
+/// An object, so that keeping, dropping and listing it moves one reference, not a dozen fields.
+final class JournalEntry: Sendable {
     let timeMs: Int64
     let method: String
     let path: String
@@ -77,7 +76,26 @@ struct JournalEntry: Sendable {
     let outcome: JournalOutcome
     /// The JSON response body as sent (up to 64 KiB; empty otherwise): kept as bytes, the array
     /// the response already holds, and summarised only when the journal is read.
-    var responseBody: [UInt8] = []
+    let responseBody: [UInt8]
+
+    init(
+        timeMs: Int64, method: String, path: String, query: [(name: String, value: String)], apiKey: String?,
+        testID: String?, status: Int, latencyMs: Double, headers: HTTPHeaders, body: JournalBody,
+        outcome: JournalOutcome, responseBody: [UInt8] = []
+    ) {
+        self.timeMs = timeMs
+        self.method = method
+        self.path = path
+        self.query = query
+        self.apiKey = apiKey
+        self.testID = testID
+        self.status = status
+        self.latencyMs = latencyMs
+        self.headers = headers
+        self.body = body
+        self.outcome = outcome
+        self.responseBody = responseBody
+    }
 
     var approximateBytes: Int {
         256 + path.utf8.count + headers.fields.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count }
@@ -94,7 +112,8 @@ struct JournalEntry: Sendable {
         }
     }
 
-    var json: JSONValue {
+    /// The entry as `GET /__mock/requests` lists it, numbered `sequence` by the journal.
+    func json(sequence: Int) -> JSONValue {
         .object([
             "sequence": .number(JSONNumber(sequence)),
             "time": .string(HTTPDate.iso8601(timeMs)),
@@ -124,9 +143,16 @@ final class RequestJournal: Sendable {
         var limit = 1000
     }
 
+    /// An entry as the journal holds it.
+    struct Kept: Sendable {
+        let sequence: Int
+        let entry: JournalEntry
+        let bytes: Int
+    }
+
     private struct State {
-        /// Each entry with its `approximateBytes`, measured once (it serialises the body).
-        var entries = Deque<(entry: JournalEntry, bytes: Int)>()
+        /// Each entry with its number and its `approximateBytes`, measured once (it serialises the body).
+        var entries = Deque<Kept>()
         var bytes = 0
         var nextSequence = 1
         var dropped = 0
@@ -145,11 +171,9 @@ final class RequestJournal: Sendable {
     func append(_ entry: JournalEntry) {
         guard maxEntries > 0 else { return }
         let size = entry.approximateBytes
-        var entry = entry
         state.withLock { state in
-            entry.sequence = state.nextSequence
+            state.entries.append(Kept(sequence: state.nextSequence, entry: entry, bytes: size))
             state.nextSequence += 1
-            state.entries.append((entry, size))
             state.bytes += size
             while state.entries.count > maxEntries || (state.bytes > maxBytes && state.entries.count > 1) {
                 guard let oldest = state.entries.popFirst() else { break }
@@ -159,10 +183,11 @@ final class RequestJournal: Sendable {
         }
     }
 
-    func entries(matching filter: Filter) -> (entries: [JournalEntry], dropped: Int) {
+    func entries(matching filter: Filter) -> (entries: [Kept], dropped: Int) {
         state.withLock { state in
-            let matching = state.entries.lazy.map(\.entry).filter { entry in
-                (filter.apiKey == nil || entry.apiKey == filter.apiKey)
+            let matching = state.entries.lazy.filter { kept in
+                let entry = kept.entry
+                return (filter.apiKey == nil || entry.apiKey == filter.apiKey)
                     && (filter.path == nil || Self.pathMatches(entry.path, filter.path!))
                     && (filter.status == nil || entry.status == filter.status)
                     && (filter.testID == nil || entry.testID == filter.testID)
@@ -182,7 +207,7 @@ final class RequestJournal: Sendable {
                 state.bytes = 0
                 return
             }
-            var kept = Deque<(entry: JournalEntry, bytes: Int)>()
+            var kept = Deque<Kept>()
             var bytes = 0
             for stored in state.entries where stored.entry.apiKey != apiKey {
                 kept.append(stored)

@@ -4,7 +4,8 @@ import MicroHTTP
 /// step needs, worked out once — the route, the API key, the test id, when it arrived.
 struct IncomingCall: Sendable {
     let request: HTTPRequest
-    let started: ContinuousClock.Instant
+    /// When it arrived, in nanoseconds of the monotonic clock (for its latency).
+    let startedNanoseconds: UInt64
     /// The key of `Authorization` (with or without `Bearer `); the tenant once authenticated.
     let apiKey: String?
     /// `X-Test-Id`, which scopes faults and journal filters to one test.
@@ -13,10 +14,12 @@ struct IncomingCall: Sendable {
     let isControlPlane: Bool
     /// Set by the routing step.
     var handler: RouteHandler?
+    /// The matched route's metrics label, set by the routing step with `handler`.
+    var routeLabel: String?
 
     init(_ request: HTTPRequest) {
         self.request = request
-        started = ContinuousClock.now
+        startedNanoseconds = MonotonicClock.nanoseconds()
         apiKey = Authenticator.key(from: request)
         testID = request.headers["X-Test-Id"]
         isControlPlane = request.path.hasPrefix("/__mock/")

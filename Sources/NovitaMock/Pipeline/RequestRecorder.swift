@@ -10,7 +10,7 @@ struct RequestRecorder: Sendable {
     let endpoints: EndpointCatalog
     let logger: Logger
 
-    /// The route label of a path, for metrics (bounded: never the raw path).
+    /// The route label of a path that was not routed, for metrics (bounded: never the raw path).
     func routeLabel(_ path: String) -> String {
         // The API's own paths first (what most requests are): one set lookup. None of them starts
         // with the prefixes below.
@@ -34,10 +34,11 @@ struct RequestRecorder: Sendable {
 
     func record(_ call: IncomingCall, _ response: HTTPResponse) {
         let request = call.request
-        let elapsed = ContinuousClock.now - call.started
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = Double(MonotonicClock.nanoseconds() &- call.startedNanoseconds) / 1e9
         let status = response.dropConnection ? 0 : response.status
-        let route = routeLabel(request.path)
+        // Routed calls carry their route's label; the rest (refused before routing, or no route)
+        // are labelled from the path.
+        let route = call.routeLabel ?? routeLabel(request.path)
         metrics.record(route: route, method: request.method, status: status, seconds: seconds)
         let charged = response.annotations[ResponseAnnotation.chargeCredits].flatMap { Int64($0) }
         if let charged {
@@ -76,16 +77,17 @@ struct RequestRecorder: Sendable {
         } else {
             body = .summary(RequestJournal.summarizeBody(request.body))
         }
-        var entry = JournalEntry(
-            timeMs: clock.nowMs(), method: request.method, path: request.path,
-            query: request.query, apiKey: call.apiKey, testID: call.testID,
-            status: status, latencyMs: seconds * 1000, headers: request.headers,
-            body: body, outcome: outcome)
+        var responseBody: [UInt8] = []
         if case .bytes(let bytes) = response.body, bytes.count <= 65_536,
             response.headers["Content-Type"]?.hasPrefix("application/json") == true
         {
-            entry.responseBody = bytes
+            responseBody = bytes
         }
-        journal.append(entry)
+        journal.append(
+            JournalEntry(
+                timeMs: clock.nowMs(), method: request.method, path: request.path,
+                query: request.query, apiKey: call.apiKey, testID: call.testID,
+                status: status, latencyMs: seconds * 1000, headers: request.headers,
+                body: body, outcome: outcome, responseBody: responseBody))
     }
 }

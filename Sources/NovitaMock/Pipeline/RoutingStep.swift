@@ -7,8 +7,9 @@ struct RoutingStep: PipelineStep {
 
     func inspect(_ call: inout IncomingCall) -> PipelineDecision {
         switch router.resolve(method: call.request.method, path: call.request.path) {
-        case .success(let handler):
-            call.handler = handler
+        case .success(let match):
+            call.handler = match.handler
+            call.routeLabel = match.label
             return .proceed
         case .failure(let error):
             return .answer(.now(error.response))

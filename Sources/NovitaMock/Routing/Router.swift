@@ -10,6 +10,14 @@ struct Router: Sendable {
         /// The path starts with this (the rest is for the handler to read).
         case prefix(String)
 
+        /// The route's name in metrics: the path itself, or the prefix and `*` (bounded either way).
+        var label: String {
+            switch self {
+            case .exact(let p): p
+            case .prefix(let p): p + "*"
+            }
+        }
+
         func matches(_ path: String) -> Bool {
             switch self {
             case .exact(let p): path == p
@@ -20,7 +28,14 @@ struct Router: Sendable {
 
     private struct Route: Sendable {
         let pattern: Pattern
+        let label: String
         let handlers: [(method: String, handler: RouteHandler)]
+    }
+
+    /// What a request resolved to: its handler and its route's metrics label.
+    struct Match: Sendable {
+        let handler: RouteHandler
+        let label: String
     }
 
     private var routes: [Route] = []
@@ -35,11 +50,12 @@ struct Router: Sendable {
         case .exact(let path): if exactRoutes[path] == nil { exactRoutes[path] = routes.count }
         case .prefix: prefixRoutes.append(routes.count)
         }
-        routes.append(Route(pattern: pattern, handlers: handlers.map { (method: $0.0, handler: $0.1) }))
+        routes.append(
+            Route(pattern: pattern, label: pattern.label, handlers: handlers.map { (method: $0.0, handler: $0.1) }))
     }
 
     /// The handler for a request, or the 404/405 error. An exact path wins over a prefix.
-    func resolve(method: String, path: String) -> Result<RouteHandler, APIError> {
+    func resolve(method: String, path: String) -> Result<Match, APIError> {
         let found =
             exactRoutes[path].map { routes[$0] }
             ?? prefixRoutes.first { routes[$0].pattern.matches(path) }.map { routes[$0] }
@@ -47,7 +63,7 @@ struct Router: Sendable {
             return .failure(.apiNotFound(method, path))
         }
         if let match = route.handlers.first(where: { $0.method == method }) {
-            return .success(match.handler)
+            return .success(Match(handler: match.handler, label: route.label))
         }
         return .failure(.methodNotAllowed(method, path: path, allowed: route.handlers.map(\.method)))
     }

@@ -10,7 +10,7 @@ public final class MockClock: Sendable {
     }
 
     /// Where `anchor` offsets are measured from.
-    private let origin = ContinuousClock.now
+    private let origin = MonotonicClock.nanoseconds()
     /// The clock's state in atomics, so `nowMs` (several times per request, on every poll thread)
     /// takes no lock: a sequence lock. Writers (rare: a test moving the clock) hold `writer`
     /// and make `version` odd while they change the fields; a reader retries when it saw an odd
@@ -101,9 +101,8 @@ public final class MockClock: Sendable {
         return max(0, Int64(remaining.rounded(.up)))
     }
 
-    private func nanoseconds(since origin: ContinuousClock.Instant) -> Int64 {
-        let elapsed = ContinuousClock.now - origin
-        return elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+    private func nanoseconds(since origin: UInt64) -> Int64 {
+        Int64(bitPattern: MonotonicClock.nanoseconds() &- origin)
     }
 
     private func current(_ state: State, nowNs: Int64) -> Int64 {
