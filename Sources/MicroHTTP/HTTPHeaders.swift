@@ -17,7 +17,10 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
 
     /// The first value of the field `name` (any case), or nil.
     public subscript(name: String) -> String? {
-        fields.first { Self.namesMatch($0.name, name) }?.value
+        // The name as written first: most clients send the canonical case, and comparing short
+        // strings exactly is a few instructions; then any case.
+        for field in fields where field.name == name { return field.value }
+        return fields.first { Self.namesMatch($0.name, name) }?.value
     }
 
     /// Every value of the field `name` (any case), in order.
