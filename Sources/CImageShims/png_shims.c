@@ -834,6 +834,8 @@ int cis_png_encode_segmented(const uint8_t *pixels, int channels, uint32_t width
     if (message != NULL && message_capacity > 0) message[0] = '\0';
     if (pixels == NULL || (channels != 3 && channels != 4) || settings == NULL || out == NULL ||
         out_length == NULL || width == 0 || height == 0 || width > 0x7FFFFFFFu / 4 || height > 0x7FFFFFFFu ||
+        // A segment's byte positions are 32-bit: rows of at most 16 MiB.
+        ((size_t)width * (size_t)channels + 1) * CIS_SEGMENT_ROWS > UINT32_MAX ||
         settings->idat_size == 0 || settings->idat_size > 0x7FFFFFFFu ||
         (settings->filters != 0x08 && settings->filters != 0x10 && settings->filters != 0x20)) {
         cis_set_message(&sink, "invalid arguments");
