@@ -56,8 +56,8 @@ public struct PNGCompression: Sendable, Hashable {
 
     /// What `ImageEncoder.encode(_:as:parameters:)` uses: the Up filter and the segmented Huffman
     /// deflater. Chosen by measurement (BENCHMARKS.md, part (d)): on a rendered 1024² image it
-    /// costs ~0.4× the CPU of libpng + zlib level 1 `Z_RLE` Up (`zlibRunLength`, the setting
-    /// before it) for a file ~2 % larger, and it spreads over the cores.
+    /// costs about a quarter of the CPU of libpng + zlib level 1 `Z_RLE` Up (`zlibRunLength`, the
+    /// setting before it) for a file a few % smaller, and it spreads over the cores.
     public static let standard = PNGCompression(
         level: 1, strategy: .runLength, filters: .up, deflater: .segmentedHuffman)
 
