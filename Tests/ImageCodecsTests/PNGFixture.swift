@@ -19,6 +19,24 @@ enum PNGFixture {
         [UInt8((value >> 24) & 0xFF), UInt8((value >> 16) & 0xFF), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF)]
     }
 
+    static func readBE32(_ bytes: [UInt8], at offset: Int) -> Int {
+        Int(bytes[offset]) << 24 | Int(bytes[offset + 1]) << 16 | Int(bytes[offset + 2]) << 8 | Int(bytes[offset + 3])
+    }
+
+    /// `file` with the CRC of every whole chunk after the signature recomputed.
+    static func fixingCRCs(_ file: [UInt8]) -> [UInt8] {
+        var fixed = file
+        var position = 8
+        while position + 12 <= fixed.count {
+            let length = readBE32(fixed, at: position)
+            guard length <= fixed.count - position - 12 else { break }
+            let crc = be32(Int(crc32(Array(fixed[position + 4..<position + 8 + length]))))
+            fixed.replaceSubrange(position + 8 + length..<position + 12 + length, with: crc)
+            position += 12 + length
+        }
+        return fixed
+    }
+
     static func chunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
         let body = Array(type.utf8) + data
         return be32(data.count) + body + be32(Int(crc32(body)))

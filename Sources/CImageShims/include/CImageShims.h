@@ -22,6 +22,8 @@ enum {
     CIS_ERROR_SIZE_MISMATCH = 3,
     /// Bad arguments (null pointers, zero sizes, output too small).
     CIS_ERROR_ARGUMENT = 4,
+    /// The fast decoder does not take this file; decode it with `cis_png_decode_rgb8`.
+    CIS_DECLINED = 5,
 };
 
 /// Every zlib/libpng knob that changes the bytes of an encoded PNG, pinned by the caller.
@@ -71,6 +73,16 @@ int cis_png_encode_segmented(const uint8_t *pixels, int channels, uint32_t width
 /// `width`/`height` are what the caller's header check found; a different IHDR is an error.
 int cis_png_decode_rgb8(const uint8_t *data, size_t length, uint32_t width, uint32_t height,
                         uint8_t *rgb_out, size_t rgb_out_length, char *message, size_t message_capacity);
+
+/// `cis_png_decode_rgb8` without libpng, for the files uploads almost always are: 8-bit RGB or
+/// RGBA, not interlaced, no tRNS, a zlib stream with a 32 KiB window. Returns CIS_OK with exactly
+/// the bytes `cis_png_decode_rgb8` gives, or CIS_DECLINED, for every other file and for anything
+/// libpng might not accept as plainly valid (bad CRCs, too little or too much data, a bad filter
+/// type, zlib errors, chunks out of order): the caller then decodes with `cis_png_decode_rgb8`,
+/// which accepts or refuses as it always has, with its own message. `rgb_out` may have been
+/// written when it declines.
+int cis_png_decode_rgb8_fast(const uint8_t *data, size_t length, uint32_t width, uint32_t height,
+                             uint8_t *rgb_out, size_t rgb_out_length);
 
 /// zlib's CRC-32 (the PNG chunk CRC), continuing from `crc` (start with 0).
 uint32_t cis_crc32(uint32_t crc, const uint8_t *data, size_t length);
