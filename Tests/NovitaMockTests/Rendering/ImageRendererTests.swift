@@ -54,6 +54,20 @@ import Testing
         }
     }
 
+    /// The input is mixed in on the pattern's own pass: the same bytes as drawing the pattern,
+    /// resizing the input and blending the two, growing or shrinking the input.
+    @Test(arguments: [(256, 256, 300, 200), (640, 360, 64, 48), (200, 130, 900, 700)])
+    func patternOverAnInputIsTheBlendOfBoth(_ sizes: (Int, Int, Int, Int)) {
+        let pattern = ProceduralPattern(Support.request(width: sizes.0, height: sizes.1))
+        let input = Support.input(width: sizes.2, height: sizes.3)
+        for weight in [1, 77, 255] {
+            var expected = pattern.render(width: sizes.0, height: sizes.1)
+            ImageRenderer.blend(
+                pattern: &expected, over: ImageResampler.resize(input, width: sizes.0, height: sizes.1), weight: weight)
+            #expect(pattern.render(width: sizes.0, height: sizes.1, over: input, weight: weight) == expected)
+        }
+    }
+
     @Test func blendWeightEndsAreExact() {
         #expect(ImageRenderer.blendWeight(0) == 0)
         #expect(ImageRenderer.blendWeight(-3) == 0)
