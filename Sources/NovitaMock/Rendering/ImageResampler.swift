@@ -274,18 +274,25 @@ extension ImageResampler {
         _ source: UnsafePointer<UInt8>, starts: [Int], shares: [UInt16], fractionBits: Int,
         into line: UnsafeMutablePointer<UInt16>
     ) {
-        let (round, shift): (UInt16, UInt16) = fractionBits == 8 ? (0, 0) : (128, 8)
         starts.withUnsafeBufferPointer { starts in
             shares.withUnsafeBufferPointer { shares in
-                for x in 0..<starts.count {
-                    let share = shares[x]
-                    let keep = 256 &- share
-                    let p = source + starts[x] * 3
-                    let q = share == 0 ? p : p + 3
-                    let o = line + 3 * x
-                    o[0] = (UInt16(p[0]) &* keep &+ UInt16(q[0]) &* share &+ round) >> shift
-                    o[1] = (UInt16(p[1]) &* keep &+ UInt16(q[1]) &* share &+ round) >> shift
-                    o[2] = (UInt16(p[2]) &* keep &+ UInt16(q[2]) &* share &+ round) >> shift
+                // One loop per precision, so neither rounds or shifts by a variable.
+                @inline(__always) func stretch(_ finish: (UInt16) -> UInt16) {
+                    for x in 0..<starts.count {
+                        let share = shares[x]
+                        let keep = 256 &- share
+                        let p = source + starts[x] &* 3
+                        let q = share == 0 ? p : p + 3  // no next pixel past the edge
+                        let o = line + x &* 3
+                        o[0] = finish(UInt16(p[0]) &* keep &+ UInt16(q[0]) &* share)
+                        o[1] = finish(UInt16(p[1]) &* keep &+ UInt16(q[1]) &* share)
+                        o[2] = finish(UInt16(p[2]) &* keep &+ UInt16(q[2]) &* share)
+                    }
+                }
+                if fractionBits == 8 {
+                    stretch { $0 }
+                } else {
+                    stretch { ($0 &+ 128) >> 8 }
                 }
             }
         }

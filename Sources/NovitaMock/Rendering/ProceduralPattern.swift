@@ -75,7 +75,7 @@ struct ProceduralPattern: Sendable {
                     for y in rows {
                         let line = out.row(y)
                         pattern.row(y, into: line)
-                        for shape in sharp { shape.draw(row: y, into: line, width: width) }
+                        for i in sharp.indices { sharp[i].draw(row: y, into: line, width: width) }
                         shade.apply(row: y, to: line)
                         if let below, let scratch = scratch.baseAddress {
                             below.row(y, into: scratch)
@@ -139,26 +139,30 @@ struct ProceduralPattern: Sendable {
 }
 
 /// The pattern's darkening towards the corners by up to `amount`/256, quadratic in the distance:
-/// `shade = 256 − ((column² + row²) · amount) >> 17`, each byte times `shade`, over 256.
+/// with `c = (column² · amount) >> 9` and `r = (row² · amount) >> 9` (column and row centred, in
+/// 1/256 of the half-width and half-height), `shade = 256 − (c + r) >> 8`, each byte times
+/// `shade`, over 256.
 private struct Vignette: Sendable {
-    /// The column term times `amount`, once per channel byte: a row then only adds and shifts
-    /// 32-bit values and multiplies 16-bit ones (byte · shade ≤ 255 · 256), runs straight over
-    /// the bytes with no stride of three, and vectorises. ≤ 2^17 · 120 < 2^31.
-    let columns: [Int32]
+    /// `c` once per channel byte: a row then only adds, shifts and multiplies 16-bit values
+    /// (c + r ≤ 2 · 65536 · 120 / 512 < 2^16; byte · shade ≤ 255 · 256), runs straight over the
+    /// bytes with no stride of three, and vectorises eight bytes to an instruction.
+    let columns: [UInt16]
     let amount: Int
     let height: Int
 
     init(amount: Int, width: Int, height: Int) {
         self.amount = amount
         self.height = height
-        columns = (0..<width * 3).map { i in Int32(Self.square((2 * (i / 3) + 1 - width) * 256 / width) * amount) }
+        columns = (0..<width * 3).map { i in
+            UInt16((Self.square((2 * (i / 3) + 1 - width) * 256 / width) * amount) >> 9)
+        }
     }
 
     func apply(row y: Int, to line: UnsafeMutablePointer<UInt8>) {
-        let row = Int32(Self.square((2 * y + 1 - height) * 256 / height) * amount)
+        let row = UInt16((Self.square((2 * y + 1 - height) * 256 / height) * amount) >> 9)
         columns.withUnsafeBufferPointer { columns in
             for i in 0..<columns.count {
-                let shade = UInt16(truncatingIfNeeded: 256 &- ((columns[i] &+ row) >> 17))  // 136...256
+                let shade = 256 &- ((columns[i] &+ row) >> 8)  // 136...256
                 line[i] = UInt8(truncatingIfNeeded: (UInt16(line[i]) &* shade) >> 8)
             }
         }
