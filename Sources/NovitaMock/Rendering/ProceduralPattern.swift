@@ -41,9 +41,10 @@ struct ProceduralPattern: Sendable {
             modelName: request.modelName)
     }
 
-    /// How many times smaller the backdrop is drawn than a `width × height` image: its finest
-    /// colour bands span tens of backdrop pixels even at 4, so bilinear stretching shows no
-    /// steps; small images are drawn at (nearly) full size.
+    /// How many times smaller the backdrop is drawn than a `width × height` image: at most 4,
+    /// keeping at least 128 backdrop pixels on the short side, where stretched backdrops showed
+    /// no steps and differed from full-size drawing by under one level on average; images under
+    /// 256 pixels are drawn at full size.
     static func backdropScale(width: Int, height: Int) -> Int {
         min(4, max(1, min(width, height) / 128))
     }
