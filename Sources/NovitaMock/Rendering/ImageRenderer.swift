@@ -4,8 +4,9 @@ import ImageCodecs
 /// `strength`, then the caption band. A pure function of its arguments: integer arithmetic only
 /// in the pixel paths, so the bytes match on every run, machine and thread count.
 enum ImageRenderer {
-    /// Full pattern weight in `blendWeight`'s fixed point.
-    static let blendOne = 1 << 16
+    /// Full pattern weight in `blendWeight`'s fixed point: 1/256 steps are finer than a byte
+    /// can show, and keep the mix in 16-bit lanes.
+    static let blendOne = 1 << 8
 
     /// img2img (or txt2img when `input` is nil): the input stretched to the requested size with
     /// a good filter, the pattern blended over it by `strength`, then the caption.
@@ -17,11 +18,9 @@ enum ImageRenderer {
         if let input, weight == 0 {
             image = ImageResampler.resize(input, width: width, height: height, helpers: .renderHelpers)
         } else {
-            image = ProceduralPattern(request).render(width: width, height: height, helpers: .renderHelpers)
-            if let input, weight < blendOne {
-                let resized = ImageResampler.resize(input, width: width, height: height, helpers: .renderHelpers)
-                blend(pattern: &image, over: resized, weight: weight, helpers: .renderHelpers)
-            }
+            image = ProceduralPattern(request).render(
+                width: width, height: height, over: weight < blendOne ? input : nil, weight: weight,
+                helpers: .renderHelpers)
         }
         caption(for: request, width: width, height: height).draw(into: &image)
         return image
@@ -77,18 +76,24 @@ enum ImageRenderer {
         precondition(pattern.rgb.count == input.rgb.count, "blend needs equal sizes")
         input.rgb.withUnsafeBufferPointer { source in
             pattern.rgb.withUnsafeMutableBufferPointer { target in
-                let count = target.count
+                let halves = BlendHalves(source: source, target: target)
                 // Below ~256 KiB the hand-off costs more than the half it saves.
-                if let helpers, count >= 1 << 18 {
-                    let split = count / 2
-                    let halves = BlendHalves(source: source, target: target)
-                    let second = Pending(on: helpers) { halves.mix(split..<count, weight: weight) }
-                    halves.mix(0..<split, weight: weight)
-                    second.take()
-                } else {
-                    BlendHalves(source: source, target: target).mix(0..<count, weight: weight)
+                BlockingWorkPool.inHalves(target.count, on: helpers, minimum: 1 << 18) { bytes in
+                    halves.mix(bytes, weight: weight)
                 }
             }
+        }
+    }
+
+    /// `target = source·(1 − w) + target·w` over `count` bytes, rounded, with `w` = `weight` out
+    /// of `blendOne`.
+    static func mix(_ target: UnsafeMutablePointer<UInt8>, over source: UnsafePointer<UInt8>, count: Int, weight: Int) {
+        // 255 · 256 + 128 < 2^16: 16-bit lanes with wrapping operators are exact and vectorise.
+        let w = UInt16(weight)
+        let keep = UInt16(blendOne - weight)
+        for i in 0..<count {
+            let mixed = UInt16(source[i]) &* keep &+ UInt16(target[i]) &* w &+ 128
+            target[i] = UInt8(truncatingIfNeeded: mixed >> 8)
         }
     }
 
@@ -108,13 +113,8 @@ private struct BlendHalves: @unchecked Sendable {
     let target: UnsafeMutableBufferPointer<UInt8>
 
     func mix(_ range: Range<Int>, weight: Int) {
-        // 255 · 2^16 + 2^15 < 2^31: Int32 with wrapping operators is exact and vectorises.
-        let w = Int32(weight)
-        let keep = Int32(ImageRenderer.blendOne - weight)
-        let half = Int32(ImageRenderer.blendOne / 2)
-        for i in range {
-            let mixed = Int32(source[i]) &* keep &+ Int32(target[i]) &* w &+ half
-            target[i] = UInt8(truncatingIfNeeded: mixed >> 16)
-        }
+        ImageRenderer.mix(
+            target.baseAddress! + range.lowerBound, over: source.baseAddress! + range.lowerBound, count: range.count,
+            weight: weight)
     }
 }

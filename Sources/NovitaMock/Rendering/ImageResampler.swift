@@ -4,9 +4,10 @@ import ImageCodecs
 /// does) in separable fixed-point passes: area averaging when an axis shrinks — every source
 /// pixel counts, so no aliasing — and bilinear interpolation when it grows.
 ///
-/// Weights are 14-bit integers that sum exactly to 1 << 14 per output pixel, so a flat colour
-/// stays exactly that colour and an unchanged axis copies its pixels exactly. The horizontal
-/// result keeps 8 extra bits, so only the final value is rounded. All sums fit in Int32
+/// Area weights are 14-bit integers that sum exactly to 1 << 14 per output pixel; bilinear
+/// shares are 1/256 (finer than a byte can show), so the mixes stay in 16-bit lanes, twice as
+/// many per instruction as 32-bit ones. Either way a flat colour stays exactly that colour and
+/// an unchanged axis copies its pixels exactly. Sums of area weights fit in Int32
 /// (255·256·2^14 < 2^31), which lets the hot loops use wrapping arithmetic and vectorise.
 enum ImageResampler {
     static let weightBits = 14
@@ -29,21 +30,12 @@ enum ImageResampler {
         _ input: PixelBuffer, width: Int, height: Int, helpers: BlockingWorkPool? = nil
     ) -> PixelBuffer {
         if input.width == width && input.height == height { return input }
-        let horizontal = taps(from: input.width, to: width)
-        let vertical = taps(from: input.height, to: height)
+        let plan = Plan(input, width: width, height: height)
         let rgb = [UInt8](unsafeUninitializedCapacity: width * height * 3) { buffer, count in
             let out = RowBands(pixels: buffer, width: width, height: height)
-            // Below ~128 rows the hand-off costs more than the half it saves.
-            if let helpers, height >= 128 {
-                let split = height / 2
-                let lower = Pending(on: helpers) {
-                    resample(
-                        input, horizontal: horizontal, vertical: vertical, into: out, rows: split..<height)
-                }
-                resample(input, horizontal: horizontal, vertical: vertical, into: out, rows: 0..<split)
-                lower.take()
-            } else {
-                resample(input, horizontal: horizontal, vertical: vertical, into: out, rows: 0..<height)
+            BlockingWorkPool.inHalves(height, on: helpers) { rows in
+                let stream = RowStream(plan)
+                for y in rows { stream.row(y, into: out.row(y)) }
             }
             count = width * height * 3
         }
@@ -54,6 +46,8 @@ enum ImageResampler {
     static func taps(from source: Int, to target: Int) -> Taps {
         var taps = Taps()
         taps.starts.reserveCapacity(target)
+        taps.counts.reserveCapacity(target)
+        taps.offsets.reserveCapacity(target)
         for i in 0..<target {
             let (start, raw) =
                 target < source
@@ -78,14 +72,20 @@ enum ImageResampler {
         return (first, weights)
     }
 
-    /// Pixel centres aligned: output i samples source position (i + ½)·source/target − ½,
-    /// clamped at the edges, as 1 << 14 fractions of the two neighbours.
+    /// As `linearSample`, as taps.
     private static func linearWeights(_ i: Int, from source: Int, to target: Int) -> (Int, [Int]) {
+        let (left, fraction) = linearSample(i, from: source, to: target, one: weightOne)
+        return fraction == 0 ? (left, [1]) : (left, [weightOne - fraction, fraction])
+    }
+
+    /// Pixel centres aligned: output i samples source position (i + ½)·source/target − ½,
+    /// clamped at the edges: the source pixel left of it and how far towards the next one, in
+    /// 1/`one` (0 at the edges, where there is no next one).
+    static func linearSample(_ i: Int, from source: Int, to target: Int, one: Int) -> (left: Int, fraction: Int) {
         let position = max(0, (2 * i + 1) * source - target)  // in units of 1/(2·target)
         let left = position / (2 * target)
-        let fraction = (position % (2 * target)) * weightOne / (2 * target)
-        if fraction == 0 || left + 1 >= source { return (min(left, source - 1), [1]) }
-        return (left, [weightOne - fraction, fraction])
+        if left + 1 >= source { return (min(left, source - 1), 0) }
+        return (left, (position % (2 * target)) * one / (2 * target))
     }
 
     /// Scales raw weights to sum exactly to `weightOne`; the rounding remainder goes to the
@@ -99,55 +99,146 @@ enum ImageResampler {
         }
         return scaled.map { Int32($0) }
     }
+}
 
-    /// Runs both passes row by row: each output row combines a few horizontally resized source
-    /// rows, kept in a small ring (taps only move forward), so the intermediate image is never
-    /// materialised — a 16-megapixel input stays in cache-sized pieces.
-    private static func resample(
-        _ input: PixelBuffer, horizontal: Taps, vertical: Taps, into out: RowBands, rows: Range<Int>
-    ) {
-        let rowLength = out.width * 3
-        let ringRows = (vertical.counts.max() ?? 1) + 1
-        var ring = [UInt16](repeating: 0, count: ringRows * rowLength)
-        var ringSource = [Int](repeating: -1, count: ringRows)
-        var accumulator = [Int32](repeating: 0, count: rowLength)
-        let dst = out.pixels
-        let shift = Int32(weightBits + 8)
-        let half = Int32(1) << (shift - 1)
-        input.rgb.withUnsafeBufferPointer { source in
-            ring.withUnsafeMutableBufferPointer { ring in
-                accumulator.withUnsafeMutableBufferPointer { acc in
-                    for y in rows {
-                        for i in 0..<rowLength { acc[i] = half }
-                        let first = vertical.offsets[y]
-                        for k in 0..<vertical.counts[y] {
-                            let row = vertical.starts[y] + k
-                            let slot = row % ringRows
-                            let line = UnsafeMutableBufferPointer(
-                                rebasing: ring[(slot * rowLength)..<((slot + 1) * rowLength)])
-                            if ringSource[slot] != row {
-                                resizeRow(source, row: row, rowWidth: input.width, taps: horizontal, into: line)
-                                ringSource[slot] = row
-                            }
-                            let w = vertical.weights[first + k]
-                            for i in 0..<rowLength { acc[i] &+= Int32(line[i]) &* w }
-                        }
-                        let o = y * rowLength
-                        for i in 0..<rowLength { dst[o + i] = UInt8(truncatingIfNeeded: acc[i] >> shift) }
-                    }
-                }
+extension ImageResampler {
+    /// How one axis is resampled: area taps when it shrinks, bilinear shares when it grows or
+    /// stays.
+    enum Axis: Sendable {
+        case area(Taps)
+        /// Per output pixel, the first of its two source pixels and the second's share in 1/256
+        /// (0 where the sample falls on a pixel or past the edge: then the second is never read).
+        case linear(starts: [Int], shares: [UInt16])
+
+        init(from source: Int, to target: Int) {
+            if target < source {
+                self = .area(ImageResampler.taps(from: source, to: target))
+            } else {
+                let samples = (0..<target).map { ImageResampler.linearSample($0, from: source, to: target, one: 256) }
+                self = .linear(starts: samples.map(\.left), shares: samples.map { UInt16($0.fraction) })
             }
         }
     }
 
-    /// One source row resized horizontally, with 8 fractional bits kept (0...255·256).
-    private static func resizeRow(
-        _ source: UnsafeBufferPointer<UInt8>, row: Int, rowWidth: Int, taps: Taps,
-        into line: UnsafeMutableBufferPointer<UInt16>
+    /// One resize worked out once — the input and both axes — and shared by the threads that
+    /// compute its rows (each with its own `RowStream`).
+    struct Plan: Sendable {
+        let input: PixelBuffer
+        let width: Int
+        let height: Int
+        let horizontal: Axis
+        let vertical: Axis
+
+        init(_ input: PixelBuffer, width: Int, height: Int) {
+            self.input = input
+            self.width = width
+            self.height = height
+            horizontal = Axis(from: input.width, to: width)
+            vertical = Axis(from: input.height, to: height)
+        }
+    }
+
+    /// The output rows of a `Plan`, computed one at a time in increasing order: each combines a
+    /// few horizontally resized source rows, kept in a small ring (taps only move forward), so
+    /// the intermediate image is never materialised — a 16-megapixel input stays in cache-sized
+    /// pieces, and each source row is resized horizontally once. One per thread.
+    ///
+    /// A shrinking height sums its taps in 32 bits over horizontal results that keep 8 bits below
+    /// the byte, so only the final value is rounded; a growing one mixes two rows of bytes.
+    final class RowStream {
+        private let plan: Plan
+        private let rowLength: Int
+        private let ringRows: Int
+        /// `ringRows` horizontally resized source rows, and which source row each slot holds.
+        private let ring: UnsafeMutablePointer<UInt16>
+        private var ringSource: [Int]
+        private let accumulator: UnsafeMutablePointer<Int32>
+        /// The horizontal results' bits below the byte: 8 for an area height, else 0.
+        private let fractionBits: Int
+
+        init(_ plan: Plan) {
+            self.plan = plan
+            rowLength = plan.width * 3
+            switch plan.vertical {
+            case .area(let taps):
+                ringRows = (taps.counts.max() ?? 1) + 1
+                fractionBits = 8
+            case .linear:
+                ringRows = 2
+                fractionBits = 0
+            }
+            ring = .allocate(capacity: ringRows * rowLength)
+            ringSource = [Int](repeating: -1, count: ringRows)
+            accumulator = .allocate(capacity: rowLength)
+        }
+
+        deinit {
+            ring.deallocate()
+            accumulator.deallocate()
+        }
+
+        /// Writes output row `y` (`width * 3` bytes) to `line`. Rows must come in increasing order.
+        func row(_ y: Int, into line: UnsafeMutablePointer<UInt8>) {
+            let rowLength = rowLength
+            if plan.input.width == plan.width && plan.input.height == plan.height {
+                plan.input.rgb.withUnsafeBufferPointer { source in
+                    line.update(from: source.baseAddress! + y * rowLength, count: rowLength)
+                }
+                return
+            }
+            switch plan.vertical {
+            case .linear(let starts, let shares):
+                let share = shares[y]
+                let keep = 256 - share
+                let first = sourceRow(starts[y])
+                let second = share == 0 ? first : sourceRow(starts[y] + 1)
+                // ≤ 255 · 256 + 128 < 2^16.
+                for i in 0..<rowLength {
+                    line[i] = UInt8(truncatingIfNeeded: (first[i] &* keep &+ second[i] &* share &+ 128) >> 8)
+                }
+            case .area(let taps):
+                let shift = Int32(weightBits + 8)
+                let acc = accumulator
+                for i in 0..<rowLength { acc[i] = 1 << (shift - 1) }
+                for k in 0..<taps.counts[y] {
+                    // The taps of one row are consecutive source rows, fewer than the ring holds.
+                    let resized = sourceRow(taps.starts[y] + k)
+                    let w = taps.weights[taps.offsets[y] + k]
+                    for i in 0..<rowLength { acc[i] &+= Int32(resized[i]) &* w }
+                }
+                for i in 0..<rowLength { line[i] = UInt8(truncatingIfNeeded: acc[i] >> shift) }
+            }
+        }
+
+        /// Source row `row` resized horizontally, from the ring (resized now if not there). Valid
+        /// until another row takes its slot.
+        private func sourceRow(_ row: Int) -> UnsafeMutablePointer<UInt16> {
+            let slot = row % ringRows
+            let resized = ring + slot * rowLength
+            if ringSource[slot] != row {
+                ringSource[slot] = row
+                let (plan, fractionBits) = (plan, fractionBits)
+                plan.input.rgb.withUnsafeBufferPointer { rgb in
+                    let source = rgb.baseAddress! + row * plan.input.width * 3
+                    switch plan.horizontal {
+                    case .area(let taps):
+                        ImageResampler.areaRow(source, taps: taps, fractionBits: fractionBits, into: resized)
+                    case .linear(let starts, let shares):
+                        ImageResampler.linearRow(
+                            source, starts: starts, shares: shares, fractionBits: fractionBits, into: resized)
+                    }
+                }
+            }
+            return resized
+        }
+    }
+
+    /// One source row shrunk by area taps, keeping `fractionBits` (0 or 8) below the byte.
+    fileprivate static func areaRow(
+        _ source: UnsafePointer<UInt8>, taps: Taps, fractionBits: Int, into line: UnsafeMutablePointer<UInt16>
     ) {
-        let rowStart = row * rowWidth * 3
-        let half = Int32(1) << (weightBits - 9)
-        let shift = Int32(weightBits - 8)
+        let shift = Int32(weightBits - fractionBits)
+        let half = Int32(1) << (shift - 1)
         taps.weights.withUnsafeBufferPointer { weights in
             taps.starts.withUnsafeBufferPointer { starts in
                 taps.counts.withUnsafeBufferPointer { counts in
@@ -157,7 +248,7 @@ enum ImageResampler {
                             var r = half
                             var g = half
                             var b = half
-                            var s = rowStart + starts[x] * 3
+                            var s = starts[x] * 3
                             let w0 = offsets[x]
                             for k in 0..<counts[x] {
                                 let w = weights[w0 + k]
@@ -172,6 +263,36 @@ enum ImageResampler {
                             o += 3
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// One source row stretched bilinearly: `p·(256 − s) + q·s` (≤ 255·256, 16 bits) is the value
+    /// with 8 bits below the byte, rounded to the byte when `fractionBits` is 0.
+    fileprivate static func linearRow(
+        _ source: UnsafePointer<UInt8>, starts: [Int], shares: [UInt16], fractionBits: Int,
+        into line: UnsafeMutablePointer<UInt16>
+    ) {
+        starts.withUnsafeBufferPointer { starts in
+            shares.withUnsafeBufferPointer { shares in
+                // One loop per precision, so neither rounds or shifts by a variable.
+                @inline(__always) func stretch(_ finish: (UInt16) -> UInt16) {
+                    for x in 0..<starts.count {
+                        let share = shares[x]
+                        let keep = 256 &- share
+                        let p = source + starts[x] &* 3
+                        let q = share == 0 ? p : p + 3  // no next pixel past the edge
+                        let o = line + x &* 3
+                        o[0] = finish(UInt16(p[0]) &* keep &+ UInt16(q[0]) &* share)
+                        o[1] = finish(UInt16(p[1]) &* keep &+ UInt16(q[1]) &* share)
+                        o[2] = finish(UInt16(p[2]) &* keep &+ UInt16(q[2]) &* share)
+                    }
+                }
+                if fractionBits == 8 {
+                    stretch { $0 }
+                } else {
+                    stretch { ($0 &+ 128) >> 8 }
                 }
             }
         }

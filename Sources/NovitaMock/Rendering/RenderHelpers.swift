@@ -13,6 +13,21 @@ extension BlockingWorkPool {
     /// One thread per core. Its jobs never wait for anything, so the CPU-pool jobs that wait for
     /// them cannot deadlock; a job here must never wait for another job here.
     static let renderHelpers = BlockingWorkPool(threads: max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+
+    /// Runs `body` over `0..<count` (rows, or bytes): with `helpers` and at least `minimum` items,
+    /// the second half on that pool while the caller runs the first, else all on the caller.
+    /// Below ~128 rows of an image the hand-off costs more than the half it saves. Never pass the
+    /// pool the caller runs on (its threads could all end up waiting for their own halves).
+    static func inHalves(
+        _ count: Int, on helpers: BlockingWorkPool?, minimum: Int = 128,
+        _ body: @escaping @Sendable (Range<Int>) -> Void
+    ) {
+        guard let helpers, count >= minimum else { return body(0..<count) }
+        let split = count / 2
+        let second = Pending(on: helpers) { body(split..<count) }
+        body(0..<split)
+        second.take()
+    }
 }
 
 /// One value computed on a pool while the caller does something else; `take()` waits for it.
@@ -42,4 +57,10 @@ struct RowBands: @unchecked Sendable {
     let pixels: UnsafeMutableBufferPointer<UInt8>
     let width: Int
     let height: Int
+
+    /// The first byte of row `y`.
+    func row(_ y: Int) -> UnsafeMutablePointer<UInt8> {
+        pixels.baseAddress! + y * width * 3
+    }
+
 }

@@ -24,15 +24,11 @@ struct VideoFrameRenderer: Sendable {
 
     func frame(_ index: Int) -> PixelBuffer {
         let (width, height) = (parameters.width, parameters.height)
-        var image = ProceduralPattern(pattern: pattern, frame: index).render(width: width, height: height)
-        if let input {
-            // Frame 0 is the input; the pattern takes over linearly until the last frame.
-            let last = max(1, video.frameCount - 1)
-            let weight = ImageRenderer.blendOne * min(index, last) / last
-            if weight < ImageRenderer.blendOne {
-                ImageRenderer.blend(pattern: &image, over: input, weight: weight)
-            }
-        }
+        // Frame 0 is the input; the pattern takes over linearly until the last frame.
+        let last = max(1, video.frameCount - 1)
+        let weight = input == nil ? ImageRenderer.blendOne : ImageRenderer.blendOne * min(index, last) / last
+        var image = ProceduralPattern(pattern: pattern, frame: index).render(
+            width: width, height: height, over: weight < ImageRenderer.blendOne ? input : nil, weight: weight)
         overlay?.apply(to: &image, frame: index, of: video.frameCount)
         caption(index).draw(into: &image)
         return image

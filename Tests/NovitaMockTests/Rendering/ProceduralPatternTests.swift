@@ -62,4 +62,59 @@ import Testing
             #expect(banded == whole, "\(width)x\(height)")
         }
     }
+
+    /// Over a pattern and over an input of another size: the same bytes in two bands as in one.
+    @Test func bandsOverAnInputDrawTheSamePixels() {
+        let pattern = ProceduralPattern(seed: 32, prompt: "bands", negativePrompt: "", modelName: "m")
+        let input = RenderingTestSupport.input(width: 70, height: 45)
+        for (width, height) in [(512, 300), (160, 129)] {
+            let whole = pattern.render(width: width, height: height, over: input, weight: 100)
+            let banded = pattern.render(
+                width: width, height: height, over: input, weight: 100, helpers: .renderHelpers)
+            #expect(banded == whole, "\(width)x\(height)")
+        }
+    }
+
+    /// Drawn row by row over only the spans a shape touches, every pixel gets exactly the
+    /// coverage of its own distance — none skipped, none drawn twice — also where the image cuts
+    /// the shape.
+    @Test(arguments: PatternShape.Kind.allCases)
+    func shapesCoverExactlyTheirPixels(_ kind: PatternShape.Kind) {
+        let (width, height) = (230, 170)
+        for (centerX, centerY, radius) in [(32768, 32768, 9000), (2000, 60000, 20000), (40000, 5000, 3000)] {
+            let shape = PatternShape(
+                kind: kind, centerX: centerX, centerY: centerY, radius: radius, opacity: 150, color: (250, 40, 90))
+            let placed = shape.placed(width: width, height: height)
+            var drawn = PixelBuffer(width: width, height: height, fill: (20, 120, 200))
+            drawn.rgb.withUnsafeMutableBufferPointer { pixels in
+                for y in 0..<height { placed.draw(row: y, into: pixels.baseAddress! + y * width * 3, width: width) }
+            }
+            var expected = PixelBuffer(width: width, height: height, fill: (20, 120, 200))
+            let colour = [250, 40, 90]
+            for y in 0..<height {
+                for x in 0..<width {
+                    let d2 = (x - placed.cx) * (x - placed.cx) + (y - placed.cy) * (y - placed.cy)
+                    let alpha = (placed.coverage.alpha(squaredDistance: d2) * 150) >> 8
+                    for c in 0..<3 {
+                        let i = (y * width + x) * 3 + c
+                        expected.rgb[i] = UInt8((Int(expected.rgb[i]) * (256 - alpha) + colour[c] * alpha + 128) >> 8)
+                    }
+                }
+            }
+            #expect(drawn == expected, "\(kind) at \(centerX), \(centerY), radius \(radius)")
+            #expect(drawn != PixelBuffer(width: width, height: height, fill: (20, 120, 200)))
+        }
+    }
+
+    @Test func squareRootFloorIsExact() {
+        for n in 0..<20_000 {
+            let root = PatternShape.squareRootFloor(n)
+            #expect(root * root <= n && (root + 1) * (root + 1) > n, "\(n)")
+        }
+        for k in [46_341, 1_000_003, 3_037_000_499] {
+            #expect(PatternShape.squareRootFloor(k * k) == k)
+            #expect(PatternShape.squareRootFloor(k * k - 1) == k - 1)
+            #expect(PatternShape.squareRootFloor(k * k + 1) == k)
+        }
+    }
 }
