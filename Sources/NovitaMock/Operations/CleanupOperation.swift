@@ -20,6 +20,6 @@ enum CleanupOperation {
             )
         }
         let keep = LuminancePlane.of(mask).map { $0 >= maskThreshold ? UInt8(0) : 1 }
-        return .image(OperationImage(pixels: PushPullFill.fill(image, known: keep)))
+        return .image(OperationImage(pixels: PushPullFill.fill(image, known: keep, helpers: .renderHelpers)))
     }
 }
