@@ -39,9 +39,10 @@ enum ForegroundMask {
             // Bilinear up, then back to binary at half way: a smooth contour, not a staircase.
             binary = PlaneScaler.bilinear(
                 found, width: small.width, height: small.height, toWidth: width, toHeight: height,
-                helpers: helpers
-            )
-            .map { $0 >= 128 ? 255 : 0 }
+                helpers: helpers)
+            binary.withUnsafeMutableBufferPointer { binary in
+                for i in 0..<binary.count { binary[i] = binary[i] >= 128 ? 255 : 0 }
+            }
         }
         // A 5-pixel triangle ramp: the "1–3 px" soft edge of a cut-out.
         return PlaneBlur.triangle(binary, width: width, height: height, helpers: helpers)
@@ -60,7 +61,7 @@ enum ForegroundMask {
         // Majority vote over a small neighbourhood: removes speckles and hairlines, keeps shapes.
         let radius = max(1, min(width, height) / 256)
         let votes = Int32((2 * radius + 1) * (2 * radius + 1)) * 255
-        mask = PlaneBlur.windowSums(mask, width: width, height: height, radius: radius) { $0 &* 2 >= votes ? 255 : 0 }
+        mask = PlaneBlur.windowSums(mask, width: width, height: height, radius: radius, Majority(votes: votes))
         MaskComponents.removeSmall(&mask, width: width, height: height, minimumSize: max(16, width * height / 500))
         MaskComponents.fillHoles(&mask, width: width, height: height)
         let subjectPixels = mask.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
@@ -144,5 +145,14 @@ enum ForegroundMask {
             }
         }
         return mask
+    }
+
+    /// 255 where at least half the window's votes (255 each) are set, else 0.
+    private struct Majority: WindowVerdict {
+        let votes: Int32
+
+        func callAsFunction(_ sum: Int32) -> UInt8 {
+            sum &* 2 >= votes ? 255 : 0
+        }
     }
 }

@@ -12,10 +12,27 @@ enum PlaneBlur {
         // Division by the area as a multiply and shift by a rounded-up 2^32 / area: the same
         // quotient as `/` for every n < 2^32 / area, which 255.5 · area is while area < 4100.
         let area = Int64((2 * radius + 1) * (2 * radius + 1))
-        let reciprocal = ((Int64(1) << 32) + area - 1) / area
-        return windowSums(plane, width: width, height: height, radius: radius, helpers: helpers) { sum in
-            UInt8(truncatingIfNeeded: ((Int64(sum) &+ area / 2) &* reciprocal) >> 32)
+        return windowSums(plane, width: width, height: height, radius: radius, helpers: helpers, Mean(area: area))
+    }
+
+    /// The rounded mean of a window of `area` values, as a multiply and shift (see `box`).
+    private struct Mean: WindowVerdict {
+        let half: Int64
+        let reciprocal: Int64
+
+        init(area: Int64) {
+            half = area / 2
+            reciprocal = ((Int64(1) << 32) + area - 1) / area
         }
+
+        func callAsFunction(_ sum: Int32) -> UInt8 {
+            UInt8(truncatingIfNeeded: ((Int64(sum) &+ half) &* reciprocal) >> 32)
+        }
+    }
+
+    /// The sums themselves.
+    private struct Sum: WindowVerdict {
+        func callAsFunction(_ sum: Int32) -> Int32 { sum }
     }
 
     /// Each value becomes the sum of its (2·radius + 1)² neighbourhood, in wrapping Int32
@@ -24,19 +41,19 @@ enum PlaneBlur {
     static func boxSums(_ plane: [UInt8], width: Int, height: Int, radius: Int, helpers: BlockingWorkPool? = nil)
         -> [Int32]
     {
-        windowSums(plane, width: width, height: height, radius: radius, helpers: helpers) { $0 }
+        windowSums(plane, width: width, height: height, radius: radius, helpers: helpers, Sum())
     }
 
     /// `boxSums` of a plane of wider values (e.g. two counts packed in one).
     static func boxSums(_ plane: [UInt32], width: Int, height: Int, radius: Int, helpers: BlockingWorkPool? = nil)
         -> [Int32]
     {
-        windowSums(plane, width: width, height: height, radius: radius, helpers: helpers) { $0 }
+        windowSums(plane, width: width, height: height, radius: radius, helpers: helpers, Sum())
     }
 
     /// The box sums of `boxSums`, each passed through `verdict` as it is made (a threshold, a
     /// mean), so no plane of sums is ever stored. Inlined into each caller, so each gets its own
-    /// specialised loops.
+    /// specialised loops (the verdict is a type, not a closure, so it is inlined into them too).
     ///
     /// Row by row: the horizontal window sums of the source rows the vertical window spans are
     /// kept in a ring of 2·radius + 2 rows, and the vertical sums move down one row at a time —
@@ -44,22 +61,26 @@ enum PlaneBlur {
     /// horizontally first. A band of rows starts its vertical sums afresh, so the halves
     /// `RowSplit` runs need nothing from each other.
     @inline(__always)
-    static func windowSums<Value: FixedWidthInteger, Output>(
+    static func windowSums<Value: FixedWidthInteger, Verdict: WindowVerdict>(
         _ plane: [Value], width: Int, height: Int, radius: Int, helpers: BlockingWorkPool? = nil,
-        _ verdict: (Int32) -> Output
-    ) -> [Output] {
+        _ verdict: Verdict
+    ) -> [Verdict.Output] {
         precondition(plane.count == width * height, "plane size mismatch")
         // Which column enters and which leaves the window as it moves past x, edges clamped:
         // looked up, so the inner loops have no branches.
         let entering = (0..<width).map { min($0 + radius + 1, width - 1) }
         let leaving = (0..<width).map { max($0 - radius, 0) }
         let ringRows = 2 * radius + 2
-        return [Output](unsafeUninitializedCapacity: width * height) { output, initialized in
+        return [Verdict.Output](unsafeUninitializedCapacity: width * height) { output, initialized in
             plane.withUnsafeBufferPointer { source in
                 entering.withUnsafeBufferPointer { entering in
                     leaving.withUnsafeBufferPointer { leaving in
                         RowSplit.run(rows: height, helpers: helpers) { band in
                             guard !band.isEmpty else { return }
+                            // Locals, not captures: the loops then keep them in registers.
+                            let (source, entering, leaving, output, verdict) = (
+                                source, entering, leaving, output.baseAddress!, verdict
+                            )
                             let ring = UnsafeMutablePointer<Int32>.allocate(capacity: ringRows * width)
                             let column = UnsafeMutablePointer<Int32>.allocate(capacity: width)
                             defer {
@@ -93,7 +114,7 @@ enum PlaneBlur {
                                 for x in 0..<width { column[x] &+= line[x] }
                             }
                             for y in band {
-                                let out = output.baseAddress! + y * width
+                                let out = output + y * width
                                 for x in 0..<width { out[x] = verdict(column[x]) }
                                 guard y + 1 < band.upperBound else { break }
                                 // Entering first: its slot is the row before the leaving one.
@@ -116,20 +137,21 @@ enum PlaneBlur {
         let rows = [UInt16](unsafeUninitializedCapacity: width * height) { out, initialized in
             plane.withUnsafeBufferPointer { source in
                 RowSplit.run(rows: height, helpers: helpers) { band in
+                    let (source, out) = (source.baseAddress!, out.baseAddress!)
                     // The row with its edge pixels repeated twice on each side: no clamping below.
-                    var line = [UInt16](repeating: 0, count: width + 4)
-                    line.withUnsafeMutableBufferPointer { line in
-                        for y in band {
-                            let base = y * width
-                            for x in 0..<width { line[x + 2] = UInt16(source[base + x]) }
-                            line[0] = line[2]
-                            line[1] = line[2]
-                            line[width + 2] = line[width + 1]
-                            line[width + 3] = line[width + 1]
-                            for x in 0..<width {
-                                out[base + x] =
-                                    line[x] &+ 2 &* line[x + 1] &+ 3 &* line[x + 2] &+ 2 &* line[x + 3] &+ line[x + 4]
-                            }
+                    let line = UnsafeMutablePointer<UInt16>.allocate(capacity: width + 4)
+                    defer { line.deallocate() }
+                    for y in band {
+                        let row = source + y * width
+                        let sums = out + y * width
+                        for x in 0..<width { line[x &+ 2] = UInt16(row[x]) }
+                        line[0] = line[2]
+                        line[1] = line[2]
+                        line[width + 2] = line[width + 1]
+                        line[width + 3] = line[width + 1]
+                        for x in 0..<width {
+                            sums[x] =
+                                line[x] &+ 2 &* line[x &+ 1] &+ 3 &* line[x &+ 2] &+ 2 &* line[x &+ 3] &+ line[x &+ 4]
                         }
                     }
                 }
@@ -139,18 +161,20 @@ enum PlaneBlur {
         return [UInt8](unsafeUninitializedCapacity: width * height) { output, initialized in
             rows.withUnsafeBufferPointer { rows in
                 RowSplit.run(rows: height, helpers: helpers) { band in
+                    let (rows, output) = (rows.baseAddress!, output.baseAddress!)
                     for y in band {
-                        let r0 = max(y - 2, 0) * width
-                        let r1 = max(y - 1, 0) * width
-                        let r2 = y * width
-                        let r3 = min(y + 1, height - 1) * width
-                        let r4 = min(y + 2, height - 1) * width
+                        let r0 = rows + max(y - 2, 0) * width
+                        let r1 = rows + max(y - 1, 0) * width
+                        let r2 = rows + y * width
+                        let r3 = rows + min(y + 1, height - 1) * width
+                        let r4 = rows + min(y + 2, height - 1) * width
+                        let out = output + y * width
                         for x in 0..<width {
                             // At most 9 · 2295: fits in UInt32; the constant divisor becomes a multiply.
                             let sum =
-                                UInt32(rows[r0 + x]) &+ 2 &* UInt32(rows[r1 + x]) &+ 3 &* UInt32(rows[r2 + x])
-                                &+ 2 &* UInt32(rows[r3 + x]) &+ UInt32(rows[r4 + x])
-                            output[r2 + x] = UInt8(truncatingIfNeeded: (sum &+ 40) / 81)
+                                UInt32(r0[x]) &+ 2 &* UInt32(r1[x]) &+ 3 &* UInt32(r2[x]) &+ 2 &* UInt32(r3[x])
+                                &+ UInt32(r4[x])
+                            out[x] = UInt8(truncatingIfNeeded: (sum &+ 40) / 81)
                         }
                     }
                 }
@@ -158,4 +182,12 @@ enum PlaneBlur {
             initialized = width * height
         }
     }
+}
+
+/// What `PlaneBlur.windowSums` makes of each window's sum: a threshold, a mean, the sum itself.
+/// A type rather than a closure, so the specialised loops inline it and vectorise (a closure
+/// handed across `RowSplit` would be called once per pixel).
+protocol WindowVerdict {
+    associatedtype Output
+    func callAsFunction(_ sum: Int32) -> Output
 }

@@ -19,21 +19,26 @@ enum PlaneScaler {
                     seconds.withUnsafeBufferPointer { second in
                         columns.weight.withUnsafeBufferPointer { weight in
                             RowSplit.run(rows: toHeight, helpers: helpers) { band in
+                                // Locals, not captures: the loops then keep them in registers.
+                                let (source, first, second, weight, output) = (
+                                    source.baseAddress!, first.baseAddress!, second.baseAddress!,
+                                    weight.baseAddress!, output.baseAddress!
+                                )
                                 // The two source rows the current output row blends, interpolated
                                 // across; kept while consecutive output rows share them.
-                                var upper = [Int32](repeating: 0, count: toWidth)
-                                var lower = [Int32](repeating: 0, count: toWidth)
+                                var upper = UnsafeMutablePointer<Int32>.allocate(capacity: toWidth)
+                                var lower = UnsafeMutablePointer<Int32>.allocate(capacity: toWidth)
+                                defer {
+                                    upper.deallocate()
+                                    lower.deallocate()
+                                }
                                 var upperRow = -1
                                 var lowerRow = -1
-                                func across(_ row: Int, into line: inout [Int32]) {
-                                    let base = row * width
-                                    line.withUnsafeMutableBufferPointer { line in
-                                        for x in 0..<toWidth {
-                                            let wx = Int32(truncatingIfNeeded: weight[x])
-                                            line[x] =
-                                                Int32(source[base &+ first[x]]) &* (256 &- wx)
-                                                &+ Int32(source[base &+ second[x]]) &* wx
-                                        }
+                                func across(_ row: Int, into line: UnsafeMutablePointer<Int32>) {
+                                    let base = source + row * width
+                                    for x in 0..<toWidth {
+                                        let wx = Int32(truncatingIfNeeded: weight[x])
+                                        line[x] = Int32(base[first[x]]) &* (256 &- wx) &+ Int32(base[second[x]]) &* wx
                                     }
                                 }
                                 for y in band {
@@ -44,23 +49,19 @@ enum PlaneScaler {
                                             swap(&upper, &lower)
                                             swap(&upperRow, &lowerRow)
                                         } else {
-                                            across(top, into: &upper)
+                                            across(top, into: upper)
                                             upperRow = top
                                         }
                                     }
                                     if bottom != lowerRow {
-                                        across(bottom, into: &lower)
+                                        across(bottom, into: lower)
                                         lowerRow = bottom
                                     }
                                     let wy = Int32(rows.weight[y])
-                                    let out = output.baseAddress! + y * toWidth
-                                    upper.withUnsafeBufferPointer { upper in
-                                        lower.withUnsafeBufferPointer { lower in
-                                            for x in 0..<toWidth {
-                                                let value = (upper[x] &* (256 &- wy) &+ lower[x] &* wy &+ 32768) >> 16
-                                                out[x] = UInt8(truncatingIfNeeded: value)
-                                            }
-                                        }
+                                    let (upper, lower, out) = (upper, lower, output + y * toWidth)
+                                    for x in 0..<toWidth {
+                                        let value = (upper[x] &* (256 &- wy) &+ lower[x] &* wy &+ 32768) >> 16
+                                        out[x] = UInt8(truncatingIfNeeded: value)
                                     }
                                 }
                             }

@@ -59,6 +59,8 @@ enum PushPullFill {
             image.rgb.withUnsafeBufferPointer { rgb in
                 known.withUnsafeBufferPointer { known in
                     RowSplit.run(rows: coarseHeight, helpers: helpers) { band in
+                        // Locals, not captures: the loops then keep them in registers.
+                        let (rgb, known, out) = (rgb.baseAddress!, known.baseAddress!, out.baseAddress!)
                         for cy in band {
                             let y0 = cy * 2
                             let y1 = min(y0 + 1, height - 1)
@@ -82,7 +84,7 @@ enum PushPullFill {
                                     let sums = (channel(0), channel(1), channel(2))
                                     store(
                                         sums, count: k0 &+ k1 &+ k2 &+ k3, of: 4,
-                                        into: out.baseAddress! + (cy * coarseWidth + cx) * 4)
+                                        into: out + (cy * coarseWidth + cx) * 4)
                                 }
                             }
                             for cx in (rows == 2 ? fullColumns : 0)..<coarseWidth {
@@ -104,7 +106,7 @@ enum PushPullFill {
                                 }
                                 store(
                                     (r, g, b), count: count, of: Int32(rows * columns),
-                                    into: out.baseAddress! + (cy * coarseWidth + cx) * 4)
+                                    into: out + (cy * coarseWidth + cx) * 4)
                             }
                         }
                     }
@@ -149,6 +151,7 @@ enum PushPullFill {
         fine.values.withUnsafeBufferPointer { source in
             values.withUnsafeMutableBufferPointer { out in
                 RowSplit.run(rows: height, helpers: helpers) { band in
+                    let (source, out) = (source.baseAddress!, out.baseAddress!)
                     for cy in band {
                         let y0 = cy * 2
                         let y1 = min(y0 + 1, fine.height - 1)
@@ -207,31 +210,41 @@ enum PushPullFill {
         let columns = bilinearTaps(fine: fine.width, coarse: coarse.width)
         let rows = bilinearTaps(fine: fine.height, coarse: coarse.height)
         let width = fine.width
+        let height = fine.height
         let coarseWidth = coarse.width
         coarse.values.withUnsafeBufferPointer { up in
-            let height = fine.height
-            fine.values.withUnsafeMutableBufferPointer { out in
-                RowSplit.run(rows: height, helpers: helpers) { band in
-                    for y in band {
-                        let rowA = rows.first[y] * coarseWidth
-                        let rowB = rows.second[y] * coarseWidth
-                        for x in 0..<width {
-                            let o = (y * width + x) * 4
-                            let own = out[o + 3]
-                            if own >= full { continue }
-                            let a = columns.first[x]
-                            let b = columns.second[x]
-                            let keep = full - own
-                            for c in 0..<3 {
-                                // 9·v + 3·v + 3·v + 1·v over 16: at most 16 · 65280 < 2^31.
-                                let sum =
-                                    9 &* up[(rowA + a) * 4 + c] &+ 3 &* up[(rowA + b) * 4 + c]
-                                    &+ 3 &* up[(rowB + a) * 4 + c] &+ up[(rowB + b) * 4 + c]
-                                let upsampled = (sum &+ 8) >> 4
-                                // Non-negative: the shift is the division by `full`.
-                                out[o + c] = (out[o + c] &* own &+ upsampled &* keep &+ full / 2) >> 8
+            columns.first.withUnsafeBufferPointer { firsts in
+                columns.second.withUnsafeBufferPointer { seconds in
+                    fine.values.withUnsafeMutableBufferPointer { out in
+                        RowSplit.run(rows: height, helpers: helpers) { band in
+                            let (up, firsts, seconds, out) = (
+                                up.baseAddress!, firsts.baseAddress!, seconds.baseAddress!, out.baseAddress!
+                            )
+                            let taps = VerticalTaps(coarseWidth: coarseWidth)
+                            defer { taps.deallocate() }
+                            for y in band {
+                                let line = out + y * width * 4
+                                var tapped = false
+                                for x in 0..<width {
+                                    let o = x &* 4
+                                    let own = line[o &+ 3]
+                                    if own >= full { continue }
+                                    if !tapped {
+                                        taps.blend(up, first: rows.first[y], second: rows.second[y])
+                                        tapped = true
+                                    }
+                                    let a = firsts[x] &* 4
+                                    let b = seconds[x] &* 4
+                                    let keep = full &- own
+                                    for c in 0..<3 {
+                                        // At most 16 · 65280 < 2^31.
+                                        let upsampled = (3 &* taps.values[a &+ c] &+ taps.values[b &+ c] &+ 8) >> 4
+                                        // Non-negative: the shift is the division by `full`.
+                                        line[o &+ c] = (line[o &+ c] &* own &+ upsampled &* keep &+ full / 2) >> 8
+                                    }
+                                    line[o &+ 3] = full
+                                }
                             }
-                            out[o + 3] = full
                         }
                     }
                 }
@@ -244,27 +257,40 @@ enum PushPullFill {
         _ image: inout PixelBuffer, known: [UInt8], from level: Level, helpers: BlockingWorkPool?
     ) {
         let width = image.width
-        let columns = bilinearTaps(fine: width, coarse: level.width)
-        let rows = bilinearTaps(fine: image.height, coarse: level.height)
-        let coarseWidth = level.width
         let height = image.height
+        let columns = bilinearTaps(fine: width, coarse: level.width)
+        let rows = bilinearTaps(fine: height, coarse: level.height)
+        let coarseWidth = level.width
         level.values.withUnsafeBufferPointer { up in
-            known.withUnsafeBufferPointer { known in
-                image.rgb.withUnsafeMutableBufferPointer { rgb in
-                    RowSplit.run(rows: height, helpers: helpers) { band in
-                        for y in band {
-                            let rowA = rows.first[y] * coarseWidth
-                            let rowB = rows.second[y] * coarseWidth
-                            for x in 0..<width where known[y * width + x] == 0 {
-                                let a = columns.first[x]
-                                let b = columns.second[x]
-                                let o = (y * width + x) * 3
-                                for c in 0..<3 {
-                                    let sum =
-                                        9 &* up[(rowA + a) * 4 + c] &+ 3 &* up[(rowA + b) * 4 + c]
-                                        &+ 3 &* up[(rowB + a) * 4 + c] &+ up[(rowB + b) * 4 + c]
-                                    // 8.8 fixed point over 16: round once, at the end.
-                                    rgb[o + c] = UInt8(truncatingIfNeeded: min(255, (sum &+ 2048) >> 12))
+            columns.first.withUnsafeBufferPointer { firsts in
+                columns.second.withUnsafeBufferPointer { seconds in
+                    known.withUnsafeBufferPointer { known in
+                        image.rgb.withUnsafeMutableBufferPointer { rgb in
+                            RowSplit.run(rows: height, helpers: helpers) { band in
+                                let (up, firsts, seconds, known, rgb) = (
+                                    up.baseAddress!, firsts.baseAddress!, seconds.baseAddress!, known.baseAddress!,
+                                    rgb.baseAddress!
+                                )
+                                let taps = VerticalTaps(coarseWidth: coarseWidth)
+                                defer { taps.deallocate() }
+                                for y in band {
+                                    let knownRow = known + y * width
+                                    let line = rgb + y * width * 3
+                                    var tapped = false
+                                    for x in 0..<width where knownRow[x] == 0 {
+                                        if !tapped {
+                                            taps.blend(up, first: rows.first[y], second: rows.second[y])
+                                            tapped = true
+                                        }
+                                        let a = firsts[x] &* 4
+                                        let b = seconds[x] &* 4
+                                        let o = x &* 3
+                                        for c in 0..<3 {
+                                            let sum = 3 &* taps.values[a &+ c] &+ taps.values[b &+ c]
+                                            // 8.8 fixed point over 16: round once, at the end.
+                                            line[o &+ c] = UInt8(truncatingIfNeeded: min(255, (sum &+ 2048) >> 12))
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -272,5 +298,27 @@ enum PushPullFill {
                 }
             }
         }
+    }
+
+    /// The vertical half of the 9-3-3-1 upsampling taps for one fine row: 3 · (its own coarse
+    /// row) + 1 · (the neighbouring one), per value. The horizontal half then weighs two of these
+    /// 3:1 — 3·(3a + b) + (3c + d) = 9a + 3b + 3c + d, the same sum as the four taps at once.
+    private struct VerticalTaps {
+        let coarseWidth: Int
+        let values: UnsafeMutablePointer<Int32>
+
+        init(coarseWidth: Int) {
+            self.coarseWidth = coarseWidth
+            values = .allocate(capacity: coarseWidth * 4)
+        }
+
+        func blend(_ level: UnsafePointer<Int32>, first: Int, second: Int) {
+            let own = level + first * coarseWidth * 4
+            let other = level + second * coarseWidth * 4
+            // At most 4 · 65280.
+            for i in 0..<(coarseWidth * 4) { values[i] = 3 &* own[i] &+ other[i] }
+        }
+
+        func deallocate() { values.deallocate() }
     }
 }
