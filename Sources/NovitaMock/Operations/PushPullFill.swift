@@ -68,8 +68,26 @@ enum PushPullFill {
                             if rows == 2 {
                                 let top = y0 * width
                                 let bottom = y1 * width
+                                let (knownTop, knownBottom) = (known + top, known + bottom)
+                                let (rgbTop, rgbBottom) = (rgb + top * 3, rgb + bottom * 3)
+                                let line = out + cy * coarseWidth * 4
                                 for cx in 0..<fullColumns {
-                                    let x0 = cx * 2
+                                    let x0 = cx &* 2
+                                    if knownTop[x0] != 0 && knownTop[x0 &+ 1] != 0 && knownBottom[x0] != 0
+                                        && knownBottom[x0 &+ 1] != 0
+                                    {
+                                        // A whole known block, by far the most common: no weights,
+                                        // no divisions (what `store` does for a count of 4).
+                                        let (p, o) = (x0 &* 3, line + cx &* 4)
+                                        for c in 0..<3 {
+                                            let sum =
+                                                Int32(rgbTop[p &+ c]) &+ Int32(rgbTop[p &+ 3 &+ c])
+                                                &+ Int32(rgbBottom[p &+ c]) &+ Int32(rgbBottom[p &+ 3 &+ c])
+                                            o[c] = (sum << 8 &+ 2) >> 2
+                                        }
+                                        o[3] = full
+                                        continue
+                                    }
                                     // 1 for a known pixel, 0 for one to fill: sums without branches.
                                     let k0 = Int32(known[top &+ x0] != 0 ? 1 : 0)
                                     let k1 = Int32(known[top &+ x0 &+ 1] != 0 ? 1 : 0)
@@ -158,6 +176,25 @@ enum PushPullFill {
                         for cx in 0..<width {
                             let x0 = cx * 2
                             let x1 = min(x0 + 1, fine.width - 1)
+                            let o = (cy * width + cx) * 4
+                            if y1 != y0 && x1 != x0 {
+                                let p0 = (y0 * fine.width + x0) * 4
+                                let p1 = (y1 * fine.width + x0) * 4
+                                if source[p0 + 3] == full && source[p0 + 7] == full && source[p1 + 3] == full
+                                    && source[p1 + 7] == full
+                                {
+                                    // Four fully known children, the common case: the weighted
+                                    // mean below is (256·sum + 512) / 1024 = (sum + 2) / 4.
+                                    for c in 0..<3 {
+                                        let sum =
+                                            source[p0 &+ c] &+ source[p0 &+ 4 &+ c] &+ source[p1 &+ c]
+                                            &+ source[p1 &+ 4 &+ c]
+                                        out[o &+ c] = (sum &+ 2) >> 2
+                                    }
+                                    out[o + 3] = full
+                                    continue
+                                }
+                            }
                             // Sums of weight·colour reach 4 · 256 · 65280 < 2^31.
                             var r: Int32 = 0
                             var g: Int32 = 0
@@ -175,7 +212,6 @@ enum PushPullFill {
                                     children &+= 1
                                 }
                             }
-                            let o = (cy * width + cx) * 4
                             if weight > 0 {
                                 out[o] = (r + weight / 2) / weight
                                 out[o + 1] = (g + weight / 2) / weight
