@@ -41,7 +41,8 @@ enum ForegroundMask {
                 found, width: small.width, height: small.height, toWidth: width, toHeight: height,
                 helpers: helpers)
             binary.withUnsafeMutableBufferPointer { binary in
-                for i in 0..<binary.count { binary[i] = binary[i] >= 128 ? 255 : 0 }
+                // ≥ 128 is the sign bit: shifted across the byte it gives 255 or 0, without a branch.
+                for i in 0..<binary.count { binary[i] = UInt8(bitPattern: Int8(bitPattern: binary[i]) >> 7) }
             }
         }
         // A 5-pixel triangle ramp: the "1–3 px" soft edge of a cut-out.
