@@ -19,7 +19,13 @@ enum CleanupOperation {
                     "must have the size of image_file (\(image.width)x\(image.height)), not \(mask.width)x\(mask.height)"
             )
         }
-        let keep = LuminancePlane.of(mask).map { $0 >= maskThreshold ? UInt8(0) : 1 }
-        return .image(OperationImage(pixels: PushPullFill.fill(image, known: keep)))
+        let luma = LuminancePlane.of(mask)
+        let keep = [UInt8](unsafeUninitializedCapacity: luma.count) { keep, initialized in
+            luma.withUnsafeBufferPointer { luma in
+                for i in 0..<luma.count { keep[i] = luma[i] >= maskThreshold ? 0 : 1 }
+            }
+            initialized = luma.count
+        }
+        return .image(OperationImage(pixels: PushPullFill.fill(image, known: keep, helpers: .renderHelpers)))
     }
 }

@@ -21,7 +21,11 @@ enum ForegroundMask {
     static let workingSide = 384
 
     /// `width * height` bytes, 255 subject, 0 background, soft in between.
+    ///
+    /// The full-size passes (shrinking, the upsampled mask, the soft edge) split their rows
+    /// with `BlockingWorkPool.renderHelpers` (`RowSplit`): the same bytes on any core count.
     static func alpha(of image: PixelBuffer) -> [UInt8] {
+        let helpers = BlockingWorkPool.renderHelpers
         let width = image.width
         let height = image.height
         let factor = max(1, min(width, height) / workingSide)
@@ -29,16 +33,20 @@ enum ForegroundMask {
         if factor == 1 {
             binary = subject(of: image) ?? ellipse(width: width, height: height)
         } else {
-            let small = ImageResampler.resize(image, width: width / factor, height: height / factor)
+            let small = ImageResampler.resize(
+                image, width: width / factor, height: height / factor, helpers: helpers)
             let found = subject(of: small) ?? ellipse(width: small.width, height: small.height)
             // Bilinear up, then back to binary at half way: a smooth contour, not a staircase.
             binary = PlaneScaler.bilinear(
-                found, width: small.width, height: small.height, toWidth: width, toHeight: height
-            )
-            .map { $0 >= 128 ? 255 : 0 }
+                found, width: small.width, height: small.height, toWidth: width, toHeight: height,
+                helpers: helpers)
+            binary.withUnsafeMutableBufferPointer { binary in
+                // ≥ 128 is the sign bit: shifted across the byte it gives 255 or 0, without a branch.
+                for i in 0..<binary.count { binary[i] = UInt8(bitPattern: Int8(bitPattern: binary[i]) >> 7) }
+            }
         }
         // A 5-pixel triangle ramp: the "1–3 px" soft edge of a cut-out.
-        return PlaneBlur.triangle(binary, width: width, height: height)
+        return PlaneBlur.triangle(binary, width: width, height: height, helpers: helpers)
     }
 
     /// The binary subject mask (0/255), or nil when the picture shows none.
@@ -54,7 +62,7 @@ enum ForegroundMask {
         // Majority vote over a small neighbourhood: removes speckles and hairlines, keeps shapes.
         let radius = max(1, min(width, height) / 256)
         let votes = Int32((2 * radius + 1) * (2 * radius + 1)) * 255
-        mask = PlaneBlur.boxSums(mask, width: width, height: height, radius: radius).map { $0 * 2 >= votes ? 255 : 0 }
+        mask = PlaneBlur.windowSums(mask, width: width, height: height, radius: radius, Majority(votes: votes))
         MaskComponents.removeSmall(&mask, width: width, height: height, minimumSize: max(16, width * height / 500))
         MaskComponents.fillHoles(&mask, width: width, height: height)
         let subjectPixels = mask.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
@@ -138,5 +146,14 @@ enum ForegroundMask {
             }
         }
         return mask
+    }
+
+    /// 255 where at least half the window's votes (255 each) are set, else 0.
+    private struct Majority: WindowVerdict {
+        let votes: Int32
+
+        func callAsFunction(_ sum: Int32) -> UInt8 {
+            sum &* 2 >= votes ? 255 : 0
+        }
     }
 }

@@ -35,7 +35,7 @@ enum OutpaintingOperation {
         let request = RenderRequest(
             seed: input.seed, width: width, height: height, prompt: prompt,
             negativePrompt: input.string("negative_prompt"))
-        var output = ProceduralPattern(request).render(width: width, height: height)
+        var output = ProceduralPattern(request).render(width: width, height: height, helpers: .renderHelpers)
 
         // The part of the input that lands on the canvas, in canvas coordinates.
         let x0 = max(0, left)
@@ -45,15 +45,23 @@ enum OutpaintingOperation {
         if x0 < x1 && y0 < y1 {
             var canvas = PixelBuffer(width: width, height: height)
             var known = [UInt8](repeating: 0, count: width * height)
-            for y in y0..<y1 {
-                let source = ((y - top) * image.width + (x0 - left)) * 3
-                let target = (y * width + x0) * 3
-                canvas.rgb.replaceSubrange(
-                    target..<(target + (x1 - x0) * 3), with: image.rgb[source..<(source + (x1 - x0) * 3)])
-                for x in x0..<x1 { known[y * width + x] = 1 }
+            image.rgb.withUnsafeBufferPointer { input in
+                canvas.rgb.withUnsafeMutableBufferPointer { rgb in
+                    known.withUnsafeMutableBufferPointer { known in
+                        for y in y0..<y1 {
+                            let source = ((y - top) * image.width + (x0 - left)) * 3
+                            let target = (y * width + x0) * 3
+                            let bytes = (x1 - x0) * 3
+                            _ = UnsafeMutableBufferPointer(rebasing: rgb[target..<(target + bytes)])
+                                .update(fromContentsOf: input[source..<(source + bytes)])
+                            UnsafeMutableBufferPointer(rebasing: known[(y * width + x0)..<(y * width + x1)])
+                                .update(repeating: 1)
+                        }
+                    }
+                }
             }
-            let filled = PushPullFill.fill(canvas, known: known)
-            fade(filled, into: &output, inputRect: (x0, y0, x1, y1))
+            let filled = PushPullFill.fill(canvas, known: known, helpers: .renderHelpers)
+            fade(filled, into: &output, inputRect: (x0, y0, x1, y1), helpers: .renderHelpers)
         }
         let bandTop = OperationCaption.bandTop(width: width, height: height)
         if !(x0 < x1 && y0 < y1 && y1 > bandTop) {
@@ -63,31 +71,37 @@ enum OutpaintingOperation {
     }
 
     /// Inside the input's rectangle `output` becomes `filled` (the input itself); outside, the
-    /// pattern shows through more with the (Chebyshev) distance to that rectangle.
-    static func fade(_ filled: PixelBuffer, into output: inout PixelBuffer, inputRect: (Int, Int, Int, Int)) {
+    /// pattern shows through more with the (Chebyshev) distance to that rectangle. With `helpers`,
+    /// the lower half of the rows is mixed on that pool (`RowSplit`).
+    static func fade(
+        _ filled: PixelBuffer, into output: inout PixelBuffer, inputRect: (Int, Int, Int, Int),
+        helpers: BlockingWorkPool? = nil
+    ) {
         let (x0, y0, x1, y1) = inputRect
         let width = output.width
         let height = output.height
         let ramp = Int32(max(16, min(width, height) / 3))
+        // The pattern's share by distance, looked up (no division per pixel); 0 at distance 0,
+        // where the mix below then gives `filled`'s byte exactly.
+        let shares = (0...max(width, height)).map { min(farPattern, Int32($0) * farPattern / ramp) }
+        let columnDistances = (0..<width).map { max(0, x0 - $0, $0 - (x1 - 1)) }
         filled.rgb.withUnsafeBufferPointer { fill in
             output.rgb.withUnsafeMutableBufferPointer { out in
-                for y in 0..<height {
-                    let dy = Int32(max(0, y0 - y, y - (y1 - 1)))
-                    for x in 0..<width {
-                        let dx = Int32(max(0, x0 - x, x - (x1 - 1)))
-                        let distance = max(dx, dy)
-                        let o = (y * width + x) * 3
-                        if distance == 0 {
-                            out[o] = fill[o]
-                            out[o + 1] = fill[o + 1]
-                            out[o + 2] = fill[o + 2]
-                            continue
-                        }
-                        let pattern = min(farPattern, distance &* farPattern / ramp)
-                        let keep = 256 &- pattern
-                        for c in 0..<3 {
-                            let mixed = Int32(fill[o + c]) &* keep &+ Int32(out[o + c]) &* pattern &+ 128
-                            out[o + c] = UInt8(truncatingIfNeeded: mixed >> 8)
+                shares.withUnsafeBufferPointer { shares in
+                    columnDistances.withUnsafeBufferPointer { columnDistances in
+                        RowSplit.run(rows: height, helpers: helpers) { band in
+                            for y in band {
+                                let dy = max(0, y0 - y, y - (y1 - 1))
+                                for x in 0..<width {
+                                    let pattern = shares[max(columnDistances[x], dy)]
+                                    let keep = 256 &- pattern
+                                    let o = (y &* width &+ x) &* 3
+                                    for c in 0..<3 {
+                                        let mixed = Int32(fill[o &+ c]) &* keep &+ Int32(out[o &+ c]) &* pattern &+ 128
+                                        out[o &+ c] = UInt8(truncatingIfNeeded: mixed >> 8)
+                                    }
+                                }
+                            }
                         }
                     }
                 }

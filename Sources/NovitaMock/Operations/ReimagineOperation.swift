@@ -9,8 +9,10 @@ enum ReimagineOperation {
     static func run(_ input: OperationInput) throws(OperationFailure) -> OperationOutput {
         let image = try input.image("image_file")
         let request = RenderRequest(seed: input.seed, width: image.width, height: image.height, prompt: "reimagine")
-        var output = ProceduralPattern(request).render(width: image.width, height: image.height)
-        ImageRenderer.blend(pattern: &output, over: image, weight: ImageRenderer.blendWeight(strength))
+        var output = ProceduralPattern(request).render(
+            width: image.width, height: image.height, helpers: .renderHelpers)
+        ImageRenderer.blend(
+            pattern: &output, over: image, weight: ImageRenderer.blendWeight(strength), helpers: .renderHelpers)
         OperationCaption.draw(title: "reimagine", seed: input.seed, into: &output)
         return .image(OperationImage(pixels: output))
     }

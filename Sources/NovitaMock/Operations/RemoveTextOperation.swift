@@ -23,45 +23,56 @@ enum RemoveTextOperation {
 
     static func run(_ input: OperationInput) throws(OperationFailure) -> OperationOutput {
         let image = try input.image("image_file")
-        var output = PushPullFill.fill(image, known: textMask(image).map { $0 == 0 ? 1 : 0 })
+        var output = PushPullFill.fill(image, known: textFree(image), helpers: .renderHelpers)
         OperationCaption.draw(title: "remove-text", seed: input.seed, into: &output)
         return .image(OperationImage(pixels: output))
     }
 
-    /// 255 where the picture has text-like detail (widened by a few pixels), 0 elsewhere.
-    static func textMask(_ image: PixelBuffer) -> [UInt8] {
+    /// 0 where the picture has text-like detail (widened by a few pixels), 1 elsewhere: the
+    /// pixels `PushPullFill` keeps. The full-size passes split their rows with
+    /// `BlockingWorkPool.renderHelpers` (`RowSplit`).
+    static func textFree(_ image: PixelBuffer) -> [UInt8] {
         let width = image.width
         let height = image.height
+        let helpers = BlockingWorkPool.renderHelpers
         let luma = LuminancePlane.of(image)
         // Both edge maps in one plane — horizontal in the low 16 bits, vertical in the high — so
         // one pass of box sums counts both (a window holds at most 289 of either: no carry).
-        var edges = [UInt32](repeating: 0, count: width * height)
         let step = Int32(edgeStep)
         // Wrapping arithmetic and a branch-free |d|: no overflow traps in the hot loop.
         @inline(__always) func magnitude(_ d: Int32) -> Int32 {
             let sign = d >> 31
             return (d ^ sign) &- sign
         }
-        luma.withUnsafeBufferPointer { l in
-            edges.withUnsafeMutableBufferPointer { edges in
-                for y in 0..<height {
-                    let above = max(y - 1, 0) &* width
-                    let below = min(y + 1, height - 1) &* width
-                    let row = y &* width
-                    for x in 0..<width {
+        let edges = [UInt32](unsafeUninitializedCapacity: width * height) { edges, initialized in
+            luma.withUnsafeBufferPointer { luma in
+                RowSplit.run(rows: height, helpers: helpers) { band in
+                    let (luma, edges) = (luma.baseAddress!, edges.baseAddress!)
+                    for y in band {
+                        let row = luma + y * width
+                        let above = luma + max(y - 1, 0) * width
+                        let below = luma + min(y + 1, height - 1) * width
+                        let out = edges + y * width
                         // The larger step to either neighbour, not the central difference: a
                         // one-pixel stroke then marks itself too, as wide strokes' edges do.
-                        let centre = Int32(l[row &+ x])
-                        let right = magnitude(Int32(l[row &+ min(x &+ 1, width &- 1)]) &- centre)
-                        let left = magnitude(centre &- Int32(l[row &+ max(x &- 1, 0)]))
-                        let down = magnitude(Int32(l[below &+ x]) &- centre)
-                        let up = magnitude(centre &- Int32(l[above &+ x]))
-                        let across: UInt32 = max(left, right) > step ? 1 : 0
-                        let along: UInt32 = max(up, down) > step ? 0x1_0000 : 0
-                        edges[row &+ x] = across | along
+                        @inline(__always) func marks(_ x: Int, left: Int, right: Int) -> UInt32 {
+                            let centre = Int32(row[x])
+                            let across = max(
+                                magnitude(centre &- Int32(row[left])), magnitude(Int32(row[right]) &- centre))
+                            let along = max(
+                                magnitude(centre &- Int32(above[x])), magnitude(Int32(below[x]) &- centre))
+                            return (across > step ? 1 : 0) | (along > step ? 0x1_0000 : 0)
+                        }
+                        // The edge columns clamp their missing neighbour; the rest need no clamping.
+                        out[0] = marks(0, left: 0, right: min(1, width - 1))
+                        if width > 2 {
+                            for x in 1..<(width - 1) { out[x] = marks(x, left: x &- 1, right: x &+ 1) }
+                        }
+                        if width > 1 { out[width - 1] = marks(width - 1, left: width - 2, right: width - 1) }
                     }
                 }
             }
+            initialized = width * height
         }
         // A fixed window, not one that grows with the picture: outlines mark a share of it that
         // depends only on its side, and the lettering worth removing is a few pixels per stroke.
@@ -69,19 +80,27 @@ enum RemoveTextOperation {
         let window = Int32((2 * radius + 1) * (2 * radius + 1))
         let needed = window * Int32(textDensityPercent) / 100
         let neededPerDirection = window * Int32(directionDensityPercent) / 100
-        let counts = PlaneBlur.boxSums(edges, width: width, height: height, radius: radius)
-        let text = [UInt8](unsafeUninitializedCapacity: width * height) { text, initialized in
-            counts.withUnsafeBufferPointer { counts in
-                for i in 0..<text.count {
-                    let (a, d) = (counts[i] & 0xFFFF, counts[i] >> 16)
-                    text[i] = a &+ d >= needed && min(a, d) >= neededPerDirection ? 1 : 0
-                }
-            }
-            initialized = width * height
-        }
+        let text = PlaneBlur.windowSums(
+            edges, width: width, height: height, radius: radius, helpers: helpers,
+            DenseEdges(needed: needed, neededPerDirection: neededPerDirection))
         // Widen so the fill starts from clean background, not from the letters' anti-aliased rims.
         let grow = 3 + min(width, height) / 512
-        let spread = PlaneBlur.boxSums(text, width: width, height: height, radius: grow)
-        return spread.map { $0 > 0 ? 255 : 0 }
+        return PlaneBlur.windowSums(text, width: width, height: height, radius: grow, helpers: helpers, NoneSet())
+    }
+
+    /// 1 where a window's packed edge counts (across low, along high) mark text, else 0.
+    private struct DenseEdges: WindowVerdict {
+        let needed: Int32
+        let neededPerDirection: Int32
+
+        func callAsFunction(_ counts: Int32) -> UInt8 {
+            let (a, d) = (counts & 0xFFFF, counts >> 16)
+            return a &+ d >= needed && min(a, d) >= neededPerDirection ? 1 : 0
+        }
+    }
+
+    /// 1 where no pixel of the window is set, else 0.
+    private struct NoneSet: WindowVerdict {
+        func callAsFunction(_ sum: Int32) -> UInt8 { sum > 0 ? 0 : 1 }
     }
 }

@@ -8,26 +8,34 @@ enum ReplaceBackgroundOperation {
         let prompt = input.string("prompt")
         let alpha = ForegroundMask.alpha(of: image)
         let request = RenderRequest(seed: input.seed, width: image.width, height: image.height, prompt: prompt)
-        var output = ProceduralPattern(request).render(width: image.width, height: image.height)
-        composite(image, alpha: alpha, over: &output)
+        var output = ProceduralPattern(request).render(
+            width: image.width, height: image.height, helpers: .renderHelpers)
+        composite(image, alpha: alpha, over: &output, helpers: .renderHelpers)
         OperationCaption.draw(title: prompt.isEmpty ? "replace-background" : prompt, seed: input.seed, into: &output)
         return .image(OperationImage(pixels: output))
     }
 
-    /// `background = foreground·a + background·(1 − a)`, per channel, rounded.
-    static func composite(_ foreground: PixelBuffer, alpha: [UInt8], over background: inout PixelBuffer) {
+    /// `background = foreground·a + background·(1 − a)`, per channel, rounded. With `helpers`,
+    /// the lower half of the rows is mixed on that pool (`RowSplit`).
+    static func composite(
+        _ foreground: PixelBuffer, alpha: [UInt8], over background: inout PixelBuffer,
+        helpers: BlockingWorkPool? = nil
+    ) {
         precondition(foreground.rgb.count == background.rgb.count, "composite needs equal sizes")
-        let count = foreground.width * foreground.height
+        let width = foreground.width
         foreground.rgb.withUnsafeBufferPointer { front in
             alpha.withUnsafeBufferPointer { alpha in
                 background.rgb.withUnsafeMutableBufferPointer { back in
-                    for i in 0..<count {
-                        let a = Int32(alpha[i])
-                        if a == 0 { continue }
-                        for c in 0..<3 {
-                            let o = i * 3 + c
-                            let mixed = Int32(front[o]) &* a &+ Int32(back[o]) &* (255 &- a) &+ 127
-                            back[o] = UInt8(truncatingIfNeeded: mixed / 255)
+                    RowSplit.run(rows: foreground.height, helpers: helpers) { band in
+                        for i in (band.lowerBound * width)..<(band.upperBound * width) {
+                            let a = Int32(alpha[i])
+                            if a == 0 { continue }
+                            for c in 0..<3 {
+                                let o = i &* 3 &+ c
+                                // Non-negative and below 2^16: the division by 255 becomes a multiply.
+                                let mixed = UInt32(front[o]) &* UInt32(a) &+ UInt32(back[o]) &* UInt32(255 &- a) &+ 127
+                                back[o] = UInt8(truncatingIfNeeded: mixed / 255)
+                            }
                         }
                     }
                 }

@@ -42,6 +42,19 @@ import Testing
         #expect(zip(row, row.dropFirst()).allSatisfy { $0 <= $1 }, "monotonic: \(row)")
     }
 
+    /// Tall enough that every large pass splits its rows (`RowSplit`), with odd sizes, holes of
+    /// every shape and partly known blocks.
+    @Test(arguments: [(301, 517), (512, 260)])
+    func theHelperPoolChangesNoByte(_ size: (Int, Int)) {
+        let image = OperationTestImages.photo(width: size.0, height: size.1, text: "")
+        let known = (0..<(size.0 * size.1)).map { i in
+            let (x, y) = (i % size.0, i / size.0)
+            return UInt8((x / 37 + y / 23) % 3 == 0 || (x * 7 + y * 3) % 11 == 0 ? 0 : 1)
+        }
+        #expect(
+            PushPullFill.fill(image, known: known, helpers: .renderHelpers) == PushPullFill.fill(image, known: known))
+    }
+
     @Test func nothingKnownGivesMidGrey() {
         let image = PixelBuffer(width: 9, height: 5, fill: (1, 2, 3))
         let filled = PushPullFill.fill(image, known: [UInt8](repeating: 0, count: 45))
