@@ -23,7 +23,7 @@ enum ForegroundMask {
     /// `width * height` bytes, 255 subject, 0 background, soft in between.
     ///
     /// The full-size passes (shrinking, the upsampled mask, the soft edge) split their rows
-    /// with `BlockingWorkPool.renderHelpers` (`RowSplit`): the same bytes on any core count.
+    /// with `BlockingWorkPool.renderHelpers` (`BlockingWorkPool.inHalves`): the same bytes on any core count.
     static func alpha(of image: PixelBuffer) -> [UInt8] {
         let helpers = BlockingWorkPool.renderHelpers
         let width = image.width

@@ -72,7 +72,7 @@ enum OutpaintingOperation {
 
     /// Inside the input's rectangle `output` becomes `filled` (the input itself); outside, the
     /// pattern shows through more with the (Chebyshev) distance to that rectangle. With `helpers`,
-    /// the lower half of the rows is mixed on that pool (`RowSplit`).
+    /// the lower half of the rows is mixed on that pool (`BlockingWorkPool.inHalves`).
     static func fade(
         _ filled: PixelBuffer, into output: inout PixelBuffer, inputRect: (Int, Int, Int, Int),
         helpers: BlockingWorkPool? = nil
@@ -89,7 +89,7 @@ enum OutpaintingOperation {
             output.rgb.withUnsafeMutableBufferPointer { out in
                 shares.withUnsafeBufferPointer { shares in
                     columnDistances.withUnsafeBufferPointer { columnDistances in
-                        RowSplit.run(rows: height, helpers: helpers) { band in
+                        BlockingWorkPool.inHalves(height, on: helpers) { band in
                             for y in band {
                                 let dy = max(0, y0 - y, y - (y1 - 1))
                                 for x in 0..<width {

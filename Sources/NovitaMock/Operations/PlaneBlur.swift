@@ -1,6 +1,6 @@
 /// Box blur of one 8-bit plane (a mask, a luminance or edge map) by running sums: O(pixels)
 /// whatever the radius, integers only. Edges are clamped (the border pixel repeats). Every entry
-/// point takes an optional helper pool that does the lower half of the rows (`RowSplit`).
+/// point takes an optional helper pool that does the lower half of the rows (`BlockingWorkPool.inHalves`).
 enum PlaneBlur {
     /// Each value becomes the rounded mean of its (2·radius + 1)² neighbourhood.
     static func box(_ plane: [UInt8], width: Int, height: Int, radius: Int, helpers: BlockingWorkPool? = nil)
@@ -59,7 +59,7 @@ enum PlaneBlur {
     /// kept in a ring of 2·radius + 2 rows, and the vertical sums move down one row at a time —
     /// the same wrapping sums, in the same order per value, as summing the whole plane
     /// horizontally first. A band of rows starts its vertical sums afresh, so the halves
-    /// `RowSplit` runs need nothing from each other.
+    /// `BlockingWorkPool.inHalves` halves need nothing from each other.
     @inline(__always)
     static func windowSums<Value: FixedWidthInteger, Verdict: WindowVerdict>(
         _ plane: [Value], width: Int, height: Int, radius: Int, helpers: BlockingWorkPool? = nil,
@@ -75,7 +75,7 @@ enum PlaneBlur {
             plane.withUnsafeBufferPointer { source in
                 entering.withUnsafeBufferPointer { entering in
                     leaving.withUnsafeBufferPointer { leaving in
-                        RowSplit.run(rows: height, helpers: helpers) { band in
+                        BlockingWorkPool.inHalves(height, on: helpers) { band in
                             guard !band.isEmpty else { return }
                             // Locals, not captures: the loops then keep them in registers.
                             let (source, entering, leaving, output, verdict) = (
@@ -136,7 +136,7 @@ enum PlaneBlur {
         precondition(plane.count == width * height, "plane size mismatch")
         let rows = [UInt16](unsafeUninitializedCapacity: width * height) { out, initialized in
             plane.withUnsafeBufferPointer { source in
-                RowSplit.run(rows: height, helpers: helpers) { band in
+                BlockingWorkPool.inHalves(height, on: helpers) { band in
                     let (source, out) = (source.baseAddress!, out.baseAddress!)
                     // The row with its edge pixels repeated twice on each side: no clamping below.
                     let line = UnsafeMutablePointer<UInt16>.allocate(capacity: width + 4)
@@ -160,7 +160,7 @@ enum PlaneBlur {
         }
         return [UInt8](unsafeUninitializedCapacity: width * height) { output, initialized in
             rows.withUnsafeBufferPointer { rows in
-                RowSplit.run(rows: height, helpers: helpers) { band in
+                BlockingWorkPool.inHalves(height, on: helpers) { band in
                     let (rows, output) = (rows.baseAddress!, output.baseAddress!)
                     for y in band {
                         let r0 = rows + max(y - 2, 0) * width
@@ -186,7 +186,7 @@ enum PlaneBlur {
 
 /// What `PlaneBlur.windowSums` makes of each window's sum: a threshold, a mean, the sum itself.
 /// A type rather than a closure, so the specialised loops inline it and vectorise (a closure
-/// handed across `RowSplit` would be called once per pixel).
+/// handed across `BlockingWorkPool.inHalves` would be called once per pixel).
 protocol WindowVerdict {
     associatedtype Output
     func callAsFunction(_ sum: Int32) -> Output

@@ -4,7 +4,7 @@ enum PlaneScaler {
     /// The plane at `toWidth × toHeight`. Separable: each source row is interpolated across once
     /// (weights in 1/256), then each output row blends two such rows (1/65536 in all, rounded
     /// once) — the same values as blending the four neighbours per pixel. With `helpers`, the
-    /// lower half of the rows is done on that pool (`RowSplit`).
+    /// lower half of the rows is done on that pool (`BlockingWorkPool.inHalves`).
     static func bilinear(
         _ plane: [UInt8], width: Int, height: Int, toWidth: Int, toHeight: Int, helpers: BlockingWorkPool? = nil
     ) -> [UInt8] {
@@ -18,7 +18,7 @@ enum PlaneScaler {
                 columns.first.withUnsafeBufferPointer { first in
                     seconds.withUnsafeBufferPointer { second in
                         columns.weight.withUnsafeBufferPointer { weight in
-                            RowSplit.run(rows: toHeight, helpers: helpers) { band in
+                            BlockingWorkPool.inHalves(toHeight, on: helpers) { band in
                                 // Locals, not captures: the loops then keep them in registers.
                                 let (source, first, second, weight, output) = (
                                     source.baseAddress!, first.baseAddress!, second.baseAddress!,

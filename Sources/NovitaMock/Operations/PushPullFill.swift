@@ -22,7 +22,7 @@ enum PushPullFill {
 
     /// `image` with every pixel whose `known` byte is 0 replaced by the fill; the others keep
     /// their bytes exactly. With no known pixel at all, the fill is mid grey. With `helpers`, the
-    /// lower half of the rows of each large pass is done on that pool (`RowSplit`; the same bytes).
+    /// lower half of the rows of each large pass is done on that pool (`BlockingWorkPool.inHalves`; the same bytes).
     /// - Parameter known: `width * height` bytes, 0 for a pixel to fill, anything else for one to keep.
     static func fill(_ image: PixelBuffer, known: [UInt8], helpers: BlockingWorkPool? = nil) -> PixelBuffer {
         precondition(known.count == image.width * image.height, "known plane size mismatch")
@@ -58,7 +58,7 @@ enum PushPullFill {
         let values = [Int32](unsafeUninitializedCapacity: coarseWidth * coarseHeight * 4) { out, initialized in
             image.rgb.withUnsafeBufferPointer { rgb in
                 known.withUnsafeBufferPointer { known in
-                    RowSplit.run(rows: coarseHeight, helpers: helpers) { band in
+                    BlockingWorkPool.inHalves(coarseHeight, on: helpers) { band in
                         // Locals, not captures: the loops then keep them in registers.
                         let (rgb, known, out) = (rgb.baseAddress!, known.baseAddress!, out.baseAddress!)
                         for cy in band {
@@ -168,7 +168,7 @@ enum PushPullFill {
         var values = [Int32](repeating: 0, count: width * height * 4)
         fine.values.withUnsafeBufferPointer { source in
             values.withUnsafeMutableBufferPointer { out in
-                RowSplit.run(rows: height, helpers: helpers) { band in
+                BlockingWorkPool.inHalves(height, on: helpers) { band in
                     let (source, out) = (source.baseAddress!, out.baseAddress!)
                     for cy in band {
                         let y0 = cy * 2
@@ -252,7 +252,7 @@ enum PushPullFill {
             columns.first.withUnsafeBufferPointer { firsts in
                 columns.second.withUnsafeBufferPointer { seconds in
                     fine.values.withUnsafeMutableBufferPointer { out in
-                        RowSplit.run(rows: height, helpers: helpers) { band in
+                        BlockingWorkPool.inHalves(height, on: helpers) { band in
                             let (up, firsts, seconds, out) = (
                                 up.baseAddress!, firsts.baseAddress!, seconds.baseAddress!, out.baseAddress!
                             )
@@ -302,7 +302,7 @@ enum PushPullFill {
                 columns.second.withUnsafeBufferPointer { seconds in
                     known.withUnsafeBufferPointer { known in
                         image.rgb.withUnsafeMutableBufferPointer { rgb in
-                            RowSplit.run(rows: height, helpers: helpers) { band in
+                            BlockingWorkPool.inHalves(height, on: helpers) { band in
                                 let (up, firsts, seconds, known, rgb) = (
                                     up.baseAddress!, firsts.baseAddress!, seconds.baseAddress!, known.baseAddress!,
                                     rgb.baseAddress!

@@ -30,7 +30,7 @@ enum RemoveTextOperation {
 
     /// 0 where the picture has text-like detail (widened by a few pixels), 1 elsewhere: the
     /// pixels `PushPullFill` keeps. The full-size passes split their rows with
-    /// `BlockingWorkPool.renderHelpers` (`RowSplit`).
+    /// `BlockingWorkPool.renderHelpers` (`BlockingWorkPool.inHalves`).
     static func textFree(_ image: PixelBuffer) -> [UInt8] {
         let width = image.width
         let height = image.height
@@ -46,7 +46,7 @@ enum RemoveTextOperation {
         }
         let edges = [UInt32](unsafeUninitializedCapacity: width * height) { edges, initialized in
             luma.withUnsafeBufferPointer { luma in
-                RowSplit.run(rows: height, helpers: helpers) { band in
+                BlockingWorkPool.inHalves(height, on: helpers) { band in
                     let (luma, edges) = (luma.baseAddress!, edges.baseAddress!)
                     for y in band {
                         let row = luma + y * width

@@ -16,7 +16,7 @@ enum ReplaceBackgroundOperation {
     }
 
     /// `background = foreground·a + background·(1 − a)`, per channel, rounded. With `helpers`,
-    /// the lower half of the rows is mixed on that pool (`RowSplit`).
+    /// the lower half of the rows is mixed on that pool (`BlockingWorkPool.inHalves`).
     static func composite(
         _ foreground: PixelBuffer, alpha: [UInt8], over background: inout PixelBuffer,
         helpers: BlockingWorkPool? = nil
@@ -26,7 +26,7 @@ enum ReplaceBackgroundOperation {
         foreground.rgb.withUnsafeBufferPointer { front in
             alpha.withUnsafeBufferPointer { alpha in
                 background.rgb.withUnsafeMutableBufferPointer { back in
-                    RowSplit.run(rows: foreground.height, helpers: helpers) { band in
+                    BlockingWorkPool.inHalves(foreground.height, on: helpers) { band in
                         for i in (band.lowerBound * width)..<(band.upperBound * width) {
                             let a = Int32(alpha[i])
                             if a == 0 { continue }

@@ -9,7 +9,7 @@ import Testing
         return (0..<(width * height)).map { _ in UInt8(random.int(in: 0...255)) }
     }
 
-    // The tall cases are split in two bands of rows on the helper pool (`RowSplit`).
+    // The tall cases are split in two bands of rows on the helper pool (`BlockingWorkPool.inHalves`).
     @Test(arguments: [(1, 1, 1), (7, 5, 1), (13, 9, 2), (20, 3, 5), (3, 20, 4), (37, 150, 4), (9, 131, 12)])
     func boxSumsEqualTheNaiveSumWithClampedEdges(_ c: (width: Int, height: Int, radius: Int)) {
         let plane = Self.plane(width: c.width, height: c.height, seed: UInt64(c.width * 100 + c.height))

@@ -42,7 +42,7 @@ import Testing
         #expect(zip(row, row.dropFirst()).allSatisfy { $0 <= $1 }, "monotonic: \(row)")
     }
 
-    /// Tall enough that every large pass splits its rows (`RowSplit`), with odd sizes, holes of
+    /// Tall enough that every large pass splits its rows (`BlockingWorkPool.inHalves`), with odd sizes, holes of
     /// every shape and partly known blocks.
     @Test(arguments: [(301, 517), (512, 260)])
     func theHelperPoolChangesNoByte(_ size: (Int, Int)) {
