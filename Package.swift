@@ -65,7 +65,7 @@ let package = Package(
         .executableTarget(
             name: "novita-mock",
             dependencies: [
-                "ASCIIText", "NovitaMock", "MicroHTTP", "OutboundHTTP", "TLSCertificates",
+                "ASCIIText", "ImageCodecs", "NovitaMock", "MicroHTTP", "OutboundHTTP", "TLSCertificates",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),

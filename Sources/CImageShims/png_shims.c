@@ -37,6 +37,19 @@ static void cis_png_warning(png_structp png, png_const_charp text) {
 
 void cis_free(void *pointer) { free(pointer); }
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+int cis_keep_freed_buffers(size_t bytes) {
+    int limit = bytes > 0x7FFFFFFF ? 0x7FFFFFFF : (int)bytes;
+    return mallopt(M_MMAP_THRESHOLD, limit) == 1 && mallopt(M_TRIM_THRESHOLD, limit) == 1;
+}
+#else
+int cis_keep_freed_buffers(size_t bytes) {
+    (void)bytes;
+    return 0;
+}
+#endif
+
 uint32_t cis_crc32(uint32_t crc, const uint8_t *data, size_t length) {
     uLong value = crc;
     while (length > 0) {

@@ -2,6 +2,7 @@ import ASCIIText
 import ArgumentParser
 import Dispatch
 import FoundationEssentials
+import ImageCodecs
 import MicroHTTP
 import NovitaMock
 import OutboundHTTP
@@ -120,6 +121,7 @@ struct NovitaMockCommand: ParsableCommand {
         // every JPEG; images must be a pure function of the request, so they go before any thread
         // starts.
         for variable in ["TJ_OPTIMIZE", "TJ_ARITHMETIC", "TJ_RESTART", "TJ_PROGRESSIVE"] { unsetenv(variable) }
+        ImageMemory.keepFreedBuffers()
         switch CommandLine.arguments.dropFirst().first {
         case "openapi":
             // `openapi [--endpoints DIR]`: the document of what a server with those options serves.

@@ -94,6 +94,13 @@ int cis_zlib_inflate(const uint8_t *data, size_t length, uint8_t *out, size_t ca
 /// Releases a buffer returned by a `cis_` function.
 void cis_free(void *pointer);
 
+/* Keeps freed blocks of up to `bytes` in the heap instead of handing them back to the kernel
+ * (malloc's mmap and trim thresholds; glibc only, elsewhere nothing). Rendering a 1024² image
+ * allocates and frees a few buffers of megabytes each; handed back, every one is refaulted and
+ * zeroed page by page on its next use (~10 % of the CPU of a first image download). Call once,
+ * before threads start. Returns 1 when applied. */
+int cis_keep_freed_buffers(size_t bytes);
+
 #ifdef __cplusplus
 }
 #endif
