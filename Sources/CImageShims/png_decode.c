@@ -8,6 +8,7 @@
 // to the bytes libpng gives.
 
 #include "CImageShims.h"
+#include "cis_bytes.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -358,15 +359,6 @@ static int cis_build_table(cis_code *table, int primary, const uint8_t *lengths,
         }
     }
     return 1;
-}
-
-static inline uint64_t cis_load64le(const uint8_t *p) {
-    uint64_t v;
-    memcpy(&v, p, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    v = __builtin_bswap64(v);
-#endif
-    return v;
 }
 
 typedef struct cis_inflater {

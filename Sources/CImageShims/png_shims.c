@@ -1,4 +1,5 @@
 #include "CImageShims.h"
+#include "cis_bytes.h"
 
 #include <png.h>
 #include <pthread.h>
@@ -452,22 +453,6 @@ static void cis_huffman_codes(const uint8_t *lengths, int count, uint16_t *codes
         for (int b = 0; b < length; b++) reversed |= (uint16_t)(((value >> b) & 1u) << (length - 1 - b));
         codes[i] = reversed;
     }
-}
-
-static inline uint64_t cis_load64le(const uint8_t *p) {
-    uint64_t value;
-    memcpy(&value, p, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    value = __builtin_bswap64(value);
-#endif
-    return value;
-}
-
-static inline void cis_store64le(uint8_t *p, uint64_t value) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    value = __builtin_bswap64(value);
-#endif
-    memcpy(p, &value, 8);
 }
 
 // Bit i of `equal` (word i / 64): data[i] == data[i - 1], for i in [begin, end) with begin a
