@@ -163,6 +163,30 @@ struct ControlPlaneLiveTests {
         #expect(text.contains("novita_mock_queue_depth 0"))
     }
 
+    /// Route labels stay bounded whichever step answered: the router's own label for a routed
+    /// call (a prefix route as prefix and `*`), the path's label for one refused before or by
+    /// routing; each method and status counted apart under one route.
+    @Test func metricsLabelRoutesBoundedly() async throws {
+        let live = try LiveServer()
+        _ = try await live.result("x")
+        _ = try await live.result("y")
+        _ = try await live.send("POST", "/v3/async/task-result", key: "live-key")
+        _ = try await live.send("GET", "/__mock/tasks/no-such-task", key: nil)
+        _ = try await live.send("GET", "/v3/no-such-endpoint-\(UInt32.random(in: 0...UInt32.max))", key: "live-key")
+        let text = String(decoding: try await live.send("GET", "/__mock/metrics", key: nil).body, as: UTF8.self)
+        #expect(
+            text.contains(
+                "novita_mock_http_requests_total{route=\"/v3/async/task-result\",method=\"GET\",status=\"404\"} 2"))
+        #expect(
+            text.contains(
+                "novita_mock_http_requests_total{route=\"/v3/async/task-result\",method=\"POST\",status=\"405\"} 1"))
+        #expect(
+            text.contains("novita_mock_http_requests_total{route=\"/__mock/tasks/*\",method=\"GET\",status=\"404\"} 1"))
+        #expect(text.contains("novita_mock_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"} 1"))
+        #expect(!text.contains("no-such"))
+        #expect(text.contains("novita_mock_http_request_duration_seconds_count{route=\"/v3/async/task-result\"} 3"))
+    }
+
     @Test func tasksAreListedAndInspectedWithTheirRequest() async throws {
         let live = try LiveServer { $0.clockMode = .virtual }
         let id = try #require(try await live.submit(LiveFixtures.body()).json?["task_id"] as? String)
