@@ -138,4 +138,52 @@ static inline size_t cmhd_client_address(struct MHD_Connection *connection, char
     return (NULL == text) ? 0 : strlen(buffer);
 }
 
+/* One name and value of a request as libmicrohttpd holds them (borrowed; a NULL value is empty). */
+struct cmhd_value {
+    const char *name;
+    size_t name_size;
+    const char *value;
+    size_t value_size;
+};
+
+struct cmhd_value_list {
+    struct cmhd_value *items;
+    size_t capacity;
+    size_t count;
+};
+
+static enum MHD_Result cmhd_keep_value(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+                                       const char *value, size_t value_size) {
+    (void)kind;
+    struct cmhd_value_list *list = cls;
+    if (list->count < list->capacity) {
+        struct cmhd_value *item = &list->items[list->count];
+        item->name = key;
+        item->name_size = (NULL == key) ? 0 : key_size;
+        item->value = value;
+        item->value_size = (NULL == value) ? 0 : value_size;
+    }
+    list->count++;
+    return MHD_YES;
+}
+
+/* Writes up to `capacity` of the request's values of `kind` (headers, query parameters) into
+ * `items`, in order, and returns how many there are (more than `capacity` when they did not all
+ * fit): one call instead of a callback into Swift per value. */
+static inline size_t cmhd_values(struct MHD_Connection *connection, enum MHD_ValueKind kind,
+                                 struct cmhd_value *items, size_t capacity) {
+    struct cmhd_value_list list = {items, capacity, 0};
+    MHD_get_connection_values_n(connection, kind, cmhd_keep_value, &list);
+    return list.count;
+}
+
+/* glibc declares it only under _GNU_SOURCE, which the system module is built without. */
+extern int sched_getcpu(void);
+
+/* The CPU the calling thread runs on (0 when unknown). */
+static inline int cmhd_current_cpu(void) {
+    int cpu = sched_getcpu();
+    return cpu < 0 ? 0 : cpu;
+}
+
 #endif

@@ -13,14 +13,35 @@ enum AccessHandler {
         guard let cls, let connection, let uploadDataSize, let requestPointer else { return .NO }
         let server = Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue()
 
-        guard let existing = requestPointer.pointee else {
-            let head = RequestHead(connection: connection, url: url, method: method)
-            let request = RequestContext(connection: connection, head: head, server: server)
-            requestPointer.pointee = Unmanaged.passRetained(request).toOpaque()
-            server.requestStarted()
-            // Too large by its own account, or more than the budget left: answer before reading a
-            // byte of the body. MHD then refuses the upload and closes the connection after the response.
-            return request.declaredRefused ? advance(request, server: server, connection: connection) : .YES
+        guard var existing = requestPointer.pointee else {
+            if let early = server.earlyResponder, let url, let method,
+                early.mayAnswer(BorrowedRequestHead(connection: connection, url: url, method: method))
+            {
+                // Answered at the next call, once the request is complete: an answer queued now,
+                // before MHD knows there is no body, would close the connection. Counted in flight
+                // like any request, so a drain waits for the answer to go out.
+                requestPointer.pointee = earlyAnswerMarker
+                server.requestStarted()
+                return .YES
+            }
+            return begin(connection: connection, url: url, method: method, server: server, at: requestPointer).answer
+        }
+        if existing == earlyAnswerMarker {
+            if uploadDataSize.pointee == 0, let early = server.earlyResponder, let url, let method,
+                !server.isDraining.load(ordering: .relaxed)
+            {
+                switch early.respond(to: BorrowedRequestHead(connection: connection, url: url, method: method)) {
+                case .queued: return .YES
+                case .failed: return .NO
+                case .declined: break
+                }
+            }
+            // Declined, or a body came: the usual way from here, the request read now.
+            server.requestCompleted()
+            let (answer, request) = begin(
+                connection: connection, url: url, method: method, server: server, at: requestPointer)
+            if request.declaredRefused { return answer }
+            existing = Unmanaged.passUnretained(request).toOpaque()
         }
         let request = Unmanaged<RequestContext>.fromOpaque(existing).takeUnretainedValue()
 
@@ -35,18 +56,41 @@ enum AccessHandler {
         return advance(request, server: server, connection: connection)
     }
 
+    /// Copies the request's head and makes its context (the first call of a request the early
+    /// responder does not take). Too large by its own account, or more than the budget left: it
+    /// is answered before a byte of its body is read; MHD then refuses the upload and closes the
+    /// connection after the response.
+    private static func begin(
+        connection: OpaquePointer, url: UnsafePointer<CChar>?, method: UnsafePointer<CChar>?, server: ServerContext,
+        at requestPointer: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    ) -> (answer: MHD_Result, request: RequestContext) {
+        let head = RequestHead(connection: connection, url: url, method: method)
+        let request = RequestContext(connection: connection, head: head, server: server)
+        requestPointer.pointee = Unmanaged.passRetained(request).toOpaque()
+        server.requestStarted()
+        return (request.declaredRefused ? advance(request, server: server, connection: connection) : .YES, request)
+    }
+
     /// Fires once per request that reached the access handler, whether it completed, timed out or
     /// the client vanished mid-upload: the one place the request context is released.
     static let completed: MHD_RequestCompletedCallback = { cls, _, requestPointer, _ in
         guard let cls, let requestPointer, let existing = requestPointer.pointee else { return }
         requestPointer.pointee = nil
         let server = Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue()
+        if existing == earlyAnswerMarker {
+            server.requestCompleted()
+            return
+        }
         let request = Unmanaged<RequestContext>.fromOpaque(existing).takeRetainedValue()
         let (reservedBytes, wasSuspendable) = request.complete()
         server.releaseBodyBytes(reservedBytes)
         if wasSuspendable { server.unregisterSuspendable(request) }
         server.requestCompleted()
     }
+
+    /// What a request answered by the early responder holds instead of a context (never
+    /// dereferenced: no object lives at address 1).
+    private static var earlyAnswerMarker: UnsafeMutableRawPointer { UnsafeMutableRawPointer(bitPattern: 1)! }
 
     /// A day: longer `.after` delays are clamped rather than risk overflowing the timer's clock.
     private static let maxDelayMilliseconds = 86_400_000

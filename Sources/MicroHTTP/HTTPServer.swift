@@ -62,11 +62,15 @@ public final class HTTPServer: Sendable {
     private let stopping = Mutex(())
 
     /// Starts listening at once.
-    /// - Parameter handler: called on a polling thread for every request; it must be quick and
-    ///   return `.later` for anything slow.
+    /// - Parameters:
+    ///   - handler: called on a polling thread for every request; it must be quick and return
+    ///     `.later` for anything slow.
+    ///   - earlyResponder: asked before `handler` about every request, to answer from the head
+    ///     alone (see `EarlyResponder`).
     /// - Throws: `HTTPServerError.startFailed` when the address is not numeric, the port is taken, …
     public init(
-        configuration: HTTPServerConfiguration, handler: @escaping @Sendable (HTTPRequest) -> HTTPReply
+        configuration: HTTPServerConfiguration, earlyResponder: (any EarlyResponder)? = nil,
+        handler: @escaping @Sendable (HTTPRequest) -> HTTPReply
     ) throws(HTTPServerError) {
         guard (0...65535).contains(configuration.port) else {
             throw .startFailed("port \(configuration.port) is out of range")
@@ -80,7 +84,7 @@ public final class HTTPServer: Sendable {
         let secure = tlsStrings != nil
         let handler = secure ? Self.markingSecure(handler) : handler
         let context = ServerContext(
-            handler: handler, maxBodyBytes: configuration.maxBodyBytes,
+            handler: handler, earlyResponder: earlyResponder, maxBodyBytes: configuration.maxBodyBytes,
             maxBufferedBodyBytes: max(configuration.maxBufferedBodyBytes, 0))
         let retained = Unmanaged.passRetained(context)
         var result: Int32 = 0

@@ -4,6 +4,8 @@ import Synchronization
 /// the requests in flight (so shutdown can wait for them and wake any still suspended).
 final class ServerContext: Sendable {
     let handler: @Sendable (HTTPRequest) -> HTTPReply
+    /// Asked first about every request (see `EarlyResponder`).
+    let earlyResponder: (any EarlyResponder)?
     let maxBodyBytes: Int
     let maxBufferedBodyBytes: Int
     /// Body bytes held right now by requests not yet completed (see `reserveBodyBytes`).
@@ -16,8 +18,12 @@ final class ServerContext: Sendable {
     /// is answered at once (most) never takes this lock, which every poll thread shares.
     private let suspendable = Mutex<[ObjectIdentifier: RequestContext]>([:])
 
-    init(handler: @escaping @Sendable (HTTPRequest) -> HTTPReply, maxBodyBytes: Int, maxBufferedBodyBytes: Int) {
+    init(
+        handler: @escaping @Sendable (HTTPRequest) -> HTTPReply, earlyResponder: (any EarlyResponder)?,
+        maxBodyBytes: Int, maxBufferedBodyBytes: Int
+    ) {
         self.handler = handler
+        self.earlyResponder = earlyResponder
         self.maxBodyBytes = maxBodyBytes
         self.maxBufferedBodyBytes = maxBufferedBodyBytes
     }
