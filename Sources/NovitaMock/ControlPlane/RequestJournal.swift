@@ -57,21 +57,16 @@ struct JournalOutcome: Sendable {
 }
 
 /// One request as the journal keeps it: enough for a test to assert what its client sent. It
-/// holds the request's facts as they came (the header list the request already holds, no copies)
-/// and builds its JSON only when the journal is read: every poll is journaled, few are read.
-/// An object, so that keeping, dropping and listing it moves one reference, not a dozen fields.
+/// holds the request's facts in one byte array (`JournalRequestFacts`) and builds its JSON only
+/// when the journal is read: every poll is journaled, few are read. An object, so that keeping,
+/// dropping and listing it moves one reference, not a dozen fields.
 final class JournalEntry: Sendable {
     let timeMs: Int64
-    let method: String
-    let path: String
-    let query: [(name: String, value: String)]
-    /// The full key, for filtering only; never shown whole.
-    let apiKey: String?
-    let testID: String?
+    /// Method, path, key, test id, query and headers as sent; credentials are redacted (and long
+    /// header values cut) on read. The full key is for filtering only, never shown whole.
+    let request: JournalRequestFacts
     let status: Int
     let latencyMs: Double
-    /// The request headers as sent; credentials are redacted (and long values cut) on read.
-    let headers: HTTPHeaders
     let body: JournalBody
     let outcome: JournalOutcome
     /// The JSON response body as sent (up to 64 KiB; empty otherwise): kept as bytes, the array
@@ -79,32 +74,28 @@ final class JournalEntry: Sendable {
     let responseBody: [UInt8]
 
     init(
-        timeMs: Int64, method: String, path: String, query: [(name: String, value: String)], apiKey: String?,
-        testID: String?, status: Int, latencyMs: Double, headers: HTTPHeaders, body: JournalBody,
+        timeMs: Int64, request: JournalRequestFacts, status: Int, latencyMs: Double, body: JournalBody,
         outcome: JournalOutcome, responseBody: [UInt8] = []
     ) {
         self.timeMs = timeMs
-        self.method = method
-        self.path = path
-        self.query = query
-        self.apiKey = apiKey
-        self.testID = testID
+        self.request = request
         self.status = status
         self.latencyMs = latencyMs
-        self.headers = headers
         self.body = body
         self.outcome = outcome
         self.responseBody = responseBody
     }
 
+    var apiKey: String? { request.apiKey }
+
     var approximateBytes: Int {
-        256 + path.utf8.count + headers.fields.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count }
-            + body.approximateBytes + responseBody.count
+        256 + request.byteCount + body.approximateBytes + responseBody.count
     }
 
     /// The headers as shown: `Authorization` redacted, values cut at 512 bytes.
     var shownHeaders: [(name: String, value: String)] {
-        headers.fields.map { field in
+        let apiKey = request.apiKey
+        return request.headers.map { field in
             if field.name.lowercased() == "authorization" {
                 return (field.name, apiKey.map { "Bearer " + Logger.redact($0) } ?? "<redacted>")
             }
@@ -117,11 +108,11 @@ final class JournalEntry: Sendable {
         .object([
             "sequence": .number(JSONNumber(sequence)),
             "time": .string(HTTPDate.iso8601(timeMs)),
-            "method": .string(method),
-            "path": .string(path),
-            "query": .object(JSONObject(query.map { ($0.name, JSONValue.string($0.value)) })),
-            "api_key": apiKey.map { .string(Logger.redact($0)) } ?? .null,
-            "test_id": testID.map(JSONValue.string) ?? .null,
+            "method": .string(request.method),
+            "path": .string(request.path),
+            "query": .object(JSONObject(request.query.map { ($0.name, JSONValue.string($0.value)) })),
+            "api_key": request.apiKey.map { .string(Logger.redact($0)) } ?? .null,
+            "test_id": request.testID.map(JSONValue.string) ?? .null,
             "status": .number(JSONNumber(status)),
             "latency_ms": .number(JSONNumber((latencyMs * 1000).rounded() / 1000)),
             "headers": .object(JSONObject(shownHeaders.map { ($0.name, JSONValue.string($0.value)) })),
@@ -171,26 +162,33 @@ final class RequestJournal: Sendable {
     func append(_ entry: JournalEntry) {
         guard maxEntries > 0 else { return }
         let size = entry.approximateBytes
-        state.withLock { state in
+        // The entry dropped (the one a full journal drops per append) is freed after the lock is
+        // released: freeing is most of what dropping costs, and every poll thread waits for this
+        // lock. When one append pushes out several, the earlier ones are freed under it (rare).
+        let dropped = state.withLock { state -> Kept? in
             state.entries.append(Kept(sequence: state.nextSequence, entry: entry, bytes: size))
             state.nextSequence += 1
             state.bytes += size
+            var last: Kept?
             while state.entries.count > maxEntries || (state.bytes > maxBytes && state.entries.count > 1) {
                 guard let oldest = state.entries.popFirst() else { break }
                 state.bytes -= oldest.bytes
                 state.dropped += 1
+                last = oldest
             }
+            return last
         }
+        withExtendedLifetime(dropped) {}
     }
 
     func entries(matching filter: Filter) -> (entries: [Kept], dropped: Int) {
         state.withLock { state in
             let matching = state.entries.lazy.filter { kept in
                 let entry = kept.entry
-                return (filter.apiKey == nil || entry.apiKey == filter.apiKey)
-                    && (filter.path == nil || Self.pathMatches(entry.path, filter.path!))
-                    && (filter.status == nil || entry.status == filter.status)
-                    && (filter.testID == nil || entry.testID == filter.testID)
+                return (filter.status == nil || entry.status == filter.status)
+                    && (filter.apiKey == nil || entry.apiKey == filter.apiKey)
+                    && (filter.path == nil || Self.pathMatches(entry.request.path, filter.path!))
+                    && (filter.testID == nil || entry.request.testID == filter.testID)
             }
             return (Array(matching.suffix(filter.limit)), state.dropped)
         }
