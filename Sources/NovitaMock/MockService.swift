@@ -45,6 +45,9 @@ public final class MockService: Sendable {
     private let pipeline: [any PipelineStep]
     /// Metrics and the journal for every answer (the instrumentation around the pipeline).
     private let recorder: RequestRecorder
+    /// Answers finished tasks' polls from the request head, for the server to ask before
+    /// `handle`; nil when every poll must go through the pipeline (see `earlyPollsAllowed`).
+    public let earlyResponder: (any EarlyResponder)?
     private let phase = Mutex(Phase.starting)
     private let driver: LifecycleDriver
     let imageBase: ImageBaseURL
@@ -150,6 +153,10 @@ public final class MockService: Sendable {
             configuration: configuration, clock: clock, authenticator: authenticator, imageBase: imageBase,
             logger: logger)
         cassetteMedia = cassette?.media
+        earlyResponder =
+            Self.earlyPollsAllowed(endpoints: endpoints, rateLimiter: rateLimiter, cassette: cassette)
+            ? FinishedPollResponder(
+                results: finishedResults, store: store, clock: clock, faults: faults, recorder: recorder) : nil
         pipeline = Self.pipeline(
             configuration: configuration, router: router, faults: faults, rateLimiter: rateLimiter, clock: clock,
             cassette: cassette)
@@ -246,6 +253,19 @@ public final class MockService: Sendable {
             recorder.record(call, response)
             return response
         }
+    }
+
+    /// Whether a finished poll may skip the pipeline: no step of it would change the answer. A
+    /// rate limit counts every poll and a cassette records or replays every call; endpoint
+    /// definitions may put something else at task-result's path or give it other parameters.
+    /// Fault rules come and go, so the responder checks those itself.
+    static func earlyPollsAllowed(endpoints: EndpointCatalog, rateLimiter: RateLimiter, cassette: CassetteStep?) -> Bool
+    {
+        let served = endpoints.definitions.filter { $0.path == FinishedPollResponder.route }
+        guard rateLimiter.limits.isEmpty, cassette == nil, served.count == 1, let taskResult = served.first else {
+            return false
+        }
+        return taskResult.method == "GET" && taskResult.mode == .taskResult && taskResult.queryNames == ["task_id"]
     }
 
     /// The request path after instrumentation, in order (docs/architecture.md): each step goes on,

@@ -31,7 +31,8 @@ public final class NovitaMockServer: Sendable {
         serverConfiguration.port = 0
         serverConfiguration.maxBodyBytes = configuration.maxBodyBytes
         serverConfiguration.maxBufferedBodyBytes = configuration.maxBufferedBodyBytes
-        server = try HTTPServer(configuration: serverConfiguration, handler: service.handle)
+        server = try HTTPServer(
+            configuration: serverConfiguration, earlyResponder: service.earlyResponder, handler: service.handle)
         service.serverDidBind(port: server.port)
         service.start()
         port = server.port

@@ -360,7 +360,8 @@ struct NovitaMockCommand: ParsableCommand {
         serverConfiguration.connectionLimit = configuration.connectionLimit
         let server: HTTPServer
         do {
-            server = try HTTPServer(configuration: serverConfiguration, handler: service.handle)
+            server = try HTTPServer(
+                configuration: serverConfiguration, earlyResponder: service.earlyResponder, handler: service.handle)
         } catch {
             logger.error("could not start the server", [("error", "\(error)")])
             throw ExitCode(1)
@@ -384,7 +385,8 @@ struct NovitaMockCommand: ParsableCommand {
                 var secure = serverConfiguration
                 secure.port = tlsPort
                 secure.tls = identity
-                return try HTTPServer(configuration: secure, handler: service.handle)
+                return try HTTPServer(
+                    configuration: secure, earlyResponder: service.earlyResponder, handler: service.handle)
             }
         } catch {
             logger.error("could not start the HTTPS server", [("error", "\(error)")])

@@ -56,6 +56,8 @@ final class FaultInjector: Sendable {
     }
 
     var rules: [FaultRule] { state.withLock { $0.rules } }
+    /// Whether any rule is in force (one atomic read, no lock).
+    var hasRules: Bool { ruleCount.load(ordering: .acquiring) > 0 }
     var appliedCount: Int { state.withLock { $0.applied } }
 
     /// The effect for a request, consuming one use of a counted rule and one draw of a

@@ -1,4 +1,4 @@
-import Glibc
+import MicroHTTP
 import Synchronization
 
 /// Request counters and latency histograms for `GET /__mock/metrics` (Prometheus text format).
@@ -90,14 +90,14 @@ final class Metrics: Sendable {
         let state = Mutex(State())
     }
 
-    /// A power of two, more than the poll threads of a typical machine.
+    /// A power of two, more than the CPUs of a typical machine.
     private static let shardCount = 8
     private let shards = (0..<Metrics.shardCount).map { _ in Shard() }
 
-    /// The calling thread's shard: threads spread by a multiplicative hash of their id.
+    /// The shard of the CPU the calling thread runs on (`CurrentCPU`): a hash of the thread's id
+    /// could put both poll threads on one shard.
     private var shard: Shard {
-        let mixed = UInt64(pthread_self()) &* 0x9E37_79B9_7F4A_7C15
-        return shards[Int(truncatingIfNeeded: mixed >> 61) & (Self.shardCount - 1)]
+        shards[CurrentCPU.index & (Self.shardCount - 1)]
     }
 
     func record(route: String, method: String, status: Int, seconds: Double) {

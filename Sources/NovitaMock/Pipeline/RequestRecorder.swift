@@ -32,6 +32,9 @@ struct RequestRecorder: Sendable {
         "/__mock/ui", "/__mock/tenants",
     ]
 
+    /// The largest JSON response body the journal keeps.
+    static let journaledResponseLimit = 65_536
+
     func record(_ call: IncomingCall, _ response: HTTPResponse) {
         let request = call.request
         let seconds = Double(MonotonicClock.nanoseconds() &- call.startedNanoseconds) / 1e9
@@ -78,16 +81,34 @@ struct RequestRecorder: Sendable {
             body = .summary(RequestJournal.summarizeBody(request.body))
         }
         var responseBody: [UInt8] = []
-        if case .bytes(let bytes) = response.body, bytes.count <= 65_536,
+        if case .bytes(let bytes) = response.body, bytes.count <= Self.journaledResponseLimit,
             response.headers["Content-Type"]?.hasPrefix("application/json") == true
         {
             responseBody = bytes
         }
         journal.append(
             JournalEntry(
-                timeMs: clock.nowMs(), method: request.method, path: request.path,
-                query: request.query, apiKey: call.apiKey, testID: call.testID,
-                status: status, latencyMs: seconds * 1000, headers: request.headers,
-                body: body, outcome: outcome, responseBody: responseBody))
+                timeMs: clock.nowMs(),
+                request: JournalRequestFacts(
+                    method: request.method, path: request.path, apiKey: call.apiKey, testID: call.testID,
+                    query: request.query, headers: request.headers),
+                status: status, latencyMs: seconds * 1000, body: body, outcome: outcome, responseBody: responseBody))
+    }
+
+    /// Records an answer an `EarlyResponder` gave from the request head, as `record` would have
+    /// recorded the pipeline's same answer: the route is the path, the body empty, no outcome.
+    /// `timeMs` is the mock clock's time the responder read.
+    func recordEarly(
+        head: BorrowedRequestHead, method: String, path: String, status: Int, apiKey: String,
+        testID: String?, responseBody: [UInt8], timeMs: Int64, startedNanoseconds: UInt64
+    ) {
+        let seconds = Double(MonotonicClock.nanoseconds() &- startedNanoseconds) / 1e9
+        metrics.record(route: path, method: method, status: status, seconds: seconds)
+        journal.append(
+            JournalEntry(
+                timeMs: timeMs,
+                request: JournalRequestFacts(method: method, path: path, apiKey: apiKey, testID: testID, head: head),
+                status: status, latencyMs: seconds * 1000, body: .empty, outcome: JournalOutcome(),
+                responseBody: responseBody.count <= Self.journaledResponseLimit ? responseBody : []))
     }
 }

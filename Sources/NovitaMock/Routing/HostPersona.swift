@@ -30,7 +30,7 @@ public enum HostPersona: Sendable, Equatable {
         // Most requests name an address or another host: the first letter rules out Novita's
         // names without the lower-cased copy below.
         guard let first = hostHeader?.utf8.first(where: { $0 != 0x20 && $0 != 0x09 }),
-            Self.novitaNameInitials.contains(first | 0x20)
+            Self.mayBeNovitaName(initial: first)
         else {
             self = .mock
             return
@@ -42,6 +42,12 @@ public enum HostPersona: Sendable, Equatable {
         case _ where Self.storageHosts.contains(name): self = .storage
         default: self = .mock
         }
+    }
+
+    /// Whether a `Host` value starting with `initial` (its first non-blank byte) may name one of
+    /// Novita's hosts; when not, the persona is `.mock`.
+    static func mayBeNovitaName(initial: UInt8) -> Bool {
+        novitaNameInitials.contains(initial | 0x20)
     }
 
     /// Whether the client reached the mock through one of Novita's own names.

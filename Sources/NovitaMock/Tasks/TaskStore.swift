@@ -49,6 +49,13 @@ final class TaskStore: Sendable {
         /// Ids in submission order, for paged listings; ids of removed tasks are skipped, and
         /// dropped once they outnumber the stored ones.
         var submissionOrder: [String] = []
+        /// The same object as `TaskStore.removals`, here for the removals the static helpers make.
+        let removals: RemovalCounter
+    }
+
+    /// Counts tasks removed (expired, evicted, reset), bumped under the lock by the removal itself.
+    final class RemovalCounter: Sendable {
+        let count = Atomic<Int>(0)
     }
 
     let settings: TaskStoreSettings
@@ -56,6 +63,7 @@ final class TaskStore: Sendable {
     private let random: RandomSource
     private let inputs: InputImageStore
     private let state: Mutex<State>
+    private let removals = RemovalCounter()
     /// The closure sits in a struct: a bare closure in a `Mutex` is reabstracted on every
     /// `withLock` and written back wrapped in two more thunks, so each notify would make the
     /// next one slower (a chain as long as the number of tasks ever finished).
@@ -67,6 +75,11 @@ final class TaskStore: Sendable {
     private let summaries = Interner<[UInt8]>(capacity: 5_000)
     /// Wakes the lifecycle driver when the next event time may have moved earlier.
     let wakeups = WakeSignal()
+
+    /// How many tasks were ever removed: read before checking a task, it tells a cache of
+    /// finished answers whether the task may have gone since (the answer is unchanged when this
+    /// is). One atomic read, no lock (`FinishedResultCache`).
+    var removalGeneration: Int { removals.count.load(ordering: .acquiring) }
 
     private let readCounter = Atomic<Int>(0)
     /// How many stored tasks reads have looked at (tests check that one lookup reads one task).
@@ -84,7 +97,8 @@ final class TaskStore: Sendable {
         self.random = random
         self.inputs = inputs
         self.log = log
-        state = Mutex(State(scheduler: TaskScheduler(workers: settings.workers, now: clock.nowMs())))
+        state = Mutex(
+            State(scheduler: TaskScheduler(workers: settings.workers, now: clock.nowMs()), removals: removals))
     }
 
     /// Puts back tasks read from the state dir: finished ones as they were (same URLs, same
@@ -568,6 +582,7 @@ final class TaskStore: Sendable {
 
     private static func remove(_ id: String, from state: inout State, inputs: InputImageStore, log: TaskLog?) {
         guard let record = state.records.removeValue(forKey: id) else { return }
+        state.removals.count.add(1, ordering: .releasing)
         log?.append(removalOf: id)
         if state.serialToID.removeValue(forKey: record.serial) != nil {
             state.scheduler.cancel(serial: record.serial)

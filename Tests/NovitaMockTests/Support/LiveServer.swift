@@ -25,8 +25,10 @@ final class LiveServer: @unchecked Sendable {  // immutable after init; HTTPServ
         serverConfiguration.host = "127.0.0.1"
         serverConfiguration.port = 0
         serverConfiguration.maxBodyBytes = configuration.maxBodyBytes
-        server = try HTTPServer(configuration: serverConfiguration, handler: service.handle)
-        service.serverDidBind(port: server.port)  // as the executable does
+        // As the executable does: finished polls answered from the request head, the port told.
+        server = try HTTPServer(
+            configuration: serverConfiguration, earlyResponder: service.earlyResponder, handler: service.handle)
+        service.serverDidBind(port: server.port)
         service.start()
         base = "http://127.0.0.1:\(server.port)"
         let sessionConfiguration = URLSessionConfiguration.ephemeral
