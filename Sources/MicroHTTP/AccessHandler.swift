@@ -11,8 +11,20 @@ enum AccessHandler {
     static let callback: MHD_AccessHandlerCallback = {
         cls, connection, url, method, _, uploadData, uploadDataSize, requestPointer in
         guard let cls, let connection, let uploadDataSize, let requestPointer else { return .NO }
-        let server = Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue()
+        // Borrowed, not retained: the server holds its context until MHD has stopped, and a count
+        // here would be taken on every call, by every poll thread, on one cache line.
+        return Unmanaged<ServerContext>.fromOpaque(cls)._withUnsafeGuaranteedRef { server in
+            handle(
+                server: server, connection: connection, url: url, method: method, uploadData: uploadData,
+                uploadDataSize: uploadDataSize, requestPointer: requestPointer)
+        }
+    }
 
+    private static func handle(
+        server: ServerContext, connection: OpaquePointer, url: UnsafePointer<CChar>?,
+        method: UnsafePointer<CChar>?, uploadData: UnsafePointer<CChar>?,
+        uploadDataSize: UnsafeMutablePointer<Int>, requestPointer: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    ) -> MHD_Result {
         guard var existing = requestPointer.pointee else {
             if let early = server.earlyResponder, let url, let method,
                 early.mayAnswer(BorrowedRequestHead(connection: connection, url: url, method: method))
@@ -76,16 +88,17 @@ enum AccessHandler {
     static let completed: MHD_RequestCompletedCallback = { cls, _, requestPointer, _ in
         guard let cls, let requestPointer, let existing = requestPointer.pointee else { return }
         requestPointer.pointee = nil
-        let server = Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue()
-        if existing == earlyAnswerMarker {
+        Unmanaged<ServerContext>.fromOpaque(cls)._withUnsafeGuaranteedRef { server in
+            if existing == earlyAnswerMarker {
+                server.requestCompleted()
+                return
+            }
+            let request = Unmanaged<RequestContext>.fromOpaque(existing).takeRetainedValue()
+            let (reservedBytes, wasSuspendable) = request.complete()
+            server.releaseBodyBytes(reservedBytes)
+            if wasSuspendable { server.unregisterSuspendable(request) }
             server.requestCompleted()
-            return
         }
-        let request = Unmanaged<RequestContext>.fromOpaque(existing).takeRetainedValue()
-        let (reservedBytes, wasSuspendable) = request.complete()
-        server.releaseBodyBytes(reservedBytes)
-        if wasSuspendable { server.unregisterSuspendable(request) }
-        server.requestCompleted()
     }
 
     /// What a request answered by the early responder holds instead of a context (never

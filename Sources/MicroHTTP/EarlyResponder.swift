@@ -44,42 +44,43 @@ public struct BorrowedRequestHead {
         strcmp(url, UnsafeRawPointer(path.utf8Start).assumingMemoryBound(to: CChar.self)) == 0
     }
 
-    /// Calls `body` with each header field as sent, in order: name and value bytes.
-    public func forEachHeader(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) {
-        forEach(.HEADER_KIND, body)
+    /// Lists the header fields as sent, in order, into `room`; returns how many there are (when
+    /// more than `room` holds, only the first `room.count` are listed).
+    public func listHeaders(into room: UnsafeMutableBufferPointer<BorrowedField>) -> Int {
+        list(.HEADER_KIND, into: room)
     }
 
-    /// Calls `body` with each query parameter, in order: name and percent-decoded value bytes (a
-    /// name without `=` has an empty value).
-    public func forEachQueryParameter(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) {
-        forEach(.GET_ARGUMENT_KIND, body)
+    /// Lists the query parameters, in order, values percent-decoded (a name without `=` has an
+    /// empty value), into `room`; returns how many there are, as `listHeaders`.
+    public func listQueryParameters(into room: UnsafeMutableBufferPointer<BorrowedField>) -> Int {
+        list(.GET_ARGUMENT_KIND, into: room)
     }
 
-    private func forEach(_ kind: MHD_ValueKind, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Void) {
-        // Listed in one C call into room on the stack (a request with more values: on the heap).
-        withUnsafeTemporaryAllocation(of: cmhd_value.self, capacity: 32) { room in
-            let count = cmhd_values(connection, kind, room.baseAddress, room.count)
-            guard count > room.count else {
-                for item in room[..<count] {
-                    body(Self.bytes(item.name, item.name_size), Self.bytes(item.value, item.value_size))
-                }
-                return
-            }
-            var all = [cmhd_value](repeating: cmhd_value(), count: count)
-            let listed = all.withUnsafeMutableBufferPointer { cmhd_values(connection, kind, $0.baseAddress, $0.count) }
-            for item in all.prefix(listed) {
-                body(Self.bytes(item.name, item.name_size), Self.bytes(item.value, item.value_size))
-            }
+    /// One C call, no callback into Swift per value.
+    private func list(_ kind: MHD_ValueKind, into room: UnsafeMutableBufferPointer<BorrowedField>) -> Int {
+        guard let base = room.baseAddress else { return cmhd_values(connection, kind, nil, 0) }
+        return UnsafeMutableRawPointer(base).withMemoryRebound(to: cmhd_value.self, capacity: room.count) {
+            cmhd_values(connection, kind, $0, room.count)
         }
-    }
-
-    private static func bytes(_ pointer: UnsafePointer<CChar>?, _ count: Int) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: pointer, count: pointer == nil ? 0 : count)
     }
 
     /// Queues `prepared` as the answer. The caller keeps `prepared` alive until this returns;
     /// libmicrohttpd holds its own reference from then on.
     public func queue(_ prepared: PreparedResponse) -> EarlyAnswer {
         MHD_queue_response(connection, UInt32(prepared.status), prepared.handle) == .YES ? .queued : .failed
+    }
+}
+
+/// A header field or query parameter as libmicrohttpd holds it (see `BorrowedRequestHead`): laid
+/// out as the C listing writes it, so a room of them is filled in place.
+public struct BorrowedField {
+    private let raw: cmhd_value
+
+    public var name: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: raw.name, count: raw.name == nil ? 0 : raw.name_size)
+    }
+
+    public var value: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: raw.value, count: raw.value == nil ? 0 : raw.value_size)
     }
 }

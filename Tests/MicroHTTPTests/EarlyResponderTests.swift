@@ -22,17 +22,30 @@ import Testing
             guard head.methodIs("GET") else { return .declined }
             var wanted = false
             var fields: [String] = []
-            head.forEachHeader { name, value in
-                let name = String(decoding: name, as: UTF8.self)
-                let value = String(decoding: value, as: UTF8.self)
+            for field in Self.listed(head.listHeaders(into:)) {
+                let name = String(decoding: field.name, as: UTF8.self)
+                let value = String(decoding: field.value, as: UTF8.self)
                 fields.append("\(name)=\(value)")
                 if name.lowercased() == "x-early", value == "yes" { wanted = true }
             }
-            head.forEachQueryParameter { name, value in
-                fields.append("?\(String(decoding: name, as: UTF8.self))=\(String(decoding: value, as: UTF8.self))")
+            for field in Self.listed(head.listQueryParameters(into:)) {
+                fields.append(
+                    "?\(String(decoding: field.name, as: UTF8.self))=\(String(decoding: field.value, as: UTF8.self))")
             }
             seen.withLock { $0.append(fields.joined(separator: " ")) }
             return wanted ? head.queue(prepared) : .declined
+        }
+
+        /// Every field, however many: a small room first, then one of the size the count said.
+        static func listed(_ list: (UnsafeMutableBufferPointer<BorrowedField>) -> Int) -> [BorrowedField] {
+            let room = UnsafeMutableBufferPointer<BorrowedField>.allocate(capacity: 4)
+            defer { room.deallocate() }
+            let count = list(room)
+            if count <= room.count { return Array(room[..<count]) }
+            let larger = UnsafeMutableBufferPointer<BorrowedField>.allocate(capacity: count)
+            defer { larger.deallocate() }
+            #expect(list(larger) == count)
+            return Array(larger)
         }
     }
 
@@ -72,6 +85,20 @@ import Testing
         // Released once MHD reports each request complete (just after the answer went out).
         try await HTTPServerTests.waitUntil { server.inFlightRequestCount == 0 }
         #expect(server.inFlightRequestCount == 0)
+    }
+
+    @Test func aHeadWithMoreFieldsThanTheStackRoomIsReadWhole() async throws {
+        let responder = Responder()
+        let server = try Self.start(responder)
+        defer { server.shutdown(graceSeconds: 1) }
+        let client = try RawClient(port: server.port)
+        let many = (0..<40).map { "X-H-\($0): \($0)\r\n" }.joined()
+        try client.send("GET /early?a=1&b=2 HTTP/1.1\r\nHost: x\r\n\(many)X-Early: yes\r\n\r\n")
+        #expect(String(decoding: try client.readResponse().body, as: UTF8.self) == "early")
+        let fields = try #require(responder.seen.withLock { $0.first }).split(separator: " ")
+        #expect(fields.count == 44)
+        let numbered: [String] = (0..<40).map { "X-H-\($0)=\($0)" }
+        #expect(fields.dropFirst().prefix(40).map(String.init) == numbered)
     }
 
     @Test func aRequestWithABodyReachesTheHandlerWhole() async throws {

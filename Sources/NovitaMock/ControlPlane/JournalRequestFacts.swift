@@ -17,7 +17,10 @@ struct JournalRequestFacts: Sendable {
         method: String, path: String, apiKey: String?, testID: String?, query: [(name: String, value: String)],
         headers: HTTPHeaders
     ) {
-        bytes = Self.encode { writer in
+        var size = 4 * 6 + Self.size(method) + Self.size(path) + Self.size(apiKey) + Self.size(testID)
+        for (name, value) in query { size += 8 + name.utf8.count + value.utf8.count }
+        for (name, value) in headers.fields { size += 8 + name.utf8.count + value.utf8.count }
+        bytes = Self.write(size: size) { writer in
             writer.string(method)
             writer.string(path)
             writer.string(apiKey)
@@ -37,28 +40,20 @@ struct JournalRequestFacts: Sendable {
 
     /// The facts of a request answered from its head (`EarlyResponder`), copied from libmicrohttpd's
     /// bytes without a string in between.
-    init(method: String, path: String, apiKey: String?, testID: String?, head: BorrowedRequestHead) {
-        bytes = Self.encode { writer in
+    init(
+        method: String, path: String, apiKey: String?, testID: String?, query: UnsafeBufferPointer<BorrowedField>,
+        headers: UnsafeBufferPointer<BorrowedField>
+    ) {
+        var size = 4 * 6 + Self.size(method) + Self.size(path) + Self.size(apiKey) + Self.size(testID)
+        for field in query { size += 8 + field.name.count + field.value.count }
+        for field in headers { size += 8 + field.name.count + field.value.count }
+        bytes = Self.write(size: size) { writer in
             writer.string(method)
             writer.string(path)
             writer.string(apiKey)
             writer.string(testID)
-            let queryAt = writer.reserveCount()
-            var queryCount = 0
-            head.forEachQueryParameter { name, value in
-                writer.raw(name)
-                writer.raw(value)
-                queryCount += 1
-            }
-            writer.setCount(queryCount, at: queryAt)
-            let headersAt = writer.reserveCount()
-            var headerCount = 0
-            head.forEachHeader { name, value in
-                writer.raw(name)
-                writer.raw(value)
-                headerCount += 1
-            }
-            writer.setCount(headerCount, at: headersAt)
+            writer.fields(query)
+            writer.fields(headers)
         }
     }
 
@@ -97,23 +92,26 @@ struct JournalRequestFacts: Sendable {
 
     private func reader() -> Reader { Reader(bytes: bytes) }
 
-    /// Runs `fields` twice: once to measure, once to write into an array allocated at its final size.
-    private static func encode(_ fields: (inout Writer) -> Void) -> [UInt8] {
-        var measure = Writer(into: nil)
-        fields(&measure)
-        return [UInt8](unsafeUninitializedCapacity: measure.offset) { buffer, initialized in
-            var writer = Writer(into: UnsafeMutableRawPointer(buffer.baseAddress))
+    private static func size(_ field: String?) -> Int {
+        field?.utf8.count ?? 0
+    }
+
+    /// An array of `size` bytes filled by `fields`, which must write exactly that many.
+    private static func write(size: Int, _ fields: (inout Writer) -> Void) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            var writer = Writer(into: UnsafeMutableRawPointer(buffer.baseAddress!))
             fields(&writer)
-            initialized = writer.offset
+            precondition(writer.offset == size, "journal facts measured \(size) bytes, wrote \(writer.offset)")
+            initialized = size
         }
     }
 
-    /// Writes fields at `out`, or only counts their bytes when `out` is nil.
+    /// Writes fields one after another at `out`.
     private struct Writer {
-        let out: UnsafeMutableRawPointer?
+        let out: UnsafeMutableRawPointer
         private(set) var offset = 0
 
-        init(into out: UnsafeMutableRawPointer?) {
+        init(into out: UnsafeMutableRawPointer) {
             self.out = out
         }
 
@@ -127,7 +125,7 @@ struct JournalRequestFacts: Sendable {
 
         mutating func raw(_ value: UnsafeRawBufferPointer) {
             length(UInt32(truncatingIfNeeded: value.count))
-            if let out, let base = value.baseAddress, value.count > 0 {
+            if let base = value.baseAddress, value.count > 0 {
                 (out + offset).copyMemory(from: base, byteCount: value.count)
             }
             offset += value.count
@@ -137,19 +135,16 @@ struct JournalRequestFacts: Sendable {
             length(UInt32(truncatingIfNeeded: value))
         }
 
-        /// Room for a count written once known (`setCount`); returns where.
-        mutating func reserveCount() -> Int {
-            let at = offset
-            length(0)
-            return at
-        }
-
-        func setCount(_ value: Int, at offset: Int) {
-            out?.storeBytes(of: UInt32(truncatingIfNeeded: value).littleEndian, toByteOffset: offset, as: UInt32.self)
+        mutating func fields(_ fields: UnsafeBufferPointer<BorrowedField>) {
+            count(fields.count)
+            for field in fields {
+                raw(field.name)
+                raw(field.value)
+            }
         }
 
         private mutating func length(_ value: UInt32) {
-            out?.storeBytes(of: value.littleEndian, toByteOffset: offset, as: UInt32.self)
+            out.storeBytes(of: value.littleEndian, toByteOffset: offset, as: UInt32.self)
             offset += 4
         }
     }

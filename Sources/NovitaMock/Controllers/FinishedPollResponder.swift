@@ -16,23 +16,24 @@ final class FinishedPollResponder: EarlyResponder {
     /// The same, for the metrics and the journal (a literal: no copy is made).
     static let route = "/v3/async/task-result"
 
-    // Unowned and unchecked: the service that made this responder holds every one of them for
-    // longer than its server runs, and a counted reference here would be counted on every poll,
-    // by every poll thread, on the same few cache lines.
-    private unowned(unsafe) let results: FinishedResultCache
-    private unowned(unsafe) let store: TaskStore
-    private unowned(unsafe) let clock: MockClock
-    private unowned(unsafe) let faults: FaultInjector
+    // Unmanaged, used through `_withUnsafeGuaranteedRef`: the service that made this responder
+    // holds every one of them for longer than its server runs, and a counted reference would be
+    // counted on every poll, by every poll thread, on the same few cache lines (even an
+    // `unowned(unsafe)` one is retained around each call).
+    private let results: Unmanaged<FinishedResultCache>
+    private let store: Unmanaged<TaskStore>
+    private let clock: Unmanaged<MockClock>
+    private let faults: Unmanaged<FaultInjector>
     private let recorder: RequestRecorder
 
     init(
         results: FinishedResultCache, store: TaskStore, clock: MockClock, faults: FaultInjector,
         recorder: RequestRecorder
     ) {
-        self.results = results
-        self.store = store
-        self.clock = clock
-        self.faults = faults
+        self.results = .passUnretained(results)
+        self.store = .passUnretained(store)
+        self.clock = .passUnretained(clock)
+        self.faults = .passUnretained(faults)
         self.recorder = recorder
     }
 
@@ -42,44 +43,57 @@ final class FinishedPollResponder: EarlyResponder {
     }
 
     func respond(to head: BorrowedRequestHead) -> EarlyAnswer {
-        guard !faults.hasRules else { return .declined }
+        guard !faults._withUnsafeGuaranteedRef({ $0.hasRules }) else { return .declined }
         let started = MonotonicClock.nanoseconds()
-        var headers = PollHeaders()
-        head.forEachHeader { name, value in headers.see(name: name, value: value) }
-        guard !headers.announcesBody, headers.hostServesAPI, let authorization = headers.authorization,
+        // Room on the stack; a request with more fields than clients send is the pipeline's.
+        return withUnsafeTemporaryAllocation(of: BorrowedField.self, capacity: Self.headerRoom) { headerRoom in
+            let headerCount = head.listHeaders(into: headerRoom)
+            guard headerCount <= headerRoom.count else { return .declined }
+            return withUnsafeTemporaryAllocation(of: BorrowedField.self, capacity: Self.queryRoom) { queryRoom in
+                let queryCount = head.listQueryParameters(into: queryRoom)
+                guard queryCount <= queryRoom.count else { return .declined }
+                return answer(
+                    head, headers: UnsafeBufferPointer(rebasing: headerRoom[..<headerCount]),
+                    query: UnsafeBufferPointer(rebasing: queryRoom[..<queryCount]), started: started)
+            }
+        }
+    }
+
+    private static let headerRoom = 32
+    private static let queryRoom = 4
+
+    private func answer(
+        _ head: BorrowedRequestHead, headers: UnsafeBufferPointer<BorrowedField>,
+        query: UnsafeBufferPointer<BorrowedField>, started: UInt64
+    ) -> EarlyAnswer {
+        var wanted = PollHeaders()
+        for field in headers { wanted.see(name: field.name, value: field.value) }
+        guard !wanted.announcesBody, wanted.hostServesAPI, let authorization = wanted.authorization,
             let keyRange = Authenticator.keyRange(in: authorization),
             let tenant = InlineKey(UnsafeRawBufferPointer(rebasing: authorization[keyRange])),
-            let id = Self.taskID(in: head)
+            let id = Self.taskID(in: query)
         else { return .declined }
-        let nowMs = clock.nowMs()
-        let (answer, body) = results.answerEarly(
-            id: id, tenant: tenant, nowMs: nowMs, generation: store.removalGeneration, on: head)
-        guard case .declined = answer else {
-            recorder.recordEarly(
-                head: head, method: "GET", path: Self.route, status: 200,
-                apiKey: String(decoding: UnsafeRawBufferPointer(rebasing: authorization[keyRange]), as: UTF8.self),
-                testID: headers.testID.map { String(decoding: $0, as: UTF8.self) }, responseBody: body,
-                timeMs: nowMs, startedNanoseconds: started)
-            return answer
+        let nowMs = clock._withUnsafeGuaranteedRef { $0.nowMs() }
+        let generation = store._withUnsafeGuaranteedRef { $0.removalGeneration }
+        let (answer, body) = results._withUnsafeGuaranteedRef {
+            $0.answerEarly(id: id, tenant: tenant, nowMs: nowMs, generation: generation, on: head)
         }
-        return .declined
+        if case .declined = answer { return .declined }
+        recorder.recordEarly(
+            query: query, headers: headers, method: "GET", path: Self.route, status: 200,
+            apiKey: String(decoding: UnsafeRawBufferPointer(rebasing: authorization[keyRange]), as: UTF8.self),
+            testID: wanted.testID.map { String(decoding: $0, as: UTF8.self) }, responseBody: body,
+            timeMs: nowMs, startedNanoseconds: started)
+        return answer
     }
 
     /// The `task_id` when it is the only parameter name in the query (another one draws a warning
     /// or, in strict mode, a 400: the pipeline's to give) and the first one is not empty.
-    private static func taskID(in head: BorrowedRequestHead) -> InlineKey? {
-        var id: InlineKey?
-        var seen = false
-        var other = false
-        head.forEachQueryParameter { name, value in
-            guard name.isExactly("task_id") else {
-                other = true
-                return
-            }
-            if !seen, value.count > 0 { id = InlineKey(value) }
-            seen = true
-        }
-        return other ? nil : id
+    private static func taskID(in query: UnsafeBufferPointer<BorrowedField>) -> InlineKey? {
+        guard let first = query.first, first.value.count > 0,
+            query.allSatisfy({ $0.name.isExactly("task_id") })
+        else { return nil }
+        return InlineKey(first.value)
     }
 }
 

@@ -99,15 +99,17 @@ struct RequestRecorder: Sendable {
     /// recorded the pipeline's same answer: the route is the path, the body empty, no outcome.
     /// `timeMs` is the mock clock's time the responder read.
     func recordEarly(
-        head: BorrowedRequestHead, method: String, path: String, status: Int, apiKey: String,
-        testID: String?, responseBody: [UInt8], timeMs: Int64, startedNanoseconds: UInt64
+        query: UnsafeBufferPointer<BorrowedField>, headers: UnsafeBufferPointer<BorrowedField>, method: String,
+        path: String, status: Int, apiKey: String,
+        testID: String?, responseBody: consuming [UInt8], timeMs: Int64, startedNanoseconds: UInt64
     ) {
         let seconds = Double(MonotonicClock.nanoseconds() &- startedNanoseconds) / 1e9
         metrics.record(route: path, method: method, status: status, seconds: seconds)
         journal.append(
             JournalEntry(
                 timeMs: timeMs,
-                request: JournalRequestFacts(method: method, path: path, apiKey: apiKey, testID: testID, head: head),
+                request: JournalRequestFacts(
+                    method: method, path: path, apiKey: apiKey, testID: testID, query: query, headers: headers),
                 status: status, latencyMs: seconds * 1000, body: .empty, outcome: JournalOutcome(),
                 responseBody: responseBody.count <= Self.journaledResponseLimit ? responseBody : []))
     }
