@@ -12,6 +12,7 @@
   helper.py metric PORT NAME                   sum of a Prometheus metric over its label sets
   helper.py rss PID                            VmRSS of a process in KiB
   helper.py wrk FILE                           parse wrk --latency output into key=value lines
+  helper.py wrk-merge FILE…                    the same for several rounds of one server, merged
   helper.py editor-inputs DIR                  photo.png (1024², photo-like), small.png (768²), mask.png,
                                                face.png (256²) for item (f)
   helper.py editors PORT KEY DIR CALLS         per editor: 2 warm-up calls, then CALLS sequential
@@ -23,6 +24,7 @@ import http.client
 import json
 import random
 import re
+import statistics
 import socket
 import struct
 import sys
@@ -143,7 +145,31 @@ BYTES = {"B": 1, "KB": 1024, "MB": 1024 ** 2, "GB": 1024 ** 3}
 
 
 def wrk(path):
-    text = open(path).read()
+    for key, value in parse_wrk(open(path).read()).items():
+        print(f"{key}={value:.3f}" if isinstance(value, float) else f"{key}={value}")
+
+
+def wrk_merge(*paths):
+    """The rounds of one server (scripts/bench's interleaved runs) as one run: requests over the
+    seconds they took, bytes likewise, the median round's p50 and p99, errors summed."""
+    rounds = [parse_wrk(open(p).read()) for p in paths]
+    seconds = sum(r["seconds"] for r in rounds) or 1.0
+    middle = lambda key: statistics.median(r[key] for r in rounds)
+    out = {
+        "rps": sum(r["requests"] for r in rounds) / seconds,
+        "mbps": sum(r["mbps"] * r["seconds"] for r in rounds) / seconds,
+        "p99_ms": middle("p99_ms"),
+        "p50_ms": middle("p50_ms"),
+        "requests": sum(r["requests"] for r in rounds),
+        "non2xx": sum(r["non2xx"] for r in rounds),
+        "errors": sum(r["errors"] for r in rounds),
+        "rounds": len(rounds),
+    }
+    for key, value in out.items():
+        print(f"{key}={value:.3f}" if isinstance(value, float) else f"{key}={value}")
+
+
+def parse_wrk(text):
     out = {}
     m = re.search(r"Requests/sec:\s+([\d.]+)", text)
     out["rps"] = float(m.group(1)) if m else 0.0
@@ -153,14 +179,14 @@ def wrk(path):
     out["p99_ms"] = float(m.group(1)) * UNITS[m.group(2)] if m else -1.0
     m = re.search(r"^\s+50%\s+([\d.]+)(us|ms|s|m)\s*$", text, re.M)
     out["p50_ms"] = float(m.group(1)) * UNITS[m.group(2)] if m else -1.0
-    m = re.search(r"(\d+) requests in", text)
+    m = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m)", text)
     out["requests"] = int(m.group(1)) if m else 0
+    out["seconds"] = float(m.group(2)) * UNITS[m.group(3)] / 1e3 if m else 0.0
     m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
     out["non2xx"] = int(m.group(1)) if m else 0
     m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
     out["errors"] = sum(int(g) for g in m.groups()) if m else 0
-    for key, value in out.items():
-        print(f"{key}={value:.3f}" if isinstance(value, float) else f"{key}={value}")
+    return out
 
 
 def photo(path, width, height, seed):
@@ -280,6 +306,8 @@ def main(argv):
         rss(args[0])
     elif command == "wrk":
         wrk(args[0])
+    elif command == "wrk-merge":
+        wrk_merge(*args)
     elif command == "editor-inputs":
         editor_inputs(args[0])
     elif command == "editors":
