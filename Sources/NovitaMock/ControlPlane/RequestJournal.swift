@@ -62,20 +62,18 @@ struct JournalOutcome: Sendable {
 /// dropping and listing it moves one reference, not a dozen fields.
 final class JournalEntry: Sendable {
     let timeMs: Int64
-    /// Method, path, key, test id, query and headers as sent; credentials are redacted (and long
+    /// Method, path, key, test id, query and headers as sent, and the JSON response body (up to
+    /// 64 KiB; empty otherwise, summarised only when read); credentials are redacted (and long
     /// header values cut) on read. The full key is for filtering only, never shown whole.
-    let request: JournalRequestFacts
+    let request: JournalFacts
     let status: Int
     let latencyMs: Double
     let body: JournalBody
     let outcome: JournalOutcome
-    /// The JSON response body as sent (up to 64 KiB; empty otherwise): kept as bytes, the array
-    /// the response already holds, and summarised only when the journal is read.
-    let responseBody: [UInt8]
 
     init(
-        timeMs: Int64, request: JournalRequestFacts, status: Int, latencyMs: Double, body: JournalBody,
-        outcome: JournalOutcome, responseBody: [UInt8] = []
+        timeMs: Int64, request: JournalFacts, status: Int, latencyMs: Double, body: JournalBody,
+        outcome: JournalOutcome
     ) {
         self.timeMs = timeMs
         self.request = request
@@ -83,13 +81,16 @@ final class JournalEntry: Sendable {
         self.latencyMs = latencyMs
         self.body = body
         self.outcome = outcome
-        self.responseBody = responseBody
     }
 
     var apiKey: String? { request.apiKey }
 
     var approximateBytes: Int {
-        256 + request.byteCount + body.approximateBytes + responseBody.count
+        Self.approximateBytes(factsBytes: request.byteCount, body: body)
+    }
+
+    static func approximateBytes(factsBytes: Int, body: JournalBody) -> Int {
+        256 + factsBytes + body.approximateBytes
     }
 
     /// The headers as shown: `Authorization` redacted, values cut at 512 bytes.
@@ -118,13 +119,19 @@ final class JournalEntry: Sendable {
             "headers": .object(JSONObject(shownHeaders.map { ($0.name, JSONValue.string($0.value)) })),
             "body": body.json,
             "outcome": outcome.json,
-            "response": RequestJournal.summarizeBody(responseBody),
+            "response": RequestJournal.summarizeBody(request.responseBody),
         ])
     }
 }
 
 /// The request journal (docs/contract.md §9): newest entries kept within `--journal-entries` and a byte
 /// budget, oldest dropped first.
+///
+/// Every answered API call appends here, from every poll thread, so an append allocates nothing
+/// and frees nothing: an entry's facts (`JournalFacts`) are written straight into a ring of bytes
+/// the journal owns, and dropping the oldest entry moves an offset. What is left per entry — its
+/// number, time, status, latency, and the pipeline's body summary and outcome (nothing for a poll)
+/// — is a small slot in a `Deque`. `JournalEntry` objects are made only when the journal is read.
 final class RequestJournal: Sendable {
     struct Filter: Sendable {
         var apiKey: String?
@@ -134,16 +141,33 @@ final class RequestJournal: Sendable {
         var limit = 1000
     }
 
-    /// An entry as the journal holds it.
+    /// An entry as the journal lists it.
     struct Kept: Sendable {
         let sequence: Int
         let entry: JournalEntry
         let bytes: Int
     }
 
+    /// One kept entry; its facts are `length` bytes of the ring at `offset`.
+    private struct Slot {
+        let sequence: Int
+        let offset: Int
+        let length: Int
+        let timeMs: Int64
+        let status: Int
+        let latencyMs: Double
+        let body: JournalBody
+        let outcome: JournalOutcome
+        /// What the entry counts against the byte budget (`JournalEntry.approximateBytes`).
+        let bytes: Int
+    }
+
     private struct State {
-        /// Each entry with its number and its `approximateBytes`, measured once (it serialises the body).
-        var entries = Deque<Kept>()
+        var slots = Deque<Slot>()
+        /// The facts of the slots, oldest first, wrapping around; `head` is where the next ones go.
+        var ring: UnsafeMutableRawPointer
+        var capacity: Int
+        var head = 0
         var bytes = 0
         var nextSequence = 1
         var dropped = 0
@@ -151,44 +175,135 @@ final class RequestJournal: Sendable {
 
     let maxEntries: Int
     let maxBytes: Int
-    private let state = Mutex(State())
+    private let state: ReadWriteLocked<State>
+    /// The ring's first size; it doubles, up to `maxBytes`, when the budget allows more entries
+    /// than fit (its bytes are touched only as entries reach them).
+    private static let initialCapacity = 256 << 10
 
     init(maxEntries: Int, maxBytes: Int) {
         self.maxEntries = maxEntries
         self.maxBytes = maxBytes
+        let capacity = max(1, min(Self.initialCapacity, maxBytes))
+        state = ReadWriteLocked(State(ring: .allocate(byteCount: capacity, alignment: 8), capacity: capacity))
     }
 
-    /// Numbers the entry (sequences count every appended entry, kept or not) and keeps it.
-    func append(_ entry: JournalEntry) {
+    deinit {
+        state.withWriteLock { $0.ring.deallocate() }
+    }
+
+    /// Numbers the entry (sequences count every appended entry, kept or not) and keeps it,
+    /// writing `facts` into the ring under the lock (a copy of bytes: the source may be borrowed).
+    func append<Facts: JournalFactsSource>(
+        _ facts: Facts, timeMs: Int64, status: Int, latencyMs: Double, body: JournalBody = .empty,
+        outcome: JournalOutcome = JournalOutcome()
+    ) {
         guard maxEntries > 0 else { return }
-        let size = entry.approximateBytes
-        // The entry dropped (the one a full journal drops per append) is freed after the lock is
-        // released: freeing is most of what dropping costs, and every poll thread waits for this
-        // lock. When one append pushes out several, the earlier ones are freed under it (rare).
-        let dropped = state.withLock { state -> Kept? in
-            state.entries.append(Kept(sequence: state.nextSequence, entry: entry, bytes: size))
+        let length = facts.byteCount
+        let bytes = JournalEntry.approximateBytes(factsBytes: length, body: body)
+        state.withWriteLock { state in
+            let sequence = state.nextSequence
             state.nextSequence += 1
-            state.bytes += size
-            var last: Kept?
-            while state.entries.count > maxEntries || (state.bytes > maxBytes && state.entries.count > 1) {
-                guard let oldest = state.entries.popFirst() else { break }
-                state.bytes -= oldest.bytes
+            // Room for the new entry first (the oldest go), then the limits.
+            guard let offset = Self.reserve(length, in: &state, maxBytes: maxBytes) else {
                 state.dropped += 1
-                last = oldest
+                return
             }
-            return last
+            var writer = JournalFactsWriter(into: state.ring + offset)
+            facts.write(&writer)
+            state.slots.append(
+                Slot(
+                    sequence: sequence, offset: offset, length: length, timeMs: timeMs, status: status,
+                    latencyMs: latencyMs, body: body, outcome: outcome, bytes: bytes))
+            state.head = offset + length
+            state.bytes += bytes
+            while state.slots.count > maxEntries || (state.bytes > maxBytes && state.slots.count > 1) {
+                Self.dropOldest(&state)
+            }
         }
-        withExtendedLifetime(dropped) {}
+    }
+
+    private static func dropOldest(_ state: inout State) {
+        guard let oldest = state.slots.popFirst() else { return }
+        state.bytes -= oldest.bytes
+        state.dropped += 1
+        if state.slots.isEmpty { state.head = 0 }
+    }
+
+    /// Where `length` bytes of facts go: after the newest entry, or at the ring's start when they
+    /// do not fit before its end, dropping the oldest entries in the way; the ring grows (up to
+    /// `maxBytes`) rather than drop entries the budget still allows. Nil for facts larger than
+    /// the budget (never seen: a request head is bounded by libmicrohttpd's pool, a kept
+    /// response body by 64 KiB).
+    private static func reserve(_ length: Int, in state: inout State, maxBytes: Int) -> Int? {
+        guard length <= max(maxBytes, initialCapacity) else { return nil }
+        while true {
+            guard let oldest = state.slots.first, let newest = state.slots.last else {
+                if length > state.capacity { grow(&state, toHold: length, maxBytes: max(maxBytes, length)) }
+                state.head = 0
+                return 0
+            }
+            let tail = oldest.offset
+            if newest.offset >= tail {
+                // Live facts are [tail, head): free space after head, then before tail.
+                if state.capacity - state.head >= length { return state.head }
+                if tail >= length {
+                    return 0
+                }
+            } else if tail - state.head >= length {
+                // Wrapped: live facts are [tail, …) and [0, head); free space is [head, tail).
+                return state.head
+            }
+            if state.capacity < maxBytes, state.bytes + length <= maxBytes {
+                grow(&state, toHold: state.bytes + length, maxBytes: maxBytes)
+                continue
+            }
+            dropOldest(&state)
+        }
+    }
+
+    /// A larger ring holding the live facts in order from its start.
+    private static func grow(_ state: inout State, toHold needed: Int, maxBytes: Int) {
+        var capacity = state.capacity
+        while capacity < needed * 2 && capacity < maxBytes { capacity *= 2 }
+        capacity = max(min(capacity, maxBytes), needed)
+        let ring = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+        var offset = 0
+        var moved = Deque<Slot>()
+        for slot in state.slots {
+            (ring + offset).copyMemory(from: state.ring + slot.offset, byteCount: slot.length)
+            moved.append(
+                Slot(
+                    sequence: slot.sequence, offset: offset, length: slot.length, timeMs: slot.timeMs,
+                    status: slot.status, latencyMs: slot.latencyMs, body: slot.body, outcome: slot.outcome,
+                    bytes: slot.bytes))
+            offset += slot.length
+        }
+        state.ring.deallocate()
+        state.ring = ring
+        state.capacity = capacity
+        state.slots = moved
+        state.head = offset
+    }
+
+    private static func entry(_ slot: Slot, in state: State) -> JournalEntry {
+        JournalEntry(
+            timeMs: slot.timeMs,
+            request: JournalFacts(
+                bytes: Array(UnsafeRawBufferPointer(start: state.ring + slot.offset, count: slot.length))),
+            status: slot.status, latencyMs: slot.latencyMs, body: slot.body, outcome: slot.outcome)
     }
 
     func entries(matching filter: Filter) -> (entries: [Kept], dropped: Int) {
-        state.withLock { state in
-            let matching = state.entries.lazy.filter { kept in
-                let entry = kept.entry
-                return (filter.status == nil || entry.status == filter.status)
-                    && (filter.apiKey == nil || entry.apiKey == filter.apiKey)
-                    && (filter.path == nil || Self.pathMatches(entry.request.path, filter.path!))
-                    && (filter.testID == nil || entry.request.testID == filter.testID)
+        state.withReadLock { state in
+            var matching: [Kept] = []
+            for slot in state.slots where filter.status == nil || slot.status == filter.status {
+                let entry = Self.entry(slot, in: state)
+                guard
+                    (filter.apiKey == nil || entry.apiKey == filter.apiKey)
+                        && (filter.path == nil || Self.pathMatches(entry.request.path, filter.path!))
+                        && (filter.testID == nil || entry.request.testID == filter.testID)
+                else { continue }
+                matching.append(Kept(sequence: slot.sequence, entry: entry, bytes: slot.bytes))
             }
             return (Array(matching.suffix(filter.limit)), state.dropped)
         }
@@ -199,24 +314,28 @@ final class RequestJournal: Sendable {
     }
 
     func reset(apiKey: String?) {
-        state.withLock { state in
-            guard let apiKey else {
-                state.entries = Deque()
-                state.bytes = 0
-                return
-            }
-            var kept = Deque<Kept>()
-            var bytes = 0
-            for stored in state.entries where stored.entry.apiKey != apiKey {
-                kept.append(stored)
-                bytes += stored.bytes
-            }
-            state.entries = kept
-            state.bytes = bytes
+        state.withWriteLock { state in
+            let kept = apiKey.map { key in state.slots.filter { Self.entry($0, in: state).apiKey != key } } ?? []
+            // The survivors move to the front of a fresh ring of the same size.
+            let ring = UnsafeMutableRawPointer.allocate(byteCount: state.capacity, alignment: 8)
+            var offset = 0
+            state.slots = Deque(
+                kept.map { slot in
+                    (ring + offset).copyMemory(from: state.ring + slot.offset, byteCount: slot.length)
+                    defer { offset += slot.length }
+                    return Slot(
+                        sequence: slot.sequence, offset: offset, length: slot.length, timeMs: slot.timeMs,
+                        status: slot.status, latencyMs: slot.latencyMs, body: slot.body, outcome: slot.outcome,
+                        bytes: slot.bytes)
+                })
+            state.ring.deallocate()
+            state.ring = ring
+            state.head = offset
+            state.bytes = kept.reduce(0) { $0 + $1.bytes }
         }
     }
 
-    var statistics: (count: Int, bytes: Int) { state.withLock { ($0.entries.count, $0.bytes) } }
+    var statistics: (count: Int, bytes: Int) { state.withReadLock { ($0.slots.count, $0.bytes) } }
 
     /// A request body as the journal shows it: parsed JSON with long strings elided, or a short
     /// text preview.

@@ -75,16 +75,15 @@ final class FinishedPollResponder: EarlyResponder {
         else { return .declined }
         let nowMs = clock._withUnsafeGuaranteedRef { $0.nowMs() }
         let generation = store._withUnsafeGuaranteedRef { $0.removalGeneration }
-        let (answer, body) = results._withUnsafeGuaranteedRef {
-            $0.answerEarly(id: id, tenant: tenant, nowMs: nowMs, generation: generation, on: head)
+        return results._withUnsafeGuaranteedRef {
+            $0.answerEarly(id: id, tenant: tenant, nowMs: nowMs, generation: generation, on: head) { body in
+                recorder.recordEarly(
+                    query: query, headers: headers, method: "GET", path: Self.route, status: 200,
+                    apiKey: String(decoding: UnsafeRawBufferPointer(rebasing: authorization[keyRange]), as: UTF8.self),
+                    testID: wanted.testID.map { String(decoding: $0, as: UTF8.self) }, responseBody: body,
+                    timeMs: nowMs, startedNanoseconds: started)
+            }
         }
-        if case .declined = answer { return .declined }
-        recorder.recordEarly(
-            query: query, headers: headers, method: "GET", path: Self.route, status: 200,
-            apiKey: String(decoding: UnsafeRawBufferPointer(rebasing: authorization[keyRange]), as: UTF8.self),
-            testID: wanted.testID.map { String(decoding: $0, as: UTF8.self) }, responseBody: body,
-            timeMs: nowMs, startedNanoseconds: started)
-        return answer
     }
 
     /// The `task_id` when it is the only parameter name in the query (another one draws a warning

@@ -87,30 +87,29 @@ struct RequestRecorder: Sendable {
             responseBody = bytes
         }
         journal.append(
-            JournalEntry(
-                timeMs: clock.nowMs(),
-                request: JournalRequestFacts(
-                    method: request.method, path: request.path, apiKey: call.apiKey, testID: call.testID,
-                    query: request.query, headers: request.headers),
-                status: status, latencyMs: seconds * 1000, body: body, outcome: outcome, responseBody: responseBody))
+            PipelineFacts(
+                method: request.method, path: request.path, apiKey: call.apiKey, testID: call.testID,
+                query: request.query, headers: request.headers, responseBody: responseBody),
+            timeMs: clock.nowMs(), status: status, latencyMs: seconds * 1000, body: body, outcome: outcome)
     }
 
     /// Records an answer an `EarlyResponder` gave from the request head, as `record` would have
     /// recorded the pipeline's same answer: the route is the path, the body empty, no outcome.
-    /// `timeMs` is the mock clock's time the responder read.
+    /// `timeMs` is the mock clock's time the responder read; `responseBody` is copied.
     func recordEarly(
         query: UnsafeBufferPointer<BorrowedField>, headers: UnsafeBufferPointer<BorrowedField>, method: String,
-        path: String, status: Int, apiKey: String,
-        testID: String?, responseBody: consuming [UInt8], timeMs: Int64, startedNanoseconds: UInt64
+        path: String, status: Int, apiKey: String, testID: String?, responseBody: UnsafeRawBufferPointer,
+        timeMs: Int64, startedNanoseconds: UInt64
     ) {
         let seconds = Double(MonotonicClock.nanoseconds() &- startedNanoseconds) / 1e9
         metrics.record(route: path, method: method, status: status, seconds: seconds)
+        let kept =
+            responseBody.count <= Self.journaledResponseLimit
+            ? responseBody : UnsafeRawBufferPointer(start: nil, count: 0)
         journal.append(
-            JournalEntry(
-                timeMs: timeMs,
-                request: JournalRequestFacts(
-                    method: method, path: path, apiKey: apiKey, testID: testID, query: query, headers: headers),
-                status: status, latencyMs: seconds * 1000, body: .empty, outcome: JournalOutcome(),
-                responseBody: responseBody.count <= Self.journaledResponseLimit ? responseBody : []))
+            BorrowedFacts(
+                method: method, path: path, apiKey: apiKey, testID: testID, query: query, headers: headers,
+                responseBody: kept),
+            timeMs: timeMs, status: status, latencyMs: seconds * 1000)
     }
 }

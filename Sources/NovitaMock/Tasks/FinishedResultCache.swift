@@ -89,18 +89,25 @@ final class FinishedResultCache: Sendable {
 
     /// Queues the kept answer for task `id` on `head` when it belongs to `tenant`, has not
     /// expired at `nowMs` and no task was removed since it was last seen alive (`generation` is
-    /// the store's now). Returns what happened and, when answered, the body (for the journal).
+    /// the store's now); then, still under the lock, gives `answered` the body sent (the
+    /// journal copies it: no reference to it outlives the call). Returns what happened.
     func answerEarly(
-        id: InlineKey, tenant: InlineKey, nowMs: Int64, generation: Int, on head: BorrowedRequestHead
-    ) -> (EarlyAnswer, body: [UInt8]) {
+        id: InlineKey, tenant: InlineKey, nowMs: Int64, generation: Int, on head: BorrowedRequestHead,
+        answered: (UnsafeRawBufferPointer) -> Void
+    ) -> EarlyAnswer {
         state.withReadLock { state in
             // Queued under the lock: an eviction cannot free the object in between.
             guard let entry = state.early[id], entry.stamp.tenant.matchesInConstantTime(tenant),
                 nowMs < entry.stamp.expiresAtMs, entry.stamp.generation == generation
-            else { return (.declined, []) }
+            else { return .declined }
             return entry.prepared._withUnsafeGuaranteedRef { prepared in
-                guard case .bytes(let body) = prepared.body else { return (head.queue(prepared), []) }
-                return (head.queue(prepared), body)
+                let answer = head.queue(prepared)
+                if case .bytes(let body) = prepared.body {
+                    body.withUnsafeBytes(answered)
+                } else {
+                    answered(UnsafeRawBufferPointer(start: nil, count: 0))
+                }
+                return answer
             }
         }
     }
