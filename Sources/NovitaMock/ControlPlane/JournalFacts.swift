@@ -127,18 +127,14 @@ struct PipelineFacts: JournalFactsSource {
     let responseBody: [UInt8]
 
     var byteCount: Int {
-        var size = JournalFactsWriter.fixedBytes + method.utf8.count + path.utf8.count + (apiKey?.utf8.count ?? 0)
-        size += (testID?.utf8.count ?? 0) + responseBody.count
+        var size = JournalFactsWriter.leadBytes(method, path, apiKey, testID) + responseBody.count
         for (name, value) in query { size += 8 + name.utf8.count + value.utf8.count }
         for (name, value) in headers.fields { size += 8 + name.utf8.count + value.utf8.count }
         return size
     }
 
     func write(_ writer: inout JournalFactsWriter) {
-        writer.string(method)
-        writer.string(path)
-        writer.string(apiKey)
-        writer.string(testID)
+        writer.lead(method, path, apiKey, testID)
         writer.count(query.count)
         for (name, value) in query {
             writer.string(name)
@@ -165,18 +161,14 @@ struct BorrowedFacts: JournalFactsSource {
     let responseBody: UnsafeRawBufferPointer
 
     var byteCount: Int {
-        var size = JournalFactsWriter.fixedBytes + method.utf8.count + path.utf8.count + (apiKey?.utf8.count ?? 0)
-        size += (testID?.utf8.count ?? 0) + responseBody.count
+        var size = JournalFactsWriter.leadBytes(method, path, apiKey, testID) + responseBody.count
         for field in query { size += 8 + field.name.count + field.value.count }
         for field in headers { size += 8 + field.name.count + field.value.count }
         return size
     }
 
     func write(_ writer: inout JournalFactsWriter) {
-        writer.string(method)
-        writer.string(path)
-        writer.string(apiKey)
-        writer.string(testID)
+        writer.lead(method, path, apiKey, testID)
         writer.fields(query)
         writer.fields(headers)
         writer.raw(responseBody)
@@ -193,6 +185,19 @@ struct JournalFactsWriter {
 
     init(into out: UnsafeMutableRawPointer) {
         self.out = out
+    }
+
+    /// What `lead` writes for these, and the other lengths and counts every entry has.
+    static func leadBytes(_ method: String, _ path: String, _ apiKey: String?, _ testID: String?) -> Int {
+        fixedBytes + method.utf8.count + path.utf8.count + (apiKey?.utf8.count ?? 0) + (testID?.utf8.count ?? 0)
+    }
+
+    /// The fields every entry starts with.
+    mutating func lead(_ method: String, _ path: String, _ apiKey: String?, _ testID: String?) {
+        string(method)
+        string(path)
+        string(apiKey)
+        string(testID)
     }
 
     mutating func string(_ value: String?) {

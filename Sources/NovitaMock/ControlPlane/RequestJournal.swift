@@ -56,10 +56,9 @@ struct JournalOutcome: Sendable {
     }
 }
 
-/// One request as the journal keeps it: enough for a test to assert what its client sent. It
-/// holds the request's facts in one byte array (`JournalRequestFacts`) and builds its JSON only
-/// when the journal is read: every poll is journaled, few are read. An object, so that keeping,
-/// dropping and listing it moves one reference, not a dozen fields.
+/// One request as the journal lists it: enough for a test to assert what its client sent. Made
+/// when the journal is read, from the slot and the facts' bytes it keeps (`JournalFacts`), and
+/// turned into JSON then: every poll is journaled, few are read.
 final class JournalEntry: Sendable {
     let timeMs: Int64
     /// Method, path, key, test id, query and headers as sent, and the JSON response body (up to
