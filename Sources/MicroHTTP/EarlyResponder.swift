@@ -26,8 +26,8 @@ public enum EarlyAnswer: Sendable {
     case failed
 }
 
-/// A request's head as libmicrohttpd holds it, borrowed: valid only during the
-/// `EarlyResponder.respond(to:)` call it is given to, never to be kept. Values are the bytes MHD
+/// A request's head as libmicrohttpd holds it, borrowed: valid only during the `EarlyResponder`
+/// call it is given to, never to be kept. Values are the bytes MHD
 /// parsed (query values percent-decoded), not copies.
 public struct BorrowedRequestHead {
     let connection: OpaquePointer
