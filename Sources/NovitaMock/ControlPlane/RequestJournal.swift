@@ -264,11 +264,16 @@ final class RequestJournal: Sendable {
     private static func grow(_ state: inout State, toHold needed: Int, maxBytes: Int) {
         var capacity = state.capacity
         while capacity < needed * 2 && capacity < maxBytes { capacity *= 2 }
-        capacity = max(min(capacity, maxBytes), needed)
+        rebuild(&state, keeping: Array(state.slots), capacity: max(min(capacity, maxBytes), needed))
+    }
+
+    /// A fresh ring of `capacity` bytes holding the facts of `kept` (slots of `state`, oldest
+    /// first) from its start, in order; the old ring is freed.
+    private static func rebuild(_ state: inout State, keeping kept: [Slot], capacity: Int) {
         let ring = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
         var offset = 0
         var moved = Deque<Slot>()
-        for slot in state.slots {
+        for slot in kept {
             (ring + offset).copyMemory(from: state.ring + slot.offset, byteCount: slot.length)
             moved.append(
                 Slot(
@@ -282,6 +287,7 @@ final class RequestJournal: Sendable {
         state.capacity = capacity
         state.slots = moved
         state.head = offset
+        state.bytes = kept.reduce(0) { $0 + $1.bytes }
     }
 
     private static func entry(_ slot: Slot, in state: State) -> JournalEntry {
@@ -315,22 +321,7 @@ final class RequestJournal: Sendable {
     func reset(apiKey: String?) {
         state.withWriteLock { state in
             let kept = apiKey.map { key in state.slots.filter { Self.entry($0, in: state).apiKey != key } } ?? []
-            // The survivors move to the front of a fresh ring of the same size.
-            let ring = UnsafeMutableRawPointer.allocate(byteCount: state.capacity, alignment: 8)
-            var offset = 0
-            state.slots = Deque(
-                kept.map { slot in
-                    (ring + offset).copyMemory(from: state.ring + slot.offset, byteCount: slot.length)
-                    defer { offset += slot.length }
-                    return Slot(
-                        sequence: slot.sequence, offset: offset, length: slot.length, timeMs: slot.timeMs,
-                        status: slot.status, latencyMs: slot.latencyMs, body: slot.body, outcome: slot.outcome,
-                        bytes: slot.bytes)
-                })
-            state.ring.deallocate()
-            state.ring = ring
-            state.head = offset
-            state.bytes = kept.reduce(0) { $0 + $1.bytes }
+            Self.rebuild(&state, keeping: kept, capacity: state.capacity)
         }
     }
 
