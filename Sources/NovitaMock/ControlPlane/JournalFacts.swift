@@ -154,21 +154,26 @@ struct PipelineFacts: JournalFactsSource {
 struct BorrowedFacts: JournalFactsSource {
     let method: String
     let path: String
-    let apiKey: String?
-    let testID: String?
+    /// The key's and the test id's bytes as sent: no string is made for them on a poll.
+    let apiKey: UnsafeRawBufferPointer
+    let testID: UnsafeRawBufferPointer?
     let query: UnsafeBufferPointer<BorrowedField>
     let headers: UnsafeBufferPointer<BorrowedField>
     let responseBody: UnsafeRawBufferPointer
 
     var byteCount: Int {
-        var size = JournalFactsWriter.leadBytes(method, path, apiKey, testID) + responseBody.count
+        var size = JournalFactsWriter.leadBytes(method, path, nil, nil) + apiKey.count + (testID?.count ?? 0)
+        size += responseBody.count
         for field in query { size += 8 + field.name.count + field.value.count }
         for field in headers { size += 8 + field.name.count + field.value.count }
         return size
     }
 
     func write(_ writer: inout JournalFactsWriter) {
-        writer.lead(method, path, apiKey, testID)
+        writer.string(method)
+        writer.string(path)
+        writer.raw(apiKey)
+        writer.raw(testID)
         writer.fields(query)
         writer.fields(headers)
         writer.raw(responseBody)
@@ -208,7 +213,12 @@ struct JournalFactsWriter {
         value.withUTF8 { raw(UnsafeRawBufferPointer($0)) }
     }
 
-    mutating func raw(_ value: UnsafeRawBufferPointer) {
+    /// Bytes as a field; nil as the absent field.
+    mutating func raw(_ value: UnsafeRawBufferPointer?) {
+        guard let value else {
+            length(JournalFacts.absent)
+            return
+        }
         length(UInt32(truncatingIfNeeded: value.count))
         if let base = value.baseAddress, value.count > 0 {
             (out + offset).copyMemory(from: base, byteCount: value.count)

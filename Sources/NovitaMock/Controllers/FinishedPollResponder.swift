@@ -79,8 +79,8 @@ final class FinishedPollResponder: EarlyResponder {
             $0.answerEarly(id: id, tenant: tenant, nowMs: nowMs, generation: generation, on: head) { body in
                 recorder.recordEarly(
                     query: query, headers: headers, method: "GET", path: Self.route, status: 200,
-                    apiKey: String(decoding: UnsafeRawBufferPointer(rebasing: authorization[keyRange]), as: UTF8.self),
-                    testID: wanted.testID.map { String(decoding: $0, as: UTF8.self) }, responseBody: body,
+                    apiKey: UnsafeRawBufferPointer(rebasing: authorization[keyRange]), testID: wanted.testID,
+                    responseBody: body,
                     timeMs: nowMs, startedNanoseconds: started)
             }
         }

@@ -98,7 +98,8 @@ struct RequestRecorder: Sendable {
     /// `timeMs` is the mock clock's time the responder read; `responseBody` is copied.
     func recordEarly(
         query: UnsafeBufferPointer<BorrowedField>, headers: UnsafeBufferPointer<BorrowedField>, method: String,
-        path: String, status: Int, apiKey: String, testID: String?, responseBody: UnsafeRawBufferPointer,
+        path: String, status: Int, apiKey: UnsafeRawBufferPointer, testID: UnsafeRawBufferPointer?,
+        responseBody: UnsafeRawBufferPointer,
         timeMs: Int64, startedNanoseconds: UInt64
     ) {
         let seconds = Double(MonotonicClock.nanoseconds() &- startedNanoseconds) / 1e9
