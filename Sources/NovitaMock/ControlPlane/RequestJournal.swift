@@ -150,7 +150,8 @@ final class RequestJournal: Sendable {
     /// One kept entry; its facts are `length` bytes of the ring at `offset`.
     private struct Slot {
         let sequence: Int
-        let offset: Int
+        /// Where its bytes start; only a rebuild moves them.
+        var offset: Int
         let length: Int
         let timeMs: Int64
         let status: Int
@@ -273,13 +274,10 @@ final class RequestJournal: Sendable {
         let ring = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
         var offset = 0
         var moved = Deque<Slot>()
-        for slot in kept {
+        for var slot in kept {
             (ring + offset).copyMemory(from: state.ring + slot.offset, byteCount: slot.length)
-            moved.append(
-                Slot(
-                    sequence: slot.sequence, offset: offset, length: slot.length, timeMs: slot.timeMs,
-                    status: slot.status, latencyMs: slot.latencyMs, body: slot.body, outcome: slot.outcome,
-                    bytes: slot.bytes))
+            slot.offset = offset
+            moved.append(slot)
             offset += slot.length
         }
         state.ring.deallocate()
