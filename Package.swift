@@ -70,7 +70,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
-        .testTarget(name: "MicroHTTPTests", dependencies: ["MicroHTTP"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MicroHTTPTests", dependencies: ["MicroHTTP", "OutboundHTTP"], swiftSettings: swiftSettings),
         .testTarget(
             name: "OutboundHTTPTests", dependencies: ["OutboundHTTP"],
             exclude: ["TLS"],  // read from the source tree by path: a test CA and a Python TLS server
@@ -79,9 +80,12 @@ let package = Package(
         .testTarget(
             name: "VideoCodecsTests", dependencies: ["VideoCodecs", "ImageCodecs"], swiftSettings: swiftSettings),
         .testTarget(name: "DigestsTests", dependencies: ["Digests"], swiftSettings: swiftSettings),
-        .target(name: "NovitaMockTesting", dependencies: ["NovitaMock", "MicroHTTP"], swiftSettings: swiftSettings),
+        .target(
+            name: "NovitaMockTesting", dependencies: ["NovitaMock", "MicroHTTP", "OutboundHTTP"],
+            swiftSettings: swiftSettings),
         .testTarget(
-            name: "NovitaMockTestingTests", dependencies: ["NovitaMockTesting"], swiftSettings: swiftSettings),
+            name: "NovitaMockTestingTests", dependencies: ["NovitaMockTesting", "OutboundHTTP"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "TLSTests", dependencies: ["TLSCertificates", "MicroHTTP", "OutboundHTTP", "NovitaMock"],
             swiftSettings: swiftSettings),

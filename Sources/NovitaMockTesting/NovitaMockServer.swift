@@ -1,10 +1,7 @@
 public import Foundation
 import MicroHTTP
 public import NovitaMock
-
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
+import OutboundHTTP
 
 /// novita-mock running inside the test process on a free port, with its control plane
 /// (docs/control-plane.md) as methods. Made by `withNovitaMock`; talk to `baseURL` with any HTTP
@@ -19,7 +16,9 @@ public final class NovitaMockServer: Sendable {
     public let testID: String
     private let service: MockService
     private let server: HTTPServer
-    private let session: URLSession
+    /// Not URLSession, whose Linux sockets can take the test process down when a connection
+    /// ends badly (see `OutboundHTTPClient.response(to:)`); a connection per call.
+    private static let client = OutboundHTTPClient(maxResponseBodyBytes: 1 << 30)
 
     init(configuration: MockConfiguration, apiKey: String, testID: String) throws {
         var configuration = configuration
@@ -39,9 +38,6 @@ public final class NovitaMockServer: Sendable {
         baseURL = URL(string: "http://127.0.0.1:\(server.port)")!
         self.apiKey = apiKey
         self.testID = testID
-        let sessionConfiguration = URLSessionConfiguration.ephemeral
-        sessionConfiguration.timeoutIntervalForRequest = 30
-        session = URLSession(configuration: sessionConfiguration)
     }
 
     /// Stops the server (in-flight requests get a short grace) and the mock's background work.
@@ -77,15 +73,20 @@ public final class NovitaMockServer: Sendable {
     public func request(
         _ method: String, _ path: String, json: [String: any Sendable]? = nil, headers: [String: String] = [:]
     ) async throws -> Response {
-        var request = URLRequest(url: URL(string: baseURL.absoluteString + path)!)
-        request.httpMethod = method
+        var fields: [(name: String, value: String)] = []
+        var body: [UInt8] = []
         if let json {
-            request.httpBody = try JSONSerialization.data(withJSONObject: json)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            body = Array(try JSONSerialization.data(withJSONObject: json))
+            fields.append(("Content-Type", "application/json"))
         }
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let (data, response) = try await session.data(for: request)
-        return Response(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: data)
+        for (name, value) in headers {
+            fields.removeAll { $0.name.lowercased() == name.lowercased() }
+            fields.append((name, value))
+        }
+        let request = OutboundRequest(
+            method: method, url: baseURL.absoluteString + path, headers: fields, body: body, timeoutMs: 30_000)
+        let response = try await Self.client.response(to: request).get()
+        return Response(status: response.status, body: Data(response.body))
     }
 
     /// A control-plane call that must answer 2xx; its JSON object.

@@ -1,5 +1,5 @@
 import Foundation
-import FoundationNetworking
+import OutboundHTTP
 import Testing
 
 @testable import MicroHTTP
@@ -67,8 +67,8 @@ import Testing
                     let (status, body, response) = try await HTTPServerTests.fetch(server, path)
                     #expect(status == 200)
                     #expect(Array(body) == Self.body)
-                    #expect(response.value(forHTTPHeaderField: "Content-Type") == "application/json")
-                    #expect(response.value(forHTTPHeaderField: "X-Changed") == (index % 4 == 0 ? "yes" : nil))
+                    #expect(response.header("Content-Type") == "application/json")
+                    #expect(response.header("X-Changed") == (index % 4 == 0 ? "yes" : nil))
                 }
             }
             try await group.waitForAll()

@@ -1,13 +1,10 @@
 import Foundation
 import NovitaMockTesting
+import OutboundHTTP
 import Testing
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 /// The Swift test kit used as another package would: only `NovitaMockTesting` imported, the mock
-/// reached over HTTP with URLSession.
+/// reached over HTTP through the kit's own `request`.
 @Suite("NovitaMockTesting")
 struct WithNovitaMockTests {
     static let txt2img: [String: any Sendable] = [
@@ -53,8 +50,11 @@ struct WithNovitaMockTests {
 
     @Test func theServerStopsWhenTheBodyEnds() async throws {
         let url = try await withNovitaMock { mock in mock.baseURL }
-        await #expect(throws: (any Error).self) {
-            _ = try await URLSession.shared.data(from: url.appendingPathComponent("__mock/health"))
+        // Nobody listens there any more: the connection is refused.
+        let request = OutboundRequest(method: "GET", url: url.absoluteString + "/__mock/health", timeoutMs: 5000)
+        guard case .failure(.connectionFailed) = await OutboundHTTPClient().response(to: request) else {
+            Issue.record("the port still answers after withNovitaMock returned")
+            return
         }
     }
 }

@@ -1,42 +1,34 @@
 import Foundation
 import ImageCodecs
+import OutboundHTTP
 import Testing
 
 @testable import NovitaMock
-
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
 
 /// The assets host with `--state-dir`, against the real binary: every id answered before a
 /// `kill -9` is still usable after the restart (docs/contract.md §13.1).
 @Suite("Assets survive kill -9 with --state-dir")
 struct AssetDurabilityTests {
     static func put(_ port: Int, _ bytes: Data) async throws -> (Int, String?) {
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/image")!)
-        request.httpMethod = "PUT"
-        request.httpBody = bytes
-        request.setValue("image/png", forHTTPHeaderField: "Content-Type")
-        request.setValue("Bearer durable", forHTTPHeaderField: "Authorization")
-        request.timeoutInterval = 30
-        let (data, response) = try await URLSession.shared.data(for: request)
-        let id = (try? JSONSerialization.jsonObject(with: data) as? [String: Any])?["assets_id"] as? String
-        return ((response as! HTTPURLResponse).statusCode, id)
+        let response = try await LiveServer.exchange(
+            "PUT", "http://127.0.0.1:\(port)/image",
+            headers: [("Content-Type", "image/png"), ("Authorization", "Bearer durable")], body: bytes)
+        let id =
+            (try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])?["assets_id"] as? String
+        return (response.status, id)
     }
 
     static func instantID(_ port: Int, face id: String) async throws -> Int {
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/v3/async/instant-id")!)
-        request.httpMethod = "POST"
-        request.httpBody = try JSONSerialization.data(withJSONObject: [
+        let body = try JSONSerialization.data(withJSONObject: [
             "model_name": "sdxlUnstableDiffusers_v8HEAVENSWRATH_133813.safetensors",
             "face_image_assets_ids": [id], "ref_image_assets_ids": [id], "prompt": "a portrait", "width": 128,
             "height": 128, "image_num": 1, "steps": 20, "guidance_scale": 5, "sampler_name": "Euler",
         ])
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue("Bearer durable", forHTTPHeaderField: "Authorization")
-        request.timeoutInterval = 10
-        let (_, response) = try await URLSession.shared.data(for: request)
-        return (response as! HTTPURLResponse).statusCode
+        let response = try await LiveServer.exchange(
+            "POST", "http://127.0.0.1:\(port)/v3/async/instant-id",
+            headers: [("Content-Type", "application/json"), ("Authorization", "Bearer durable")], body: body,
+            timeoutSeconds: 10)
+        return response.status
     }
 
     @Test func everyAnsweredAssetIdSurvivesSIGKILL() async throws {

@@ -1,11 +1,8 @@
 import Foundation
+import OutboundHTTP
 import Testing
 
 @testable import NovitaMock
-
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
 
 /// The real binary, started and killed like a user would, with `--state-dir`.
 final class MockProcess {
@@ -61,14 +58,11 @@ final class MockProcess {
 @Suite("--state-dir survives restarts and kill -9")
 struct StateDirectoryTests {
     func request(_ port: Int, _ method: String, _ path: String, body: Data? = nil) async throws -> (Int, Data) {
-        var request = URLRequest(url: URL(string: path.hasPrefix("http") ? path : "http://127.0.0.1:\(port)\(path)")!)
-        request.httpMethod = method
-        request.setValue("Bearer durable", forHTTPHeaderField: "Authorization")
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = body
-        request.timeoutInterval = 10
-        let (data, response) = try await URLSession.shared.data(for: request)
-        return ((response as! HTTPURLResponse).statusCode, data)
+        let response = try await LiveServer.exchange(
+            method, path.hasPrefix("http") ? path : "http://127.0.0.1:\(port)\(path)",
+            headers: [("Authorization", "Bearer durable"), ("Content-Type", "application/json")], body: body,
+            timeoutSeconds: 10)
+        return (response.status, Data(response.body))
     }
 
     @Test func everyAcknowledgedTaskSurvivesSIGKILLUnderLoad() async throws {
@@ -161,13 +155,13 @@ struct StateDirectoryTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let first = try MockProcess(["--state-dir", directory.path])
         let body = try JSONSerialization.data(withJSONObject: LiveFixtures.body())
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(first.port)/v3/async/img2img")!)
-        request.httpMethod = "POST"
-        request.httpBody = body
-        request.setValue("Bearer durable", forHTTPHeaderField: "Authorization")
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.setValue("60000", forHTTPHeaderField: "X-Mock-Duration-Ms")
-        let (data, _) = try await URLSession.shared.data(for: request)
+        let submitted = try await LiveServer.exchange(
+            "POST", "http://127.0.0.1:\(first.port)/v3/async/img2img",
+            headers: [
+                ("Authorization", "Bearer durable"), ("Content-Type", "application/json"),
+                ("X-Mock-Duration-Ms", "60000"),
+            ], body: body)
+        let data = Data(submitted.body)
         let id = try #require((try JSONSerialization.jsonObject(with: data) as? [String: Any])?["task_id"] as? String)
         #expect(first.terminate() == 0, "SIGTERM drains and exits 0")
 

@@ -1,18 +1,15 @@
 import Foundation
 import MicroHTTP
 import NovitaMock
+import OutboundHTTP
 import Testing
-
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
 
 /// The real server on a free port, talked to over real HTTP: the live test tier.
 final class LiveServer: @unchecked Sendable {  // immutable after init; HTTPServer and MockService are Sendable
     let service: MockService
     let server: HTTPServer
     let base: String
-    let session: URLSession
+    let client = LiveServer.client
 
     init(maxBodyBytes: Int = 64 << 20, configure: (inout MockConfiguration) -> Void = { _ in }) throws {
         var configuration = MockConfiguration()
@@ -31,9 +28,21 @@ final class LiveServer: @unchecked Sendable {  // immutable after init; HTTPServ
         service.serverDidBind(port: server.port)
         service.start()
         base = "http://127.0.0.1:\(server.port)"
-        let sessionConfiguration = URLSessionConfiguration.ephemeral
-        sessionConfiguration.timeoutIntervalForRequest = 30
-        session = URLSession(configuration: sessionConfiguration)
+    }
+
+    /// The live tests' HTTP client: a connection per request, bodies up to 1 GiB (videos, 2048²
+    /// PNGs). Not URLSession: see `OutboundHTTPClient.response(to:)`.
+    static let client = OutboundHTTPClient(maxResponseBodyBytes: 1 << 30)
+
+    /// One request with the live tests' client; a transport failure throws.
+    static func exchange(
+        _ method: String, _ url: String, headers: [(name: String, value: String)], body: Data?,
+        timeoutSeconds: Int = 30
+    ) async throws -> OutboundResponse {
+        let request = OutboundRequest(
+            method: method, url: url, headers: headers, body: body.map { Array($0) } ?? [],
+            timeoutMs: timeoutSeconds * 1000)
+        return try await client.response(to: request).get()
     }
 
     deinit {
@@ -59,20 +68,18 @@ final class LiveServer: @unchecked Sendable {  // immutable after init; HTTPServ
         _ method: String, _ pathOrURL: String, body: Data? = nil, key: String? = "live-key",
         headers: [String: String] = [:], contentType: String? = "application/json"
     ) async throws -> Reply {
-        let url = URL(string: pathOrURL.hasPrefix("http") ? pathOrURL : base + pathOrURL)!
-        var request = URLRequest(url: url)
-        request.httpMethod = method
-        if let key { request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
-        if let body {
-            request.httpBody = body
-            if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
+        let url = pathOrURL.hasPrefix("http") ? pathOrURL : base + pathOrURL
+        var fields: [(name: String, value: String)] = []
+        if let key { fields.append(("Authorization", "Bearer \(key)")) }
+        if body != nil, let contentType { fields.append(("Content-Type", contentType)) }
+        for (name, value) in headers {
+            fields.removeAll { $0.name.lowercased() == name.lowercased() }
+            fields.append((name, value))
         }
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let (data, response) = try await session.data(for: request)
-        let http = response as! HTTPURLResponse
-        var fields: [String: String] = [:]
-        for (name, value) in http.allHeaderFields { fields["\(name)"] = "\(value)" }
-        return Reply(status: http.statusCode, headers: fields, body: data)
+        let response = try await Self.exchange(method, url, headers: fields, body: body)
+        var received: [String: String] = [:]
+        for field in response.headers where received[field.name] == nil { received[field.name] = field.value }
+        return Reply(status: response.status, headers: received, body: Data(response.body))
     }
 
     func submit(_ body: Any, key: String = "live-key", headers: [String: String] = [:]) async throws -> Reply {
