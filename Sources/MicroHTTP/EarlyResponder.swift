@@ -44,6 +44,17 @@ public struct BorrowedRequestHead {
         strcmp(url, UnsafeRawPointer(path.utf8Start).assumingMemoryBound(to: CChar.self)) == 0
     }
 
+    /// Whether the (percent-decoded) path starts with `prefix`.
+    public func pathHasPrefix(_ prefix: StaticString) -> Bool {
+        strncmp(url, UnsafeRawPointer(prefix.utf8Start).assumingMemoryBound(to: CChar.self), prefix.utf8CodeUnitCount)
+            == 0
+    }
+
+    /// The (percent-decoded) path's bytes, borrowed like the rest of the head.
+    public var path: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: url, count: strlen(url))
+    }
+
     /// Lists the header fields as sent, in order, into `room`; returns how many there are (when
     /// more than `room` holds, only the first `room.count` are listed).
     public func listHeaders(into room: UnsafeMutableBufferPointer<BorrowedField>) -> Int {

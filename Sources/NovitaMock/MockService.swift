@@ -46,7 +46,7 @@ public final class MockService: Sendable {
     /// Metrics and the journal for every answer (the instrumentation around the pipeline).
     private let recorder: RequestRecorder
     /// Answers finished tasks' polls from the request head, for the server to ask before
-    /// `handle`; nil when every poll must go through the pipeline (see `earlyPollsAllowed`).
+    /// `handle`; nil when every poll must go through the pipeline (see `earlyAnswersAllowed`).
     public let earlyResponder: (any EarlyResponder)?
     private let phase = Mutex(Phase.starting)
     private let driver: LifecycleDriver
@@ -154,9 +154,13 @@ public final class MockService: Sendable {
             logger: logger)
         cassetteMedia = cassette?.media
         earlyResponder =
-            Self.earlyPollsAllowed(endpoints: endpoints, rateLimiter: rateLimiter, cassette: cassette)
-            ? FinishedPollResponder(
-                results: finishedResults, store: store, clock: clock, faults: faults, recorder: recorder) : nil
+            Self.earlyAnswersAllowed(endpoints: endpoints, rateLimiter: rateLimiter, cassette: cassette)
+            ? EarlyAnswers(
+                polls: FinishedPollResponder(
+                    results: finishedResults, store: store, clock: clock, faults: faults, recorder: recorder),
+                media: CachedMediaResponder(
+                    index: media.prepared.early, store: store, clock: clock, faults: faults, recorder: recorder))
+            : nil
         pipeline = Self.pipeline(
             configuration: configuration, router: router, faults: faults, rateLimiter: rateLimiter, clock: clock,
             cassette: cassette)
@@ -255,11 +259,12 @@ public final class MockService: Sendable {
         }
     }
 
-    /// Whether a finished poll may skip the pipeline: no step of it would change the answer. A
-    /// rate limit counts every poll and a cassette records or replays every call; endpoint
-    /// definitions may put something else at task-result's path or give it other parameters.
-    /// Fault rules come and go, so the responder checks those itself.
-    static func earlyPollsAllowed(endpoints: EndpointCatalog, rateLimiter: RateLimiter, cassette: CassetteStep?) -> Bool
+    /// Whether finished polls and cached downloads may skip the pipeline: no step of it would
+    /// change their answers. A rate limit counts every poll and a cassette records or replays every
+    /// call; endpoint definitions may put something else at task-result's path or give it other
+    /// parameters. Fault rules come and go, so the responders check those themselves.
+    static func earlyAnswersAllowed(endpoints: EndpointCatalog, rateLimiter: RateLimiter, cassette: CassetteStep?)
+        -> Bool
     {
         let served = endpoints.definitions.filter { $0.path == FinishedPollResponder.route }
         guard rateLimiter.limits.isEmpty, cassette == nil, served.count == 1, let taskResult = served.first else {

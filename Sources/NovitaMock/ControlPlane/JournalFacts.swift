@@ -153,17 +153,17 @@ struct PipelineFacts: JournalFactsSource {
 /// a string in between, and the body sent. Valid while the responder's call lasts.
 struct BorrowedFacts: JournalFactsSource {
     let method: String
-    let path: String
-    /// The key's and the test id's bytes as sent: no string is made for them on a poll.
-    let apiKey: UnsafeRawBufferPointer
+    /// The path, the key and the test id as the bytes sent: no string is made for them.
+    let path: UnsafeRawBufferPointer
+    let apiKey: UnsafeRawBufferPointer?
     let testID: UnsafeRawBufferPointer?
     let query: UnsafeBufferPointer<BorrowedField>
     let headers: UnsafeBufferPointer<BorrowedField>
     let responseBody: UnsafeRawBufferPointer
 
     var byteCount: Int {
-        var size = JournalFactsWriter.leadBytes(method, path, nil, nil) + apiKey.count + (testID?.count ?? 0)
-        size += responseBody.count
+        var size = JournalFactsWriter.fixedBytes + method.utf8.count + path.count
+        size += (apiKey?.count ?? 0) + (testID?.count ?? 0) + responseBody.count
         for field in query { size += 8 + field.name.count + field.value.count }
         for field in headers { size += 8 + field.name.count + field.value.count }
         return size
@@ -171,7 +171,7 @@ struct BorrowedFacts: JournalFactsSource {
 
     func write(_ writer: inout JournalFactsWriter) {
         writer.string(method)
-        writer.string(path)
+        writer.raw(path)
         writer.raw(apiKey)
         writer.raw(testID)
         writer.fields(query)

@@ -66,7 +66,7 @@ final class FinishedPollResponder: EarlyResponder {
         _ head: BorrowedRequestHead, headers: UnsafeBufferPointer<BorrowedField>,
         query: UnsafeBufferPointer<BorrowedField>, started: UInt64
     ) -> EarlyAnswer {
-        var wanted = PollHeaders()
+        var wanted = EarlyRequestHeaders()
         for field in headers { wanted.see(name: field.name, value: field.value) }
         guard !wanted.announcesBody, wanted.hostServesAPI, let authorization = wanted.authorization,
             let keyRange = Authenticator.keyRange(in: authorization),
@@ -78,10 +78,10 @@ final class FinishedPollResponder: EarlyResponder {
         return results._withUnsafeGuaranteedRef {
             $0.answerEarly(id: id, tenant: tenant, nowMs: nowMs, generation: generation, on: head) { body in
                 recorder.recordEarly(
-                    query: query, headers: headers, method: "GET", path: Self.route, status: 200,
-                    apiKey: UnsafeRawBufferPointer(rebasing: authorization[keyRange]), testID: wanted.testID,
-                    responseBody: body,
-                    timeMs: nowMs, startedNanoseconds: started)
+                    query: query, headers: headers, method: "GET", route: Self.route,
+                    path: UnsafeRawBufferPointer(start: Self.path.utf8Start, count: Self.path.utf8CodeUnitCount),
+                    status: 200, apiKey: UnsafeRawBufferPointer(rebasing: authorization[keyRange]),
+                    testID: wanted.testID, responseBody: body, timeMs: nowMs, startedNanoseconds: started)
             }
         }
     }
@@ -93,76 +93,5 @@ final class FinishedPollResponder: EarlyResponder {
             query.allSatisfy({ $0.name.isExactly("task_id") })
         else { return nil }
         return InlineKey(first.value)
-    }
-}
-
-/// The header fields a finished poll's answer depends on, found as `HTTPHeaders` finds them: the
-/// first field named exactly so, else the first in any case.
-private struct PollHeaders {
-    /// One wanted field: what was seen of it so far.
-    struct Field {
-        let name: StaticString
-        var exact: UnsafeRawBufferPointer?
-        var anyCase: UnsafeRawBufferPointer?
-
-        init(_ name: StaticString) { self.name = name }
-
-        var value: UnsafeRawBufferPointer? { exact ?? anyCase }
-
-        mutating func see(name seen: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
-            guard seen.count == name.utf8CodeUnitCount, exact == nil else { return }
-            if seen.isExactly(name) {
-                exact = value
-            } else if anyCase == nil, PollHeaders.sameInAnyCase(seen, name) {
-                anyCase = value
-            }
-        }
-    }
-
-    private var authorizationField = Field("Authorization")
-    private var hostField = Field("Host")
-    private var testIDField = Field("X-Test-Id")
-    /// `Content-Length` or `Transfer-Encoding`: a GET with a body is the pipeline's.
-    private(set) var announcesBody = false
-
-    var authorization: UnsafeRawBufferPointer? { authorizationField.value }
-    var testID: UnsafeRawBufferPointer? { testIDField.value }
-
-    mutating func see(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
-        if Self.sameInAnyCase(name, "Content-Length") || Self.sameInAnyCase(name, "Transfer-Encoding") {
-            announcesBody = true
-        }
-        authorizationField.see(name: name, value: value)
-        hostField.see(name: name, value: value)
-        testIDField.see(name: name, value: value)
-    }
-
-    /// Whether the `Host` names a host that serves the `/v3` API (`HostPersona`): a string is
-    /// made only for names that may be Novita's.
-    var hostServesAPI: Bool {
-        guard let host = hostField.value, let first = host.first(where: { $0 != 0x20 && $0 != 0x09 }),
-            HostPersona.mayBeNovitaName(initial: first)
-        else { return true }
-        return HostPersona(hostHeader: String(decoding: host, as: UTF8.self)).serves(path: "/v3/")
-    }
-
-    static func sameInAnyCase(_ name: UnsafeRawBufferPointer, _ wanted: StaticString) -> Bool {
-        guard name.count == wanted.utf8CodeUnitCount else { return false }
-        let wantedBytes = UnsafeRawBufferPointer(start: wanted.utf8Start, count: wanted.utf8CodeUnitCount)
-        for index in 0..<name.count where Self.lower(name[index]) != Self.lower(wantedBytes[index]) {
-            return false
-        }
-        return true
-    }
-
-    private static func lower(_ byte: UInt8) -> UInt8 {
-        (0x41...0x5A).contains(byte) ? byte | 0x20 : byte
-    }
-}
-
-extension UnsafeRawBufferPointer {
-    /// Whether these bytes are exactly `text`'s.
-    fileprivate func isExactly(_ text: StaticString) -> Bool {
-        count == text.utf8CodeUnitCount && (count == 0 || memcmp(baseAddress!, text.utf8Start, count) == 0)
     }
 }

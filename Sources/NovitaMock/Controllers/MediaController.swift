@@ -20,6 +20,8 @@ struct MediaController: Sendable {
         case .success(let key): (taskID, fileID, fileExtension, expiresAt) = key
         case .failure(let refusal): return .now(refusal.response)
         }
+        // Read before the record: a removal after it keeps the early answer from being used.
+        let generation = store.removalGeneration
         guard let record = store.record(id: taskID), record.status == .succeed,
             record.parameters.format.fileExtension == fileExtension,
             let index = (0..<record.parameters.imageNum).first(where: {
@@ -37,7 +39,10 @@ struct MediaController: Sendable {
             let response = Self.imageResponse(
                 cached, format: record.parameters.format, lastModifiedMs: record.finishedAt ?? 0,
                 maxAge: secondsLeft, request: request)
-            return .now(prepared.response(for: cacheKey, matching: response))
+            return .now(
+                answer(
+                    prepared.response(for: cacheKey, matching: response), request: request, expiresAtMs: expiresAt,
+                    maxAge: secondsLeft, generation: generation))
         }
         let images = self.images
         let respond: @Sendable () -> HTTPResponse = {
@@ -65,6 +70,7 @@ struct MediaController: Sendable {
         case .success(let key): (taskID, fileID, fileExtension, expiresAt) = key
         case .failure(let refusal): return .now(refusal.response)
         }
+        let generation = store.removalGeneration
         guard let record = store.record(id: taskID), record.status == .succeed,
             let video = record.parameters.video, video.container.fileExtension == fileExtension,
             ImageURLSigner.fileID(taskID: taskID, index: 0) == fileID
@@ -80,7 +86,10 @@ struct MediaController: Sendable {
             let response = Self.mediaResponse(
                 cached, contentType: contentType, lastModifiedMs: record.finishedAt ?? 0, maxAge: secondsLeft,
                 request: request)
-            return .now(prepared.response(for: cacheKey, matching: response))
+            return .now(
+                answer(
+                    prepared.response(for: cacheKey, matching: response), request: request, expiresAtMs: expiresAt,
+                    maxAge: secondsLeft, generation: generation))
         }
         let images = self.images
         let respond: @Sendable () -> HTTPResponse = {
@@ -96,6 +105,19 @@ struct MediaController: Sendable {
             }
         }
         return Self.inCPUPool(respond, resource: request.path)
+    }
+
+    /// `response`, a cached download's answer; a full one to a `GET` is also kept for the same URL's
+    /// next downloads to be answered from the request head (`CachedMediaResponder`).
+    private func answer(
+        _ response: HTTPResponse, request: HTTPRequest, expiresAtMs: Int64, maxAge: Int64, generation: Int
+    ) -> HTTPResponse {
+        if request.method == "GET", response.status == 200, let made = response.prepared {
+            prepared.early.stamp(
+                path: request.path, query: request.query, expiresAtMs: expiresAtMs, maxAge: maxAge,
+                generation: generation, prepared: made)
+        }
+        return response
     }
 
     /// An S3-style refusal of a media URL.

@@ -17,6 +17,8 @@ final class PreparedMedia: Sendable {
     /// At most this many checked URLs are kept; past it they are all dropped.
     let maxURLs: Int
     private let state = Mutex(State())
+    /// Full answers by their URL's signature, for `CachedMediaResponder`.
+    let early = EarlyMediaIndex()
 
     init(maxBytes: Int = 64 << 20, maxURLs: Int = 4096) {
         self.maxBytes = maxBytes
@@ -73,5 +75,6 @@ final class PreparedMedia: Sendable {
 
     func removeAll() {
         state.withLock { $0 = State() }
+        early.removeAll()
     }
 }

@@ -94,16 +94,17 @@ struct RequestRecorder: Sendable {
     }
 
     /// Records an answer an `EarlyResponder` gave from the request head, as `record` would have
-    /// recorded the pipeline's same answer: the route is the path, the body empty, no outcome.
-    /// `timeMs` is the mock clock's time the responder read; `responseBody` is copied.
+    /// recorded the pipeline's same answer: metrics under `route`, the journal entry with the
+    /// path, key and test id as sent, the body empty, no outcome. `timeMs` is the mock clock's
+    /// time the responder read; a JSON `responseBody` is copied (pass none for media).
     func recordEarly(
         query: UnsafeBufferPointer<BorrowedField>, headers: UnsafeBufferPointer<BorrowedField>, method: String,
-        path: String, status: Int, apiKey: UnsafeRawBufferPointer, testID: UnsafeRawBufferPointer?,
-        responseBody: UnsafeRawBufferPointer,
-        timeMs: Int64, startedNanoseconds: UInt64
+        route: String, path: UnsafeRawBufferPointer, status: Int, apiKey: UnsafeRawBufferPointer?,
+        testID: UnsafeRawBufferPointer?, responseBody: UnsafeRawBufferPointer, timeMs: Int64,
+        startedNanoseconds: UInt64
     ) {
         let seconds = Double(MonotonicClock.nanoseconds() &- startedNanoseconds) / 1e9
-        metrics.record(route: path, method: method, status: status, seconds: seconds)
+        metrics.record(route: route, method: method, status: status, seconds: seconds)
         let kept =
             responseBody.count <= Self.journaledResponseLimit
             ? responseBody : UnsafeRawBufferPointer(start: nil, count: 0)
