@@ -458,7 +458,20 @@ static void cis_huffman_codes(const uint8_t *lengths, int count, uint16_t *codes
 // Bit i of `equal` (word i / 64): data[i] == data[i - 1], for i in [begin, end) with begin a
 // multiple of 64; data[-1] must be readable (the caller makes it differ from data[0]) and so
 // must 64 bytes past `end` (the bits past `end` are cleared).
+// With SSE2 (every x86-64): 16 bytes per compare and movemask; elsewhere 8 bytes per step, SWAR.
 static void cis_equal_bits(const uint8_t *data, size_t begin, size_t end, uint64_t *equal) {
+#if defined(__SSE2__)
+    for (size_t word = begin; word < end; word += 64) {
+        uint64_t bits = 0;
+        for (unsigned group = 0; group < 4; group++) {
+            const uint8_t *p = data + word + group * 16;
+            __m128i same = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)p), _mm_loadu_si128((const __m128i *)(p - 1)));
+            bits |= (uint64_t)(uint32_t)_mm_movemask_epi8(same) << (group * 16);
+        }
+        if (end - word < 64) bits &= (1ull << (end - word)) - 1;
+        equal[word / 64] = bits;
+    }
+#else
     const uint64_t low7 = 0x7F7F7F7F7F7F7F7Full;
     for (size_t word = begin; word < end; word += 64) {
         uint64_t bits = 0;
@@ -472,7 +485,12 @@ static void cis_equal_bits(const uint8_t *data, size_t begin, size_t end, uint64
         if (end - word < 64) bits &= (1ull << (end - word)) - 1;
         equal[word / 64] = bits;
     }
+#endif
 }
+
+// The histogram counts one 64-byte line in this many (and scales): about a quarter of the
+// encoder's time was counting every byte, for code lengths an estimate serves as well.
+#define CIS_HISTOGRAM_STRIDE 4
 
 // One pass over a segment's filtered bytes: the histogram of all bytes, the "equal" bits and
 // the Adler-32, in chunks small enough to stay in L1 between the three loops.
@@ -487,18 +505,22 @@ static void cis_analyse(const uint8_t *data, size_t length, uint64_t *equal, uin
     for (size_t begin = 0; begin < length; begin += chunk) {
         size_t end = length - begin < chunk ? length : begin + chunk;
         const uint8_t *p = data + begin;
-        size_t n = end - begin, i = 0;
-        for (; i + 8 <= n; i += 8) {
-            for (unsigned k = 0; k < 8; k++) counts[k][p[i + k]]++;
+        // One 64-byte line in CIS_HISTOGRAM_STRIDE is counted: the counts only shape the codes.
+        size_t n = end - begin;
+        for (size_t line = 0; line < n; line += 64 * CIS_HISTOGRAM_STRIDE) {
+            size_t stop = n - line < 64 ? n : line + 64, i = line;
+            for (; i + 8 <= stop; i += 8) {
+                for (unsigned k = 0; k < 8; k++) counts[k][p[i + k]]++;
+            }
+            for (; i < stop; i++) counts[0][p[i]]++;
         }
-        for (; i < n; i++) counts[0][p[i]]++;
         sum = cis_adler32(sum, p, n);
         cis_equal_bits(data, begin, end, equal);
     }
     for (int v = 0; v < 256; v++) {
         uint32_t total = 0;
         for (unsigned k = 0; k < 8; k++) total += counts[k][v];
-        histogram[v] = total;
+        histogram[v] = total * CIS_HISTOGRAM_STRIDE;
     }
     *adler = sum;
 }
@@ -570,9 +592,11 @@ static void cis_deflate_block(const uint8_t *data, size_t length, const uint64_t
         uint32_t rest = n % 258, covered = rest >= 3 ? n : n - rest;
         freq[257 + 28] += n / 258;
         if (rest >= 3) freq[257 + cis_length_symbol[rest]]++;
-        histogram[data[start - 1]] -= covered;
+        uint8_t value = data[start - 1];
+        histogram[value] = histogram[value] > covered ? histogram[value] - covered : 0;
     }
-    for (int v = 0; v < 256; v++) freq[v] = histogram[v];
+    // Estimates: every byte value gets a code, so a literal the sample missed is still one.
+    for (int v = 0; v < 256; v++) freq[v] = histogram[v] > 0 ? histogram[v] : 1;
     freq[256] = 1;
     uint8_t lengths[286 + 1];
     cis_huffman_lengths(freq, 286, 15, lengths);
