@@ -114,6 +114,36 @@ struct EarlyMediaTests {
         #expect(expired.status == 403 && String(decoding: expired.body, as: UTF8.self).contains("AccessDenied"))
     }
 
+    @Test func aCachedClipIsAnsweredFromTheHeadToo() async throws {
+        let live = try LiveServer {
+            $0.speed = 0
+            $0.clockMode = .virtual
+        }
+        let body: [String: Any] = [
+            "model_name": "darkSushiMixMix_225D_64380.safetensors", "width": 256, "height": 256, "steps": 20,
+            "seed": 5, "prompts": [["prompt": "a lighthouse", "frames": 8]],
+        ]
+        let submitted = try await live.send(
+            "POST", "/v3/async/txt2video", body: try JSONSerialization.data(withJSONObject: body))
+        let id = try #require(submitted.json?["task_id"] as? String)
+        let finished = try await live.waitFinished(id)
+        let url = try #require((finished["videos"] as? [[String: Any]])?.first?["video_url"] as? String)
+        let encoded = try await live.send("GET", url, key: nil)
+        let cached = try await live.send("GET", url, key: nil)
+        #expect(cached.status == 200 && cached.body == encoded.body && cached.body.count > 1000)
+        let readsBefore = live.service.store.recordsRead
+        for _ in 0..<2 {
+            let reply = try await live.send("GET", url, key: nil)
+            #expect(reply.body == cached.body)
+            #expect(reply.header("Content-Type") == cached.header("Content-Type"))
+        }
+        #expect(live.service.store.recordsRead == readsBefore)
+        let text = String(decoding: try await live.control("GET", "/__mock/metrics").body, as: UTF8.self)
+        #expect(
+            text.contains(
+                #"novita_mock_http_requests_total{route="/faas-output-video/prod/*",method="GET",status="200"} 4"#))
+    }
+
     @Test func aResetRemovesTheImage() async throws {
         let (live, url, _) = try await Self.cachedImage()
         #expect(try await live.send("GET", url, key: nil).status == 200)

@@ -17,12 +17,13 @@ final class PreparedMedia: Sendable {
     /// At most this many checked URLs are kept; past it they are all dropped.
     let maxURLs: Int
     private let state = Mutex(State())
-    /// Full answers by their URL's signature, for `CachedMediaResponder`.
-    let early = EarlyMediaIndex()
+    /// Full answers by their URL's signature, for `CachedMediaResponder`; the same bounds.
+    let early: EarlyMediaIndex
 
     init(maxBytes: Int = 64 << 20, maxURLs: Int = 4096) {
         self.maxBytes = maxBytes
         self.maxURLs = maxURLs
+        early = EarlyMediaIndex(maxEntries: maxURLs, maxBytes: maxBytes)
     }
 
     /// `fresh` itself, or the response kept for `key` when it says exactly the same (same headers,
