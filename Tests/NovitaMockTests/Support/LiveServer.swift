@@ -37,7 +37,7 @@ final class LiveServer: @unchecked Sendable {  // immutable after init; HTTPServ
     /// One request with the live tests' client; a transport failure throws.
     static func exchange(
         _ method: String, _ url: String, headers: [(name: String, value: String)], body: Data?,
-        timeoutSeconds: Int = 30
+        timeoutSeconds: Int = 120
     ) async throws -> OutboundResponse {
         let request = OutboundRequest(
             method: method, url: url, headers: headers, body: body.map { Array($0) } ?? [],
@@ -96,8 +96,11 @@ final class LiveServer: @unchecked Sendable {  // immutable after init; HTTPServ
         try await send(method, path, body: try body.map { try JSONSerialization.data(withJSONObject: $0) }, key: nil)
     }
 
-    /// Polls until the task is finished (bounded), returning the terminal body.
-    func waitFinished(_ id: String, key: String = "live-key", timeout: Duration = .seconds(30)) async throws -> [String:
+    /// Polls until the task is finished (bounded), returning the terminal body. The bound is for
+    /// a hang, not a speed check: in the full suite every test's renders and uploads share the
+    /// process-wide CPU and upload pools, and a task can wait behind others for half a minute.
+    func waitFinished(_ id: String, key: String = "live-key", timeout: Duration = .seconds(120)) async throws
+        -> [String:
         Any]
     {
         let deadline = ContinuousClock.now + timeout
