@@ -99,10 +99,9 @@ final class LiveServer: @unchecked Sendable {  // immutable after init; HTTPServ
     /// Polls until the task is finished (bounded), returning the terminal body. The bound is for
     /// a hang, not a speed check: in the full suite every test's renders and uploads share the
     /// process-wide CPU and upload pools, and a task can wait behind others for half a minute.
-    func waitFinished(_ id: String, key: String = "live-key", timeout: Duration = .seconds(120)) async throws
-        -> [String:
-        Any]
-    {
+    func waitFinished(
+        _ id: String, key: String = "live-key", timeout: Duration = .seconds(120)
+    ) async throws -> [String: Any] {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let body = try #require(try await result(id, key: key).json)
