@@ -139,10 +139,13 @@ public final class HTTPServer: Sendable {
     private func stop(graceSeconds: Double) {
         guard let running = running.withLock({ $0.take() }) else { return }
         context.isDraining.store(true, ordering: .relaxed)
-        // Close the listening socket now rather than at MHD_stop_daemon: new clients are refused
-        // while the requests in flight drain.
+        // Stop listening now rather than at MHD_stop_daemon: new clients are refused while the
+        // requests in flight drain. Shut down, not closed, until MHD has stopped: a poll thread
+        // may still take the socket out of its epoll set after the quiesce returns, and on a
+        // closed (or reused) descriptor that fails and libmicrohttpd aborts the process
+        // ("Failed to remove listen FD from epoll set", seen under a loaded test run).
         let listenSocket = MHD_quiesce_daemon(running.daemon)
-        if listenSocket >= 0 { close(listenSocket) }
+        if listenSocket >= 0 { _ = Glibc.shutdown(listenSocket, Int32(SHUT_RDWR)) }
 
         let clock = ContinuousClock()
         // NaN, negative or absurd graces must not trap the conversion below.
@@ -156,6 +159,7 @@ public final class HTTPServer: Sendable {
             request.abandon()
         }
         MHD_stop_daemon(running.daemon)
+        if listenSocket >= 0 { close(listenSocket) }
         // Only now can no callback run any more.
         running.context.release()
         running.tlsStrings?.free()
