@@ -91,7 +91,8 @@ final class CachedMediaResponder: EarlyResponder {
 
 /// The response objects of cached downloads the pipeline answered in full (`MediaController`),
 /// by their URL's signature, with what an early answer must still check (`CachedMediaResponder`).
-/// Bounded by entries and body bytes; past either, all are dropped (the pipeline stamps again).
+/// Bounded by entries (past that, all are dropped; the pipeline stamps again), and emptied with
+/// `PreparedMedia`'s responses, whose objects these are: it keeps no image alive on its own.
 final class EarlyMediaIndex: Sendable {
     /// The signed URL's parameters the pipeline's verdict depends on: the first of each name, as
     /// `ImageURLSigner.verify` reads them (borrowed from the head, or copied into an entry).
@@ -147,16 +148,13 @@ final class EarlyMediaIndex: Sendable {
     private struct State {
         var entries: [InlineKey: Entry] = [:]
         var kept: [InlineKey: Kept] = [:]
-        var bytes = 0
     }
 
     let maxEntries: Int
-    let maxBytes: Int
     private let state = ReadWriteLocked(State())
 
-    init(maxEntries: Int = 4096, maxBytes: Int = 64 << 20) {
+    init(maxEntries: Int = 4096) {
         self.maxEntries = maxEntries
-        self.maxBytes = maxBytes
     }
 
     /// Keeps `prepared` (a full 200 answer, `Cache-Control: max-age=` `maxAge`) for the URL whose
@@ -172,16 +170,12 @@ final class EarlyMediaIndex: Sendable {
         else { return }
         let kept = Kept(path: Array(path.utf8), date: date, expires: expires, prepared: prepared)
         let entry = Entry(expiresAtMs: expiresAtMs, maxAge: maxAge, generation: generation, kept: .passUnretained(kept))
-        let size = prepared.body.count
-        guard size <= maxBytes else { return }
         state.withWriteLock { state in
-            if let old = state.kept[signature] { state.bytes -= old.prepared.body.count }
-            if state.entries.count >= maxEntries || state.bytes + size > maxBytes {
+            if state.entries[signature] == nil && state.entries.count >= maxEntries {
                 state = State()
             }
             state.kept[signature] = kept
             state.entries[signature] = entry
-            state.bytes += size
         }
     }
 

@@ -17,13 +17,14 @@ final class PreparedMedia: Sendable {
     /// At most this many checked URLs are kept; past it they are all dropped.
     let maxURLs: Int
     private let state = Mutex(State())
-    /// Full answers by their URL's signature, for `CachedMediaResponder`; the same bounds.
+    /// Full answers by their URL's signature, for `CachedMediaResponder`: objects of the
+    /// responses kept here, dropped whenever these are.
     let early: EarlyMediaIndex
 
     init(maxBytes: Int = 64 << 20, maxURLs: Int = 4096) {
         self.maxBytes = maxBytes
         self.maxURLs = maxURLs
-        early = EarlyMediaIndex(maxEntries: maxURLs, maxBytes: maxBytes)
+        early = EarlyMediaIndex(maxEntries: maxURLs)
     }
 
     /// `fresh` itself, or the response kept for `key` when it says exactly the same (same headers,
@@ -38,15 +39,20 @@ final class PreparedMedia: Sendable {
         }
         var response = fresh
         response.prepared = made
-        state.withLock { state in
+        let dropped = state.withLock { state in
             if let old = state.responses[key] { state.bytes -= old.body.count }
-            if state.bytes + response.body.count > maxBytes {
+            let over = state.bytes + response.body.count > maxBytes
+            if over {
                 state.responses = [:]
                 state.bytes = 0
             }
             state.responses[key] = response
             state.bytes += response.body.count
+            return over
         }
+        // The early index keeps objects of these responses only: it goes with them, so it never
+        // holds an image alive that this budget let go.
+        if dropped { early.removeAll() }
         return response
     }
 
