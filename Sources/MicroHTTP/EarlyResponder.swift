@@ -67,6 +67,27 @@ public struct BorrowedRequestHead {
         list(.GET_ARGUMENT_KIND, into: room)
     }
 
+    /// Lists the header fields and query parameters into room on the stack (`headerRoom` and
+    /// `queryRoom` of them) and gives both to `body`; a request with more of either than that
+    /// is declined without calling it (clients send far fewer: such a request is the pipeline's).
+    public func withFields(
+        headerRoom: Int, queryRoom: Int,
+        _ body: (_ headers: UnsafeBufferPointer<BorrowedField>, _ query: UnsafeBufferPointer<BorrowedField>) ->
+            EarlyAnswer
+    ) -> EarlyAnswer {
+        withUnsafeTemporaryAllocation(of: BorrowedField.self, capacity: headerRoom) { headers in
+            let headerCount = listHeaders(into: headers)
+            guard headerCount <= headers.count else { return .declined }
+            return withUnsafeTemporaryAllocation(of: BorrowedField.self, capacity: queryRoom) { query in
+                let queryCount = listQueryParameters(into: query)
+                guard queryCount <= query.count else { return .declined }
+                return body(
+                    UnsafeBufferPointer(rebasing: headers[..<headerCount]),
+                    UnsafeBufferPointer(rebasing: query[..<queryCount]))
+            }
+        }
+    }
+
     /// One C call, no callback into Swift per value.
     private func list(_ kind: MHD_ValueKind, into room: UnsafeMutableBufferPointer<BorrowedField>) -> Int {
         guard let base = room.baseAddress else { return cmhd_values(connection, kind, nil, 0) }

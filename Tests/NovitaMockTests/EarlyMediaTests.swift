@@ -61,15 +61,7 @@ struct EarlyMediaTests {
         #expect(live.service.store.recordsRead == readsBefore)
         #expect(try await Self.downloads(live) == countBefore + 3)
         let early = try #require(try await Self.journal(live).last)
-        func canonical(_ entry: [String: Any], _ field: String) throws -> String {
-            let value = try JSONSerialization.data(withJSONObject: [entry[field] ?? NSNull()], options: .sortedKeys)
-            return String(decoding: value, as: UTF8.self)
-        }
-        for field in [
-            "method", "path", "query", "api_key", "test_id", "status", "headers", "body", "outcome", "response",
-        ] {
-            #expect(try canonical(early, field) == canonical(pipelineEntry, field), "journal field \(field) differs")
-        }
+        try EarlyPollTests.expectSameJournalFacts(early, pipelineEntry)
         // A key and a test id, when sent, are journaled as the pipeline journals them.
         _ = try await live.send("GET", url, key: "media-key", headers: ["X-Test-Id": "media-7"])
         let tagged = try #require(try await Self.journal(live).last)

@@ -31,6 +31,20 @@ struct EarlyPollTests {
         return line.flatMap { Int($0.dropFirst(series.count)) } ?? 0
     }
 
+    /// Every fact an early answer's journal entry shares with the pipeline's entry for the same
+    /// request, compared as canonical JSON.
+    static func expectSameJournalFacts(_ early: [String: Any], _ pipeline: [String: Any]) throws {
+        func canonical(_ entry: [String: Any], _ field: String) throws -> String {
+            let value = try JSONSerialization.data(withJSONObject: [entry[field] ?? NSNull()], options: .sortedKeys)
+            return String(decoding: value, as: UTF8.self)
+        }
+        for field in [
+            "method", "path", "query", "api_key", "test_id", "status", "headers", "body", "outcome", "response",
+        ] {
+            #expect(try canonical(early, field) == canonical(pipeline, field), "journal field \(field) differs")
+        }
+    }
+
     @Test func answersWithThePipelinesBytesJournalAndMetrics() async throws {
         let live = try LiveServer { $0.speed = 0 }
         #expect(live.service.earlyResponder != nil)
@@ -49,15 +63,7 @@ struct EarlyPollTests {
         #expect(try await Self.pollCount(live) == countBefore + 3)
         let entries = try await Self.journal(live)
         let early = try #require(entries.last)
-        func canonical(_ entry: [String: Any], _ field: String) throws -> String {
-            let value = try JSONSerialization.data(withJSONObject: [entry[field] ?? NSNull()], options: .sortedKeys)
-            return String(decoding: value, as: UTF8.self)
-        }
-        for field in [
-            "method", "path", "query", "api_key", "test_id", "status", "headers", "body", "outcome", "response",
-        ] {
-            #expect(try canonical(early, field) == canonical(pipelineEntry, field), "journal field \(field) differs")
-        }
+        try EarlyPollTests.expectSameJournalFacts(early, pipelineEntry)
         #expect((early["sequence"] as? Int).map { $0 > (pipelineEntry["sequence"] as? Int ?? .max) } == true)
     }
 

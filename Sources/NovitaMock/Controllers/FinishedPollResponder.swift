@@ -45,17 +45,8 @@ final class FinishedPollResponder: EarlyResponder {
     func respond(to head: BorrowedRequestHead) -> EarlyAnswer {
         guard !faults._withUnsafeGuaranteedRef({ $0.hasRules }) else { return .declined }
         let started = MonotonicClock.nanoseconds()
-        // Room on the stack; a request with more fields than clients send is the pipeline's.
-        return withUnsafeTemporaryAllocation(of: BorrowedField.self, capacity: Self.headerRoom) { headerRoom in
-            let headerCount = head.listHeaders(into: headerRoom)
-            guard headerCount <= headerRoom.count else { return .declined }
-            return withUnsafeTemporaryAllocation(of: BorrowedField.self, capacity: Self.queryRoom) { queryRoom in
-                let queryCount = head.listQueryParameters(into: queryRoom)
-                guard queryCount <= queryRoom.count else { return .declined }
-                return answer(
-                    head, headers: UnsafeBufferPointer(rebasing: headerRoom[..<headerCount]),
-                    query: UnsafeBufferPointer(rebasing: queryRoom[..<queryCount]), started: started)
-            }
+        return head.withFields(headerRoom: Self.headerRoom, queryRoom: Self.queryRoom) { headers, query in
+            answer(head, headers: headers, query: query, started: started)
         }
     }
 
