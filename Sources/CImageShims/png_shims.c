@@ -51,7 +51,82 @@ int cis_keep_freed_buffers(size_t bytes) {
 }
 #endif
 
+// MARK: - CRC-32
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+/* The CRC-32 of zlib (PNG's chunk check) of `length` bytes — a multiple of 16, at least 64 — by
+ * carry-less multiplication: four 128-bit lanes folded 64 bytes at a time, then into one lane and
+ * reduced (Gopal et al., "Fast CRC Computation for Generic Polynomials Using PCLMULQDQ
+ * Instruction", Intel 2009; the bit-reflected constants of its appendix, as in the Linux kernel's
+ * crc32-pclmul). Takes and returns the register as zlib keeps it inside: inverted. About 8× zlib's
+ * table-driven crc32 here, which was 4 % of a synchronous editor's CPU (a 1 MB input checked, a
+ * 2 MB answer summed). */
+__attribute__((target("sse4.1,pclmul"))) static uint32_t cis_crc32_fold(const uint8_t *data, size_t length,
+                                                                         uint32_t crc) {
+    const __m128i k1k2 = _mm_set_epi64x(0x01c6e41596, 0x0154442bd4);
+    const __m128i k3k4 = _mm_set_epi64x(0x00ccaa009e, 0x01751997d0);
+    const __m128i k5 = _mm_set_epi64x(0, 0x0163cd6124);
+    const __m128i barrett = _mm_set_epi64x(0x01f7011641, 0x01db710641);
+    const __m128i low32 = _mm_setr_epi32(~0, 0, ~0, 0);
+    __m128i a = _mm_xor_si128(_mm_loadu_si128((const __m128i *)data), _mm_cvtsi32_si128((int)crc));
+    __m128i b = _mm_loadu_si128((const __m128i *)(data + 16));
+    __m128i c = _mm_loadu_si128((const __m128i *)(data + 32));
+    __m128i d = _mm_loadu_si128((const __m128i *)(data + 48));
+    data += 64;
+    length -= 64;
+    while (length >= 64) {
+        __m128i a0 = _mm_clmulepi64_si128(a, k1k2, 0x00), b0 = _mm_clmulepi64_si128(b, k1k2, 0x00);
+        __m128i c0 = _mm_clmulepi64_si128(c, k1k2, 0x00), d0 = _mm_clmulepi64_si128(d, k1k2, 0x00);
+        a = _mm_clmulepi64_si128(a, k1k2, 0x11);
+        b = _mm_clmulepi64_si128(b, k1k2, 0x11);
+        c = _mm_clmulepi64_si128(c, k1k2, 0x11);
+        d = _mm_clmulepi64_si128(d, k1k2, 0x11);
+        a = _mm_xor_si128(_mm_xor_si128(a, a0), _mm_loadu_si128((const __m128i *)data));
+        b = _mm_xor_si128(_mm_xor_si128(b, b0), _mm_loadu_si128((const __m128i *)(data + 16)));
+        c = _mm_xor_si128(_mm_xor_si128(c, c0), _mm_loadu_si128((const __m128i *)(data + 32)));
+        d = _mm_xor_si128(_mm_xor_si128(d, d0), _mm_loadu_si128((const __m128i *)(data + 48)));
+        data += 64;
+        length -= 64;
+    }
+    // Fold the four lanes into one, then any 16-byte blocks left.
+    __m128i next[3] = {b, c, d};
+    for (int i = 0; i < 3; i++) {
+        __m128i low = _mm_clmulepi64_si128(a, k3k4, 0x00);
+        a = _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(a, k3k4, 0x11), next[i]), low);
+    }
+    while (length >= 16) {
+        __m128i low = _mm_clmulepi64_si128(a, k3k4, 0x00);
+        a = _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(a, k3k4, 0x11), _mm_loadu_si128((const __m128i *)data)),
+                          low);
+        data += 16;
+        length -= 16;
+    }
+    // 128 bits to 64, then Barrett reduction to 32.
+    a = _mm_xor_si128(_mm_srli_si128(a, 8), _mm_clmulepi64_si128(a, k3k4, 0x10));
+    a = _mm_xor_si128(_mm_clmulepi64_si128(_mm_and_si128(a, low32), k5, 0x00), _mm_srli_si128(a, 4));
+    __m128i t = _mm_clmulepi64_si128(_mm_and_si128(a, low32), barrett, 0x10);
+    t = _mm_clmulepi64_si128(_mm_and_si128(t, low32), barrett, 0x00);
+    return (uint32_t)_mm_extract_epi32(_mm_xor_si128(a, t), 1);
+}
+
+static int cis_crc32_has_fold(void) {
+    static int known = -1;  // a benign race: every thread computes the same answer
+    if (known < 0) known = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1");
+    return known;
+}
+#endif
+
 uint32_t cis_crc32(uint32_t crc, const uint8_t *data, size_t length) {
+#if defined(__x86_64__)
+    if (length >= 64 && cis_crc32_has_fold()) {
+        size_t bulk = length & ~(size_t)15;
+        crc = ~cis_crc32_fold(data, bulk, ~crc);
+        data += bulk;
+        length -= bulk;
+    }
+#endif
     uLong value = crc;
     while (length > 0) {
         uInt chunk = length > 0x40000000u ? 0x40000000u : (uInt)length;
