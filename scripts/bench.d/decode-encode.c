@@ -13,6 +13,11 @@
  * first (CImageShims' cis_png_decode_rgb8_fast, compiled in; libpng stays the baseline).
  *
  *   decode-encode FILE.png [RUNS]
+ *   decode-encode FILE.png --turns
+ *
+ * With --turns it reads one word per line from stdin — "decode", "rgb" or "rgba" — runs that once and
+ * answers the milliseconds it took on one line: scripts/bench.d/helper.py asks for one baseline run
+ * between each two editor calls, so host load that moves the mock moves its baseline the same way.
  *
  * Not part of the product; compiled by scripts/bench into a temp dir. */
 #include <png.h>
@@ -94,9 +99,27 @@ static double fast_median(const unsigned char *file, size_t size, int runs) {
     return times[runs / 2];
 }
 
+/* One run per line of stdin, its time on stdout (see the header). */
+static int turns(const unsigned char *file, size_t size) {
+    char word[32];
+    size_t unused = 0;
+    median(file, size, 2, 3, &unused); /* warm-up */
+    while (fgets(word, sizeof word, stdin)) {
+        int channels = strncmp(word, "rgba", 4) == 0 ? 4 : strncmp(word, "rgb", 3) == 0 ? 3 : 0;
+        if (channels == 0 && strncmp(word, "decode", 6) != 0) {
+            fprintf(stderr, "decode-encode --turns: expected decode, rgb or rgba, got %s", word);
+            return 2;
+        }
+        printf("%.3f\n", median(file, size, 1, channels, &unused));
+        fflush(stdout);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
-    if (argc < 2) { fprintf(stderr, "usage: %s FILE.png [RUNS]\n", argv[0]); return 2; }
-    int runs = argc > 2 ? atoi(argv[2]) : 15;
+    if (argc < 2) { fprintf(stderr, "usage: %s FILE.png [RUNS | --turns]\n", argv[0]); return 2; }
+    int serve_turns = argc > 2 && strcmp(argv[2], "--turns") == 0;
+    int runs = argc > 2 && !serve_turns ? atoi(argv[2]) : 15;
     if (runs < 1) runs = 1;
     if (runs > 64) runs = 64;
     FILE *f = fopen(argv[1], "rb");
@@ -107,6 +130,11 @@ int main(int argc, char **argv) {
     unsigned char *file = malloc(size);
     if (!file || fread(file, 1, size, f) != size) { fprintf(stderr, "cannot read %s\n", argv[1]); return 1; }
     fclose(f);
+    if (serve_turns) {
+        int status = turns(file, size);
+        free(file);
+        return status;
+    }
     size_t rgb_bytes = 0, rgba_bytes = 0, unused = 0;
     median(file, size, 2, 3, &unused); /* warm-up */
     double decode_ms = median(file, size, runs, 0, &unused);

@@ -15,9 +15,12 @@
   helper.py wrk-merge FILE…                    the same for several rounds of one server, merged
   helper.py editor-inputs DIR                  photo.png (1024², photo-like), small.png (768²), mask.png,
                                                face.png (256²) for item (f)
-  helper.py editors PORT KEY DIR CALLS         per editor: 2 warm-up calls, then CALLS sequential
-                                               timed calls on one keep-alive connection; prints
-                                               "name median_ms min_ms max_ms response_bytes" lines
+  helper.py editors PORT KEY DIR CALLS BASELINE
+                                               per editor: 2 warm-up calls, then CALLS sequential
+                                               timed calls on one keep-alive connection, each
+                                               followed by one run of the baseline program
+                                               (decode-encode --turns); prints "name median_ms
+                                               min_ms max_ms response_bytes kind baseline_ms" lines
 """
 import base64
 import http.client
@@ -27,6 +30,7 @@ import re
 import statistics
 import socket
 import struct
+import subprocess
 import sys
 import time
 import urllib.parse
@@ -259,17 +263,38 @@ EDITORS = [
 IMAGE_FIELDS = ("image_file", "mask_file", "face_image_file")
 
 
-def editors(port, key, folder, calls):
+# The baseline each editor is held to: what the least it must do with its input costs (see
+# decode-encode.c). img2prompt answers text, so decoding alone; remove-background answers RGBA.
+EDITOR_BASELINES = {"img2prompt": "decode", "remove-background": "rgba"}
+
+
+def editors(port, key, folder, calls, baseline_program):
+    """Each editor's calls taken in turns with one run of its baseline (decode-encode --turns), so
+    that the host's load, which moves the figures by a factor of 2 within minutes on a shared VM,
+    moves the mock and its baseline alike. Prints per editor: the median, fastest and slowest call
+    (ms), the answer's size, and the median baseline run (ms)."""
     images = {}
     for name in ("photo", "small", "mask", "face"):
         with open(f"{folder}/{name}.png", "rb") as f:
             images[name] = base64.b64encode(f.read()).decode()
     headers = {"Authorization": "Bearer " + key, "Content-Type": "application/json"}
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    baseline = subprocess.Popen([baseline_program, f"{folder}/photo.png", "--turns"],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def baseline_run(kind):
+        baseline.stdin.write(kind + "\n")
+        baseline.stdin.flush()
+        line = baseline.stdout.readline()
+        if not line:
+            sys.exit(f"{baseline_program} --turns stopped answering")
+        return float(line)
+
     for name, path, fields in EDITORS:
+        kind = EDITOR_BASELINES.get(name, "rgb")
         document = {k: (images[v] if k in IMAGE_FIELDS else v) for k, v in fields.items()}
         data = json.dumps(document, separators=(",", ":")).encode()
-        times, size = [], 0
+        times, baseline_times, size = [], [], 0
         for call in range(calls + 2):
             started = time.perf_counter()
             connection.request("POST", path, body=data, headers=headers)
@@ -278,11 +303,17 @@ def editors(port, key, folder, calls):
             elapsed = (time.perf_counter() - started) * 1000
             if response.status != 200:
                 sys.exit(f"{path} failed: HTTP {response.status}: {payload[:300]!r}")
+            reference = baseline_run(kind)
             if call >= 2:  # the first two warm caches and the allocator
                 times.append(elapsed)
+                baseline_times.append(reference)
             size = len(payload)
         times.sort()
-        print(f"{name} {times[len(times) // 2]:.2f} {times[0]:.2f} {times[-1]:.2f} {size}")
+        baseline_times.sort()
+        print(f"{name} {times[len(times) // 2]:.2f} {times[0]:.2f} {times[-1]:.2f} {size} "
+              f"{kind} {baseline_times[len(baseline_times) // 2]:.2f}")
+    baseline.stdin.close()
+    baseline.wait()
     connection.close()
 
 
@@ -311,7 +342,7 @@ def main(argv):
     elif command == "editor-inputs":
         editor_inputs(args[0])
     elif command == "editors":
-        editors(int(args[0]), args[1], args[2], int(args[3]))
+        editors(int(args[0]), args[1], args[2], int(args[3]), args[4])
     else:
         sys.exit(__doc__)
 

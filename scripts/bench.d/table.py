@@ -141,21 +141,20 @@ if "RSS_E0" in env:
         f"RSS {rss_e0 / 1024:.1f} → {rss_e1 / 1024:.1f} MiB; submitted at ≥ {num(e_run['rps'])}/s (small PNG; wrk divides by its whole -d window)",
         f"{per_task / 2048:.2f}× goal", "≤ 2 KiB (2,048 B)", per_task <= 2048)
 
-# (f) synchronous editors
-baseline_path = os.path.join(OUT, "f-baseline.txt")
-if os.path.exists(baseline_path):
-    base = {k: float(v) for k, v in (p.split("=") for p in open(baseline_path).read().split())}
-    for line in open(os.path.join(OUT, "f-editors.txt")):
+# (f) synchronous editors: each against its baseline run in turns with its calls (helper.py editors)
+editors_path = os.path.join(OUT, "f-editors.txt")
+if os.path.exists(editors_path):
+    baseline_path = os.path.join(OUT, "f-baseline.txt")
+    base = {k: float(v) for k, v in (p.split("=") for p in open(baseline_path).read().split())} \
+        if os.path.exists(baseline_path) else {}
+    decode_note = f"; decode alone {base['decode_ms']:.1f} ms" if "decode_ms" in base else ""
+    what_of = {"decode": "libpng decode alone", "rgb": "decode + encode", "rgba": "decode + RGBA encode"}
+    for line in open(editors_path):
         if not line.strip():
             continue
-        name, median_ms, low, high, size_bytes = line.split()
-        median_ms = float(median_ms)
-        if name == "img2prompt":  # answers text: its floor is the decode alone
-            reference, what = base["decode_ms"], f"libpng decode alone {base['decode_ms']:.1f} ms"
-        elif name == "remove-background":  # answers RGBA
-            reference, what = base["rgba_ms"], f"decode + RGBA encode {base['rgba_ms']:.1f} ms"
-        else:
-            reference, what = base["rgb_ms"], f"decode + encode {base['rgb_ms']:.1f} ms (decode {base['decode_ms']:.1f})"
+        name, median_ms, low, high, size_bytes, kind, reference = line.split()
+        median_ms, reference = float(median_ms), float(reference)
+        what = f"{what_of[kind]} {reference:.1f} ms, in turns" + (decode_note if kind == "rgb" else "")
         detail = "768² input on a 1024² canvas" if name == "outpainting" else "1024² input"
         row(f"(f) {name}, ms per call ({detail}; median of {env['EDITOR_CALLS']}, {float(low):.0f}–{float(high):.0f}; "
             f"response {int(size_bytes) // 1024:,} KiB)",
