@@ -65,4 +65,46 @@ import Testing
         let whole = ImageResampler.resize(input, width: sizes.2, height: sizes.3)
         #expect(ImageResampler.resize(input, width: sizes.2, height: sizes.3, helpers: .renderHelpers) == whole)
     }
+
+    /// Shrinking on both axes against the arithmetic written out tap by tap (horizontal sums kept
+    /// 8 bits below the byte, vertical sums rounded once): halving and other all-pairs shrinks
+    /// (equal and unequal weights) take a loop of their own, the rest the general one.
+    @Test(arguments: [
+        (1024, 768, 512, 384, true), (150, 90, 100, 60, true), (1000, 601, 600, 400, false), (64, 64, 21, 9, false),
+    ])
+    func shrinkingMatchesTheTapsWrittenOut(_ sizes: (Int, Int, Int, Int, Bool)) {
+        var generator = SplitMix64(seed: 99)
+        let input = PixelBuffer(
+            width: sizes.0, height: sizes.1,
+            rgb: (0..<(sizes.0 * sizes.1 * 3)).map { _ in UInt8(truncatingIfNeeded: generator.next()) })
+        let across = ImageResampler.taps(from: sizes.0, to: sizes.2)
+        let down = ImageResampler.taps(from: sizes.1, to: sizes.3)
+        let bits = ImageResampler.weightBits
+        // Each source row shrunk across, 8 bits below the byte.
+        let rows: [[Int32]] = (0..<sizes.1).map { y in
+            (0..<(sizes.2 * 3)).map { i in
+                let (x, c) = (i / 3, i % 3)
+                var sum = Int32(1) << (bits - 8 - 1)
+                for k in 0..<across.counts[x] {
+                    let pixel = Int32(input.rgb[(y * sizes.0 + across.starts[x] + k) * 3 + c])
+                    sum += pixel * across.weights[across.offsets[x] + k]
+                }
+                return sum >> (bits - 8)
+            }
+        }
+        var expected: [UInt8] = []
+        for y in 0..<sizes.3 {
+            for i in 0..<(sizes.2 * 3) {
+                var sum = Int32(1) << (bits + 8 - 1)
+                for k in 0..<down.counts[y] { sum += rows[down.starts[y] + k][i] * down.weights[down.offsets[y] + k] }
+                expected.append(UInt8(sum >> (bits + 8)))
+            }
+        }
+        let actual = ImageResampler.resize(input, width: sizes.2, height: sizes.3).rgb
+        let firstDifference = actual.indices.first { $0 < expected.count && actual[$0] != expected[$0] }
+        #expect(
+            actual.count == expected.count && firstDifference == nil,
+            "first difference at byte \(firstDifference ?? -1)")
+        #expect(across.allPairs == sizes.4)
+    }
 }
