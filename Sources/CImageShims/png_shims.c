@@ -112,9 +112,13 @@ __attribute__((target("sse4.1,pclmul"))) static uint32_t cis_crc32_fold(const ui
 }
 
 static int cis_crc32_has_fold(void) {
-    static int known = -1;  // a benign race: every thread computes the same answer
-    if (known < 0) known = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1");
-    return known;
+    static int known = -1;  // every thread that finds it unset computes the same answer
+    int value = __atomic_load_n(&known, __ATOMIC_RELAXED);
+    if (value < 0) {
+        value = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1");
+        __atomic_store_n(&known, value, __ATOMIC_RELAXED);
+    }
+    return value;
 }
 #endif
 
