@@ -43,13 +43,14 @@ static inline int cmhd_supports_tls(void) {
 /* Starts a daemon bound to the numeric address `host` (IPv4, or IPv6 when `ipv6` is set).
  * MHD binds inside MHD_start_daemon, so the address may live on this stack frame.
  * With `tls_cert` and `tls_key` (PEM text, NUL-terminated, kept alive by the caller until the
- * daemon stops) it serves HTTPS through libmicrohttpd's GnuTLS support; NULL for plain HTTP. */
+ * daemon stops) it serves HTTPS through libmicrohttpd's GnuTLS support; NULL for plain HTTP.
+ * `connection_memory` is each connection's pool (MHD_OPTION_CONNECTION_MEMORY_LIMIT). */
 static inline struct MHD_Daemon *cmhd_start_daemon(
     const char *host, int ipv6, uint16_t port,
     MHD_AccessHandlerCallback handler, void *handler_cls,
     MHD_RequestCompletedCallback completed, void *completed_cls,
     unsigned int pool_size, unsigned int timeout_seconds, unsigned int connection_limit,
-    const char *tls_cert, const char *tls_key,
+    size_t connection_memory, const char *tls_cert, const char *tls_key,
     int *result)
 {
     int tls = (NULL != tls_cert && NULL != tls_key);
@@ -88,6 +89,7 @@ static inline struct MHD_Daemon *cmhd_start_daemon(
         MHD_OPTION_THREAD_POOL_SIZE, pool_size,
         MHD_OPTION_CONNECTION_TIMEOUT, timeout_seconds,
         MHD_OPTION_CONNECTION_LIMIT, connection_limit,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, connection_memory,
         MHD_OPTION_END);
     *result = (NULL == daemon) ? CMHD_START_FAILED : CMHD_START_OK;
     return daemon;

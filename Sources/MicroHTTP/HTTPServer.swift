@@ -42,6 +42,10 @@ public final class HTTPServer: Sendable {
     /// Whether the linked libmicrohttpd can serve HTTPS (built with GnuTLS).
     public static var supportsTLS: Bool { cmhd_supports_tls() != 0 }
 
+    /// The smallest connection pool given to libmicrohttpd: less leaves no room for an ordinary
+    /// request head and its answer's.
+    static let minimumConnectionMemory = 4 << 10
+
     private static func markingSecure(
         _ handler: @escaping @Sendable (HTTPRequest) -> HTTPReply
     ) -> @Sendable (HTTPRequest) -> HTTPReply {
@@ -95,6 +99,7 @@ public final class HTTPServer: Sendable {
             UInt32(clamping: max(configuration.pollThreads, 1)),
             UInt32(clamping: max(configuration.connectionTimeoutSeconds, 0)),
             UInt32(clamping: max(configuration.connectionLimit, 1)),
+            max(configuration.connectionMemoryBytes, Self.minimumConnectionMemory),
             tlsStrings?.certificate, tlsStrings?.key,
             &result)
         guard let daemon else {

@@ -24,6 +24,12 @@ public struct HTTPServerConfiguration: Sendable {
     /// The most simultaneous connections; further clients wait in the kernel's listen backlog
     /// (and are refused once it is full) until one closes.
     public var connectionLimit: Int = 4096
+    /// Each connection's libmicrohttpd memory pool. It holds the request head as read (a head
+    /// that does not fit is refused with 431; at 16 KiB, 14 KB of headers still fit), body bytes
+    /// as they arrive and the response head. libmicrohttpd zeroes the whole pool before each
+    /// request of a kept-alive connection: at its default of 32 KiB that was the largest single
+    /// cost of a poll (docs/architecture.md, "Pitfalls").
+    public var connectionMemoryBytes: Int = 16 << 10
     /// Serve HTTPS with this certificate and key (libmicrohttpd's GnuTLS support) instead of
     /// plain HTTP. Requests then carry `HTTPRequest.isSecure`.
     public var tls: TLSIdentity?

@@ -159,6 +159,28 @@ import Testing
         #expect(response.status == status)
     }
 
+    /// The connection pool is 16 KiB (`HTTPServerConfiguration.connectionMemoryBytes`): 12 KB of
+    /// headers are served, twice on one connection (the pool is reused); 20 KB are refused with
+    /// 431 and the connection closed, and the next client is served as before.
+    @Test func headsUpToThePoolAreServedAndLargerOnesRefusedWith431() throws {
+        let server = try Self.startServer()
+        defer { server.shutdown(graceSeconds: 0) }
+        let fits = String(repeating: "a", count: 12_000)
+        let client = try RawClient(port: server.port)
+        for _ in 0..<2 {
+            try client.send("GET /status/200 HTTP/1.1\r\nHost: t\r\nX-Big: \(fits)\r\n\r\n")
+            #expect(try client.readResponse().status == 200)
+        }
+        let tooLarge = try RawClient(port: server.port)
+        try tooLarge.send(
+            "GET /status/200 HTTP/1.1\r\nHost: t\r\nX-Big: \(String(repeating: "a", count: 20_000))\r\n\r\n")
+        #expect(try tooLarge.readResponse().status == 431)
+        #expect(tooLarge.waitForClose())
+        let next = try RawClient(port: server.port)
+        try next.send("GET /status/204 HTTP/1.1\r\nHost: t\r\n\r\n")
+        #expect(try next.readResponse().status == 204)
+    }
+
     @Test func declaredOversizedBodyIsAnsweredAtOnceAndTheConnectionClosed() throws {
         let server = try Self.startServer(maxBodyBytes: 1 << 20)
         defer { server.shutdown(graceSeconds: 0) }

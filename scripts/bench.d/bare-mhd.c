@@ -2,11 +2,14 @@
  * with one fixed body read from a file, with the same threading model as novita-mock
  * (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, MHD_OPTION_THREAD_POOL_SIZE = threads).
  *
- *   bare-mhd PORT BODY_FILE CONTENT_TYPE THREADS [--suspend-resume]
+ *   bare-mhd PORT BODY_FILE CONTENT_TYPE THREADS [--suspend-resume] [--pool BYTES]
  *
  * PORT 0 lets the kernel pick one. The bound port is printed on stdout as "port=NNNN".
  * --suspend-resume adds the two flags novita-mock also sets (MHD_ALLOW_SUSPEND_RESUME |
- * MHD_USE_ITC), to show what they cost on their own.
+ * MHD_USE_ITC), and --pool BYTES sets each connection's memory pool
+ * (MHD_OPTION_CONNECTION_MEMORY_LIMIT; libmicrohttpd's default is 32 KiB, novita-mock's 16 KiB):
+ * with both, this is a bare server with the mock's settings, to show what they change on their
+ * own.
  *
  * The response object is made once (MHD_RESPMEM_PERSISTENT) and queued for every request: the
  * cheapest way libmicrohttpd can answer, which is what a ceiling should be. It follows the
@@ -41,14 +44,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 static void on_signal(int number) { (void)number; stop_requested = 1; }
 
 int main(int argc, char **argv) {
+    const char *usage = "usage: %s PORT BODY_FILE CONTENT_TYPE THREADS [--suspend-resume] [--pool BYTES]\n";
     if (argc < 5) {
-        fprintf(stderr, "usage: %s PORT BODY_FILE CONTENT_TYPE THREADS [--suspend-resume]\n", argv[0]);
+        fprintf(stderr, usage, argv[0]);
         return 2;
     }
     int port = atoi(argv[1]);
     unsigned int threads = (unsigned int)atoi(argv[4]);
     if (threads < 1) threads = 1;
-    int suspend_resume = argc > 5 && 0 == strcmp(argv[5], "--suspend-resume");
+    int suspend_resume = 0;
+    size_t pool = 0; /* 0: libmicrohttpd's default */
+    for (int i = 5; i < argc; i++) {
+        if (0 == strcmp(argv[i], "--suspend-resume")) {
+            suspend_resume = 1;
+        } else if (0 == strcmp(argv[i], "--pool") && i + 1 < argc) {
+            pool = (size_t)atol(argv[++i]);
+        } else {
+            fprintf(stderr, usage, argv[0]);
+            return 2;
+        }
+    }
 
     FILE *file = fopen(argv[2], "rb");
     if (NULL == file) { perror(argv[2]); return 1; }
@@ -70,10 +85,15 @@ int main(int argc, char **argv) {
 
     unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL;
     if (suspend_resume) flags |= MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
+    struct MHD_OptionItem pool_option[] = {
+        {pool > 0 ? MHD_OPTION_CONNECTION_MEMORY_LIMIT : MHD_OPTION_END, (intptr_t)pool, NULL},
+        {MHD_OPTION_END, 0, NULL},
+    };
     struct MHD_Daemon *daemon = MHD_start_daemon(
         flags, (uint16_t)port, NULL, NULL, on_request, NULL,
         MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
+        MHD_OPTION_ARRAY, pool_option,
         MHD_OPTION_END);
     if (NULL == daemon) { fprintf(stderr, "MHD_start_daemon failed on port %d\n", port); return 1; }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
