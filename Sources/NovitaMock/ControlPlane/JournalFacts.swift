@@ -1,14 +1,15 @@
 import MicroHTTP
 
-/// What a journal entry keeps of the exchange as sent — the request's method, path, key, test id,
-/// query and headers, and the JSON response body — as bytes the journal writes into its own
-/// memory (no allocation, no reference to storage other requests share: counting references to
-/// a finished task's body on every poll was a cache line both poll threads wrote), turned back
-/// into strings only when the journal is read (every poll is journaled, few are read).
+/// What a journal entry keeps of the request as sent — its method, path, key, test id, query and
+/// headers — as bytes the journal writes into its own memory (no allocation, no reference to
+/// storage other requests share: counting references to a finished task's body on every poll was
+/// a cache line both poll threads wrote), turned back into strings only when the journal is read
+/// (every poll is journaled, few are read). The response body is kept beside them
+/// (`RequestJournal.append`), once for the entries that sent the same one.
 ///
 /// Layout (`JournalFactsWriter`): method, path, key, test id as fields, then the query and the
-/// headers, each a count followed by name and value fields, then the response body as a field. A
-/// field is its length (UInt32, little-endian; `absent` for nil) and its bytes.
+/// headers, each a count followed by name and value fields. A field is its length (UInt32,
+/// little-endian; `absent` for nil) and its bytes.
 struct JournalFacts: Sendable {
     private let bytes: [UInt8]
     fileprivate static let absent = UInt32.max
@@ -53,15 +54,6 @@ struct JournalFacts: Sendable {
         return reader.pairs()
     }
 
-    /// The JSON response body as sent (empty when it was not JSON or over the journal's limit).
-    var responseBody: [UInt8] {
-        var reader = reader()
-        reader.skip(4)
-        reader.skip(2 * reader.count())
-        reader.skip(2 * reader.count())
-        return reader.rawField()
-    }
-
     private func reader() -> Reader { Reader(bytes: bytes) }
 
     private struct Reader {
@@ -87,14 +79,6 @@ struct JournalFacts: Sendable {
 
         mutating func count() -> Int { Int(length()) }
 
-        mutating func rawField() -> [UInt8] {
-            let count = length()
-            guard count != JournalFacts.absent else { return [] }
-            let end = min(offset + Int(count), bytes.count)
-            defer { offset = end }
-            return Array(bytes[offset..<end])
-        }
-
         mutating func skip(_ fields: Int) {
             for _ in 0..<fields {
                 let count = length()
@@ -116,7 +100,7 @@ protocol JournalFactsSource {
     func write(_ writer: inout JournalFactsWriter)
 }
 
-/// A request the pipeline handled, and its JSON response body.
+/// A request the pipeline handled.
 struct PipelineFacts: JournalFactsSource {
     let method: String
     let path: String
@@ -124,10 +108,9 @@ struct PipelineFacts: JournalFactsSource {
     let testID: String?
     let query: [(name: String, value: String)]
     let headers: HTTPHeaders
-    let responseBody: [UInt8]
 
     var byteCount: Int {
-        var size = JournalFactsWriter.leadBytes(method, path, apiKey, testID) + responseBody.count
+        var size = JournalFactsWriter.leadBytes(method, path, apiKey, testID)
         for (name, value) in query { size += 8 + name.utf8.count + value.utf8.count }
         for (name, value) in headers.fields { size += 8 + name.utf8.count + value.utf8.count }
         return size
@@ -145,12 +128,11 @@ struct PipelineFacts: JournalFactsSource {
             writer.string(name)
             writer.string(value)
         }
-        responseBody.withUnsafeBytes { writer.raw($0) }
     }
 }
 
 /// A request answered from its head (`EarlyResponder`): libmicrohttpd's bytes, copied without
-/// a string in between, and the body sent. Valid while the responder's call lasts.
+/// a string in between. Valid while the responder's call lasts.
 struct BorrowedFacts: JournalFactsSource {
     let method: String
     /// The path, the key and the test id as the bytes sent: no string is made for them.
@@ -159,11 +141,10 @@ struct BorrowedFacts: JournalFactsSource {
     let testID: UnsafeRawBufferPointer?
     let query: UnsafeBufferPointer<BorrowedField>
     let headers: UnsafeBufferPointer<BorrowedField>
-    let responseBody: UnsafeRawBufferPointer
 
     var byteCount: Int {
         var size = JournalFactsWriter.fixedBytes + method.utf8.count + path.count
-        size += (apiKey?.count ?? 0) + (testID?.count ?? 0) + responseBody.count
+        size += (apiKey?.count ?? 0) + (testID?.count ?? 0)
         for field in query { size += 8 + field.name.count + field.value.count }
         for field in headers { size += 8 + field.name.count + field.value.count }
         return size
@@ -176,14 +157,13 @@ struct BorrowedFacts: JournalFactsSource {
         writer.raw(testID)
         writer.fields(query)
         writer.fields(headers)
-        writer.raw(responseBody)
     }
 }
 
 /// Writes facts' fields one after another at `out` (`JournalFacts` reads them back).
 struct JournalFactsWriter {
-    /// The lengths and counts every entry has: four fields, two counts, the response body.
-    static let fixedBytes = 4 * 7
+    /// The lengths and counts every entry has: four fields and two counts.
+    static let fixedBytes = 4 * 6
 
     let out: UnsafeMutableRawPointer
     private(set) var offset = 0

@@ -1,4 +1,5 @@
 import DequeModule
+import Glibc
 import MicroHTTP
 import Synchronization
 
@@ -11,6 +12,10 @@ enum JournalBody: Sendable {
     case summaryText(String)
     /// A body nobody summarised, summarised as it was recorded.
     case summary(JSONValue)
+
+    var isEmpty: Bool {
+        if case .empty = self { true } else { false }
+    }
 
     /// What the entry costs to hold, about.
     var approximateBytes: Int {
@@ -39,6 +44,11 @@ struct JournalOutcome: Sendable {
     var chargedCredits: Int64?
     var creditBalance: Int64?
 
+    /// Nothing known: what a poll answered early records.
+    var isEmpty: Bool {
+        reason == nil && message == nil && taskID == nil && chargedCredits == nil && creditBalance == nil
+    }
+
     var json: JSONValue {
         var fields = JSONObject()
         if let reason {
@@ -61,21 +71,23 @@ struct JournalOutcome: Sendable {
 /// turned into JSON then: every poll is journaled, few are read.
 final class JournalEntry: Sendable {
     let timeMs: Int64
-    /// Method, path, key, test id, query and headers as sent, and the JSON response body (up to
-    /// 64 KiB; empty otherwise, summarised only when read); credentials are redacted (and long
+    /// Method, path, key, test id, query and headers as sent; credentials are redacted (and long
     /// header values cut) on read. The full key is for filtering only, never shown whole.
     let request: JournalFacts
+    /// The JSON response body (up to 64 KiB; empty otherwise), summarised only when read.
+    let responseBody: [UInt8]
     let status: Int
     let latencyMs: Double
     let body: JournalBody
     let outcome: JournalOutcome
 
     init(
-        timeMs: Int64, request: JournalFacts, status: Int, latencyMs: Double, body: JournalBody,
-        outcome: JournalOutcome
+        timeMs: Int64, request: JournalFacts, responseBody: [UInt8], status: Int, latencyMs: Double,
+        body: JournalBody, outcome: JournalOutcome
     ) {
         self.timeMs = timeMs
         self.request = request
+        self.responseBody = responseBody
         self.status = status
         self.latencyMs = latencyMs
         self.body = body
@@ -85,9 +97,10 @@ final class JournalEntry: Sendable {
     var apiKey: String? { request.apiKey }
 
     var approximateBytes: Int {
-        Self.approximateBytes(factsBytes: request.byteCount, body: body)
+        Self.approximateBytes(factsBytes: request.byteCount + responseBody.count, body: body)
     }
 
+    /// Each entry counts its response body whole, shared with others or not (`RequestJournal`).
     static func approximateBytes(factsBytes: Int, body: JournalBody) -> Int {
         256 + factsBytes + body.approximateBytes
     }
@@ -118,7 +131,7 @@ final class JournalEntry: Sendable {
             "headers": .object(JSONObject(shownHeaders.map { ($0.name, JSONValue.string($0.value)) })),
             "body": body.json,
             "outcome": outcome.json,
-            "response": RequestJournal.summarizeBody(request.responseBody),
+            "response": RequestJournal.summarizeBody(responseBody),
         ])
     }
 }
@@ -126,11 +139,15 @@ final class JournalEntry: Sendable {
 /// The request journal (docs/contract.md §9): newest entries kept within `--journal-entries` and a byte
 /// budget, oldest dropped first.
 ///
-/// Every answered API call appends here, from every poll thread, so an append allocates nothing
-/// and frees nothing: an entry's facts (`JournalFacts`) are written straight into a ring of bytes
-/// the journal owns, and dropping the oldest entry moves an offset. What is left per entry — its
-/// number, time, status, latency, and the pipeline's body summary and outcome (nothing for a poll)
-/// — is a small slot in a `Deque`. `JournalEntry` objects are made only when the journal is read.
+/// Every answered API call appends here, from every poll thread, so an append of a poll allocates
+/// nothing and frees nothing: an entry's facts (`JournalFacts`) are written straight into a ring
+/// of bytes the journal owns, and dropping the oldest entry moves an offset. The response body is
+/// kept once for the entries that sent the same bytes (`KeptBody`, compared with the few kept
+/// last): a client polling a finished task gets the same 0.8 KB every time, and copying it into
+/// the ring on every poll was the journal's largest cost (its writes pushed the server's other
+/// memory out of the caches). What is left per entry — its number, time, status, latency, body,
+/// and the pipeline's request summary and outcome (nothing for a poll) — is a small slot in a
+/// `Deque`. `JournalEntry` objects are made only when the journal is read.
 final class RequestJournal: Sendable {
     struct Filter: Sendable {
         var apiKey: String?
@@ -147,19 +164,69 @@ final class RequestJournal: Sendable {
         let bytes: Int
     }
 
-    /// One kept entry; its facts are `length` bytes of the ring at `offset`.
+    /// A response body the journal keeps, for every entry that sent these bytes. Only touched
+    /// under the journal's lock, and counted there by hand (`uses`): the poll threads append the
+    /// same body one after the other, and an atomic reference count on it would be one more
+    /// cache line they both write.
+    private final class KeptBody {
+        let bytes: [UInt8]
+        /// The slots holding it, plus one while it is among `State.recentBodies`. It is made
+        /// retained once (`Unmanaged.passRetained`) and released when this reaches zero.
+        var uses = 0
+
+        init(_ bytes: UnsafeRawBufferPointer) {
+            self.bytes = Array(bytes)
+        }
+
+        func holds(_ other: UnsafeRawBufferPointer) -> Bool {
+            bytes.count == other.count
+                && bytes.withUnsafeBytes { memcmp($0.baseAddress!, other.baseAddress!, other.count) == 0 }
+        }
+    }
+
+    /// One use of `body` fewer; the last one frees it.
+    private static func unuse(_ body: Unmanaged<KeptBody>) {
+        let left = body._withUnsafeGuaranteedRef {
+            $0.uses -= 1
+            return $0.uses
+        }
+        if left == 0 { body.release() }
+    }
+
+    /// The pipeline's summary of a request body and the outcome it recorded: kept apart, so that
+    /// the slot of an entry without them (every poll) is small.
+    private final class Details: Sendable {
+        let body: JournalBody
+        let outcome: JournalOutcome
+
+        init(body: JournalBody, outcome: JournalOutcome) {
+            self.body = body
+            self.outcome = outcome
+        }
+    }
+
+    /// One kept entry; its facts are `length` bytes of the ring at `offset`. It holds its body
+    /// (one of its `uses`) and its details (retained once) by hand, until `release`: a slot is
+    /// copied as plain bytes, and the ring's first and last slots are read on every append —
+    /// counted references would be counted there, on a cache line both poll threads write.
     private struct Slot {
         let sequence: Int
         /// Where its bytes start; only a rebuild moves them.
         var offset: Int
         let length: Int
+        let response: Unmanaged<KeptBody>?
+        let details: Unmanaged<Details>?
         let timeMs: Int64
         let status: Int
         let latencyMs: Double
-        let body: JournalBody
-        let outcome: JournalOutcome
         /// What the entry counts against the byte budget (`JournalEntry.approximateBytes`).
         let bytes: Int
+
+        /// Gives up what the slot holds; once, as it leaves the journal.
+        func release() {
+            if let response { RequestJournal.unuse(response) }
+            details?.release()
+        }
     }
 
     private struct State {
@@ -171,7 +238,13 @@ final class RequestJournal: Sendable {
         var bytes = 0
         var nextSequence = 1
         var dropped = 0
+        /// The bodies appended last, newest first (`recentBodyCount` at most), for the next
+        /// entries that send one of them again.
+        var recentBodies: [Unmanaged<KeptBody>] = []
     }
+
+    /// Polls of a few tasks in turn still share their bodies.
+    private static let recentBodyCount = 4
 
     let maxEntries: Int
     let maxBytes: Int
@@ -188,18 +261,23 @@ final class RequestJournal: Sendable {
     }
 
     deinit {
-        state.withWriteLock { $0.ring.deallocate() }
+        state.withWriteLock { state in
+            for slot in state.slots { slot.release() }
+            for body in state.recentBodies { Self.unuse(body) }
+            state.ring.deallocate()
+        }
     }
 
     /// Numbers the entry (sequences count every appended entry, kept or not) and keeps it,
-    /// writing `facts` into the ring under the lock (a copy of bytes: the source may be borrowed).
+    /// writing `facts` into the ring under the lock (a copy of bytes: the source may be borrowed)
+    /// and keeping `responseBody` (empty: none), shared with the entries before that sent the same.
     func append<Facts: JournalFactsSource>(
-        _ facts: Facts, timeMs: Int64, status: Int, latencyMs: Double, body: JournalBody = .empty,
-        outcome: JournalOutcome = JournalOutcome()
+        _ facts: Facts, responseBody: UnsafeRawBufferPointer, timeMs: Int64, status: Int, latencyMs: Double,
+        body: JournalBody = .empty, outcome: JournalOutcome = JournalOutcome()
     ) {
         guard maxEntries > 0 else { return }
         let length = facts.byteCount
-        let bytes = JournalEntry.approximateBytes(factsBytes: length, body: body)
+        let bytes = JournalEntry.approximateBytes(factsBytes: length + responseBody.count, body: body)
         state.withWriteLock { state in
             let sequence = state.nextSequence
             state.nextSequence += 1
@@ -212,8 +290,11 @@ final class RequestJournal: Sendable {
             facts.write(&writer)
             state.slots.append(
                 Slot(
-                    sequence: sequence, offset: offset, length: length, timeMs: timeMs, status: status,
-                    latencyMs: latencyMs, body: body, outcome: outcome, bytes: bytes))
+                    sequence: sequence, offset: offset, length: length,
+                    response: responseBody.isEmpty ? nil : Self.kept(responseBody, in: &state),
+                    details: body.isEmpty && outcome.isEmpty
+                        ? nil : .passRetained(Details(body: body, outcome: outcome)),
+                    timeMs: timeMs, status: status, latencyMs: latencyMs, bytes: bytes))
             state.head = offset + length
             state.bytes += bytes
             while state.slots.count > maxEntries || (state.bytes > maxBytes && state.slots.count > 1) {
@@ -222,8 +303,23 @@ final class RequestJournal: Sendable {
         }
     }
 
+    /// The kept copy of `body`: one of the last kept when it holds the same bytes, else a new one.
+    /// Counts the new slot's use.
+    private static func kept(_ body: UnsafeRawBufferPointer, in state: inout State) -> Unmanaged<KeptBody> {
+        for candidate in state.recentBodies where candidate._withUnsafeGuaranteedRef({ $0.holds(body) }) {
+            candidate._withUnsafeGuaranteedRef { $0.uses += 1 }
+            return candidate
+        }
+        let made = Unmanaged.passRetained(KeptBody(body))
+        made._withUnsafeGuaranteedRef { $0.uses = 2 }  // the slot's, and the recent list's
+        if state.recentBodies.count == recentBodyCount { unuse(state.recentBodies.removeLast()) }
+        state.recentBodies.insert(made, at: 0)
+        return made
+    }
+
     private static func dropOldest(_ state: inout State) {
         guard let oldest = state.slots.popFirst() else { return }
+        oldest.release()
         state.bytes -= oldest.bytes
         state.dropped += 1
         if state.slots.isEmpty { state.head = 0 }
@@ -293,7 +389,9 @@ final class RequestJournal: Sendable {
             timeMs: slot.timeMs,
             request: JournalFacts(
                 bytes: Array(UnsafeRawBufferPointer(start: state.ring + slot.offset, count: slot.length))),
-            status: slot.status, latencyMs: slot.latencyMs, body: slot.body, outcome: slot.outcome)
+            responseBody: slot.response?.takeUnretainedValue().bytes ?? [], status: slot.status,
+            latencyMs: slot.latencyMs, body: slot.details?.takeUnretainedValue().body ?? .empty,
+            outcome: slot.details?.takeUnretainedValue().outcome ?? JournalOutcome())
     }
 
     func entries(matching filter: Filter) -> (entries: [Kept], dropped: Int) {
@@ -318,8 +416,17 @@ final class RequestJournal: Sendable {
 
     func reset(apiKey: String?) {
         state.withWriteLock { state in
-            let kept = apiKey.map { key in state.slots.filter { Self.entry($0, in: state).apiKey != key } } ?? []
+            var kept: [Slot] = []
+            for slot in state.slots {
+                if let apiKey, Self.entry(slot, in: state).apiKey != apiKey {
+                    kept.append(slot)
+                } else {
+                    slot.release()
+                }
+            }
             Self.rebuild(&state, keeping: kept, capacity: state.capacity)
+            for body in state.recentBodies { Self.unuse(body) }
+            state.recentBodies.removeAll()
         }
     }
 

@@ -65,7 +65,7 @@ final class CachedMediaResponder: EarlyResponder {
             Authenticator.keyRange(in: authorization).map { UnsafeRawBufferPointer(rebasing: authorization[$0]) }
         }
         let path = head.path
-        let route = head.pathHasPrefix(Self.imagePrefix) ? Self.imageRoute : Self.videoRoute
+        let route: Metrics.EarlyRoute = head.pathHasPrefix(Self.imagePrefix) ? .image : .video
         let nowMs = clock._withUnsafeGuaranteedRef { $0.nowMs() }
         let generation = store._withUnsafeGuaranteedRef { $0.removalGeneration }
         return index._withUnsafeGuaranteedRef {
@@ -73,7 +73,7 @@ final class CachedMediaResponder: EarlyResponder {
                 signature: signature, path: path, signed: signed, nowMs: nowMs, generation: generation, on: head
             ) {
                 recorder.recordEarly(
-                    query: query, headers: headers, method: "GET", route: route, path: path, status: 200,
+                    query: query, headers: headers, route: route, path: path,
                     apiKey: apiKey, testID: wanted.testID, responseBody: UnsafeRawBufferPointer(start: nil, count: 0),
                     timeMs: nowMs, startedNanoseconds: started)
             }

@@ -13,7 +13,7 @@ import MicroHTTP
 /// What it answers is counted and journaled as the pipeline would (`RequestRecorder.recordEarly`).
 final class FinishedPollResponder: EarlyResponder {
     static let path: StaticString = "/v3/async/task-result"
-    /// The same, for the metrics and the journal (a literal: no copy is made).
+    /// The same, as the metrics label it (`Metrics.EarlyRoute`).
     static let route = "/v3/async/task-result"
 
     // Unmanaged, used through `_withUnsafeGuaranteedRef`: the service that made this responder
@@ -69,9 +69,9 @@ final class FinishedPollResponder: EarlyResponder {
         return results._withUnsafeGuaranteedRef {
             $0.answerEarly(id: id, tenant: tenant, nowMs: nowMs, generation: generation, on: head) { body in
                 recorder.recordEarly(
-                    query: query, headers: headers, method: "GET", route: Self.route,
+                    query: query, headers: headers, route: .taskResult,
                     path: UnsafeRawBufferPointer(start: Self.path.utf8Start, count: Self.path.utf8CodeUnitCount),
-                    status: 200, apiKey: UnsafeRawBufferPointer(rebasing: authorization[keyRange]),
+                    apiKey: UnsafeRawBufferPointer(rebasing: authorization[keyRange]),
                     testID: wanted.testID, responseBody: body, timeMs: nowMs, startedNanoseconds: started)
             }
         }

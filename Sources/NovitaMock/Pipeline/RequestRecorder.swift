@@ -86,32 +86,33 @@ struct RequestRecorder: Sendable {
         {
             responseBody = bytes
         }
-        journal.append(
-            PipelineFacts(
-                method: request.method, path: request.path, apiKey: call.apiKey, testID: call.testID,
-                query: request.query, headers: request.headers, responseBody: responseBody),
-            timeMs: clock.nowMs(), status: status, latencyMs: seconds * 1000, body: body, outcome: outcome)
+        responseBody.withUnsafeBytes { responseBody in
+            journal.append(
+                PipelineFacts(
+                    method: request.method, path: request.path, apiKey: call.apiKey, testID: call.testID,
+                    query: request.query, headers: request.headers),
+                responseBody: responseBody, timeMs: clock.nowMs(), status: status, latencyMs: seconds * 1000,
+                body: body, outcome: outcome)
+        }
     }
 
-    /// Records an answer an `EarlyResponder` gave from the request head, as `record` would have
-    /// recorded the pipeline's same answer: metrics under `route`, the journal entry with the
-    /// path, key and test id as sent, the body empty, no outcome. `timeMs` is the mock clock's
-    /// time the responder read; a JSON `responseBody` is copied (pass none for media).
+    /// Records a `GET` an `EarlyResponder` answered with 200 from the request head, as `record`
+    /// would have recorded the pipeline's same answer: metrics under `route`, the journal entry
+    /// with the path, key and test id as sent, the body empty, no outcome. `timeMs` is the mock
+    /// clock's time the responder read; a JSON `responseBody` is kept (pass none for media).
     func recordEarly(
-        query: UnsafeBufferPointer<BorrowedField>, headers: UnsafeBufferPointer<BorrowedField>, method: String,
-        route: String, path: UnsafeRawBufferPointer, status: Int, apiKey: UnsafeRawBufferPointer?,
+        query: UnsafeBufferPointer<BorrowedField>, headers: UnsafeBufferPointer<BorrowedField>,
+        route: Metrics.EarlyRoute, path: UnsafeRawBufferPointer, apiKey: UnsafeRawBufferPointer?,
         testID: UnsafeRawBufferPointer?, responseBody: UnsafeRawBufferPointer, timeMs: Int64,
         startedNanoseconds: UInt64
     ) {
         let seconds = Double(MonotonicClock.nanoseconds() &- startedNanoseconds) / 1e9
-        metrics.record(route: route, method: method, status: status, seconds: seconds)
+        metrics.recordEarly(route, seconds: seconds)
         let kept =
             responseBody.count <= Self.journaledResponseLimit
             ? responseBody : UnsafeRawBufferPointer(start: nil, count: 0)
         journal.append(
-            BorrowedFacts(
-                method: method, path: path, apiKey: apiKey, testID: testID, query: query, headers: headers,
-                responseBody: kept),
-            timeMs: timeMs, status: status, latencyMs: seconds * 1000)
+            BorrowedFacts(method: "GET", path: path, apiKey: apiKey, testID: testID, query: query, headers: headers),
+            responseBody: kept, timeMs: timeMs, status: 200, latencyMs: seconds * 1000)
     }
 }
