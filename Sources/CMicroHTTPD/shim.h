@@ -188,4 +188,14 @@ static inline int cmhd_current_cpu(void) {
     return cpu < 0 ? 0 : cpu;
 }
 
+/* Relaxed atomic add and load on one share of a per-CPU count (MicroHTTP's `PerCPUCounter`):
+ * Swift's Atomic cannot live in memory laid out by hand. */
+static inline void cmhd_atomic_add(long *counter, long value) {
+    __atomic_fetch_add(counter, value, __ATOMIC_RELAXED);
+}
+
+static inline long cmhd_atomic_load(const long *counter) {
+    return __atomic_load_n(counter, __ATOMIC_RELAXED);
+}
+
 #endif

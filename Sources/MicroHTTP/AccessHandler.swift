@@ -26,8 +26,9 @@ enum AccessHandler {
         uploadDataSize: UnsafeMutablePointer<Int>, requestPointer: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     ) -> MHD_Result {
         guard var existing = requestPointer.pointee else {
-            if let early = server.earlyResponder, let url, let method,
-                early.mayAnswer(BorrowedRequestHead(connection: connection, url: url, method: method))
+            if let url, let method,
+                server.earlyResponder?.mayAnswer(BorrowedRequestHead(connection: connection, url: url, method: method))
+                    == true
             {
                 // Answered at the next call, once the request is complete: an answer queued now,
                 // before MHD knows there is no body, would close the connection. Counted in flight
@@ -39,13 +40,13 @@ enum AccessHandler {
             return begin(connection: connection, url: url, method: method, server: server, at: requestPointer).answer
         }
         if existing == earlyAnswerMarker {
-            if uploadDataSize.pointee == 0, let early = server.earlyResponder, let url, let method,
-                !server.isDraining.load(ordering: .relaxed)
-            {
-                switch early.respond(to: BorrowedRequestHead(connection: connection, url: url, method: method)) {
+            if uploadDataSize.pointee == 0, let url, let method, !server.isDraining.load(ordering: .relaxed) {
+                switch server.earlyResponder?.respond(
+                    to: BorrowedRequestHead(connection: connection, url: url, method: method))
+                {
                 case .queued: return .YES
                 case .failed: return .NO
-                case .declined: break
+                case .declined, nil: break
                 }
             }
             // Declined, or a body came: the usual way from here, the request read now.

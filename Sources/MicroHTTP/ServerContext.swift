@@ -1,10 +1,13 @@
+import CMicroHTTPD
 import Synchronization
 
 /// What libmicrohttpd's callbacks reach through their `cls` pointer: the handler, the limits and
 /// the requests in flight (so shutdown can wait for them and wake any still suspended).
 final class ServerContext: Sendable {
     let handler: @Sendable (HTTPRequest) -> HTTPReply
-    /// Asked first about every request (see `EarlyResponder`).
+    /// Asked first about every request (see `EarlyResponder`); called in place
+    /// (`server.earlyResponder?.…`): a copy bound with `if let` is a counted reference, taken on
+    /// every request by every poll thread on one cache line.
     let earlyResponder: (any EarlyResponder)?
     let maxBodyBytes: Int
     let maxBufferedBodyBytes: Int
@@ -12,8 +15,10 @@ final class ServerContext: Sendable {
     let bufferedBodyBytes = Atomic<Int>(0)
     /// Set once shutdown begins, so responses tell clients not to reuse their connection.
     let isDraining = Atomic<Bool>(false)
-    /// Requests that reached the access handler and are not complete yet.
-    private let inFlightTotal = Atomic<Int>(0)
+    /// Requests that reached the access handler and are not complete yet, counted per CPU (each
+    /// share on its own cache line; a request may start on one CPU and complete on another, so a
+    /// share alone means nothing, only the sum).
+    private let inFlight = PerCPUCounter()
     /// Those of them that were ever suspended: the only ones shutdown must wake. A request that
     /// is answered at once (most) never takes this lock, which every poll thread shares.
     private let suspendable = Mutex<[ObjectIdentifier: RequestContext]>([:])
@@ -46,11 +51,11 @@ final class ServerContext: Sendable {
     }
 
     func requestStarted() {
-        inFlightTotal.add(1, ordering: .relaxed)
+        inFlight.add(1)
     }
 
     func requestCompleted() {
-        inFlightTotal.subtract(1, ordering: .relaxed)
+        inFlight.add(-1)
     }
 
     /// Called by a request before it first suspends its connection.
@@ -62,8 +67,36 @@ final class ServerContext: Sendable {
         _ = suspendable.withLock { $0.removeValue(forKey: ObjectIdentifier(request)) }
     }
 
-    var inFlightCount: Int { inFlightTotal.load(ordering: .relaxed) }
+    var inFlightCount: Int { inFlight.sum }
 
     /// The requests in flight that may be suspended.
     var suspendableRequests: [RequestContext] { suspendable.withLock { Array($0.values) } }
+}
+
+/// A count that threads on any CPU change at once without sharing a cache line: one share per CPU
+/// (`CurrentCPU`), summed when read.
+final class PerCPUCounter: @unchecked Sendable {  // `shares` is only touched atomically
+    /// A power of two, more than the CPUs of a typical machine; CPUs beyond share.
+    private static let shareCount = 16
+    /// Ints per share: 128 bytes, a pair of cache lines (adjacent lines are fetched together).
+    private static let stride = 16
+    private let shares: UnsafeMutablePointer<Int>
+
+    init() {
+        shares = .allocate(capacity: Self.shareCount * Self.stride)
+        shares.initialize(repeating: 0, count: Self.shareCount * Self.stride)
+    }
+
+    deinit {
+        shares.deallocate()
+    }
+
+    func add(_ value: Int) {
+        let share = shares + (CurrentCPU.index & (Self.shareCount - 1)) * Self.stride
+        cmhd_atomic_add(share, value)
+    }
+
+    var sum: Int {
+        (0..<Self.shareCount).reduce(0) { $0 + cmhd_atomic_load(shares + $1 * Self.stride) }
+    }
 }
