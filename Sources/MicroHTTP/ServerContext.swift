@@ -96,7 +96,20 @@ final class PerCPUCounter: @unchecked Sendable {  // `shares` is only touched at
         cmhd_atomic_add(share, value)
     }
 
+    /// The shares summed from two passes that read the same values (retried a few times while
+    /// they change): one pass alone can miss a request's +1 on a share it has read and see its −1
+    /// on one it reads later, and a drain must not take that for an empty server.
     var sum: Int {
-        (0..<Self.shareCount).reduce(0) { $0 + cmhd_atomic_load(shares + $1 * Self.stride) }
+        var previous = shareValues()
+        for _ in 0..<8 {
+            let next = shareValues()
+            if next == previous { break }
+            previous = next
+        }
+        return previous.reduce(0, +)
+    }
+
+    private func shareValues() -> [Int] {
+        (0..<Self.shareCount).map { cmhd_atomic_load(shares + $0 * Self.stride) }
     }
 }
