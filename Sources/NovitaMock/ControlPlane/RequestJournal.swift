@@ -139,15 +139,24 @@ final class JournalEntry: Sendable {
 /// The request journal (docs/contract.md §9): newest entries kept within `--journal-entries` and a byte
 /// budget, oldest dropped first.
 ///
-/// Every answered API call appends here, from every poll thread, so an append of a poll allocates
-/// nothing and frees nothing: an entry's facts (`JournalFacts`) are written straight into a ring
-/// of bytes the journal owns, and dropping the oldest entry moves an offset. The response body is
-/// kept once for the entries that sent the same bytes (`KeptBody`, compared with the few kept
-/// last): a client polling a finished task gets the same 0.8 KB every time, and copying it into
-/// the ring on every poll was the journal's largest cost (its writes pushed the server's other
-/// memory out of the caches). What is left per entry — its number, time, status, latency, body,
-/// and the pipeline's request summary and outcome (nothing for a poll) — is a small slot in a
-/// `Deque`. `JournalEntry` objects are made only when the journal is read.
+/// Every answered API call appends here, from every poll thread, so an append touches only the
+/// calling CPU's share of the journal (`PerCPULocked`): one lock and memory no other poll thread
+/// writes. With one journal under one lock, its cache lines moved between the poll threads' CPUs
+/// on every poll, and now and then a thread slept on the lock. Entries are numbered from one
+/// counter, under their share's lock, so that a read — which takes every share's lock — sees
+/// every numbered entry complete; it merges the shares by number and drops what falls outside
+/// the limits then.
+///
+/// An append of a poll allocates nothing and frees nothing, and writes little: an entry's facts
+/// (`JournalFacts`) go into a ring of bytes its share owns — unless they are the bytes of the
+/// share's newest entry (a client polling a task sends the same head every time), which it then
+/// shares — and dropping the oldest entry moves an offset. The response body is kept once for
+/// the entries that sent the same bytes (`KeptBody`, compared with the few kept last): a client
+/// polling a finished task gets the same 0.8 KB every time, and copying it into the ring on
+/// every poll was the journal's largest cost (its writes pushed the server's other memory out of
+/// the caches). What is left per entry — its number, time, status, latency, body, and the
+/// pipeline's request summary and outcome (nothing for a poll) — is a small slot in a `Deque`.
+/// `JournalEntry` objects are made only when the journal is read.
 final class RequestJournal: Sendable {
     struct Filter: Sendable {
         var apiKey: String?
@@ -165,7 +174,7 @@ final class RequestJournal: Sendable {
     }
 
     /// A response body the journal keeps, for every entry that sent these bytes. Only touched
-    /// under the journal's lock, and counted there by hand (`uses`): the poll threads append the
+    /// under its share's lock, and counted there by hand (`uses`): the poll threads append the
     /// same body one after the other, and an atomic reference count on it would be one more
     /// cache line they both write.
     private final class KeptBody {
@@ -205,10 +214,10 @@ final class RequestJournal: Sendable {
         }
     }
 
-    /// One kept entry; its facts are `length` bytes of the ring at `offset`. It holds its body
-    /// (one of its `uses`) and its details (retained once) by hand, until `release`: a slot is
-    /// copied as plain bytes, and the ring's first and last slots are read on every append —
-    /// counted references would be counted there, on a cache line both poll threads write.
+    /// One kept entry; its facts are `length` bytes of its share's ring at `offset`. It holds its
+    /// body (one of its `uses`) and its details (retained once) by hand, until `release`: a slot
+    /// is copied as plain bytes, and the ring's first and last slots are read on every append —
+    /// counted references would be counted there.
     private struct Slot {
         let sequence: Int
         /// Where its bytes start; only a rebuild moves them.
@@ -229,15 +238,23 @@ final class RequestJournal: Sendable {
         }
     }
 
+    /// One CPU's share of the journal: its entries, oldest first (in the order of their numbers).
     private struct State {
         var slots = Deque<Slot>()
         /// The facts of the slots, oldest first, wrapping around; `head` is where the next ones go.
+        /// Slots next to each other may share theirs (the same offset): the bytes are freed
+        /// when the last of them is dropped, as the oldest slot's offset is where they start.
         var ring: UnsafeMutableRawPointer
         var capacity: Int
+        /// Where an entry's facts are written before they are compared with the newest's.
+        var scratch = UnsafeMutableRawPointer.allocate(byteCount: 1 << 10, alignment: 8)
+        var scratchCapacity = 1 << 10
         var head = 0
         var bytes = 0
-        var nextSequence = 1
         var dropped = 0
+        /// The number of the newest entry this share dropped for the limits: a read shows nothing
+        /// older, from any share, so the journal never shows a gap where an entry fell out.
+        var droppedThrough = 0
         /// The bodies appended last, newest first (`recentBodyCount` at most), for the next
         /// entries that send one of them again.
         var recentBodies: [Unmanaged<KeptBody>] = []
@@ -248,48 +265,80 @@ final class RequestJournal: Sendable {
 
     let maxEntries: Int
     let maxBytes: Int
-    /// Exclusive for reads too: they are rare, and a writer's turn of a readers-writer lock cost
-    /// about twice a mutex's on every append.
-    private let state: Locked<State>
-    /// The ring's first size; it doubles, up to `maxBytes`, when the budget allows more entries
-    /// than fit (its bytes are touched only as entries reach them).
+    /// What one share may hold between reads: twice its part of `maxBytes` (a share may take
+    /// more than its part of the calls), but no more than the whole. Reads bring the journal to
+    /// `maxBytes`; between them it holds at most twice that.
+    private let shareMaxBytes: Int
+    private let shares: PerCPULocked<State>
+    /// The next entry's number; taken under the appending share's lock.
+    nonisolated(unsafe) private let nextSequence: UnsafeMutablePointer<Atomic<Int>>  // an atomic
+    /// A ring's first size; it doubles, up to `shareMaxBytes`, when the budget allows more
+    /// entries than fit (its bytes are touched only as entries reach them).
     private static let initialCapacity = 256 << 10
 
-    init(maxEntries: Int, maxBytes: Int) {
+    /// - Parameter shareCount: one per CPU when nil (`PerCPULocked`).
+    init(maxEntries: Int, maxBytes: Int, shareCount: Int? = nil) {
         self.maxEntries = maxEntries
         self.maxBytes = maxBytes
-        let capacity = max(1, min(Self.initialCapacity, maxBytes))
-        state = Locked(State(ring: .allocate(byteCount: capacity, alignment: 8), capacity: capacity))
+        let shareCount = max(shareCount ?? PerCPULocked<State>.defaultCount, 1)
+        shareMaxBytes = min(maxBytes, max(maxBytes / shareCount * 2, 1))
+        let capacity = max(1, min(Self.initialCapacity, shareMaxBytes))
+        shares = PerCPULocked(count: shareCount) { _ in
+            State(ring: .allocate(byteCount: capacity, alignment: 8), capacity: capacity)
+        }
+        // On a 128-byte line of its own: every append writes it.
+        nextSequence = UnsafeMutableRawPointer.allocate(byteCount: 128, alignment: 128)
+            .bindMemory(to: Atomic<Int>.self, capacity: 1)
+        nextSequence.initialize(to: Atomic(1))
     }
 
     deinit {
-        state.withLock { state in
-            for slot in state.slots { slot.release() }
-            for body in state.recentBodies { Self.unuse(body) }
-            state.ring.deallocate()
+        shares.withEvery { shares in
+            for state in shares {
+                for slot in state.pointee.slots { slot.release() }
+                for body in state.pointee.recentBodies { Self.unuse(body) }
+                state.pointee.ring.deallocate()
+                state.pointee.scratch.deallocate()
+            }
         }
+        nextSequence.deinitialize(count: 1)
+        nextSequence.deallocate()
     }
 
     /// Numbers the entry (sequences count every appended entry, kept or not) and keeps it,
-    /// writing `facts` into the ring under the lock (a copy of bytes: the source may be borrowed)
+    /// writing `facts` into its share under the lock (a copy of bytes: the source may be borrowed)
     /// and keeping `responseBody` (empty: none), shared with the entries before that sent the same.
+    /// - Parameter share: the share it goes to; the calling CPU's when nil (tests choose).
     func append<Facts: JournalFactsSource>(
         _ facts: Facts, responseBody: UnsafeRawBufferPointer, timeMs: Int64, status: Int, latencyMs: Double,
-        body: JournalBody = .empty, outcome: JournalOutcome = JournalOutcome()
+        body: JournalBody = .empty, outcome: JournalOutcome = JournalOutcome(), share: Int? = nil
     ) {
         guard maxEntries > 0 else { return }
         let length = facts.byteCount
         let bytes = JournalEntry.approximateBytes(factsBytes: length + responseBody.count, body: body)
-        state.withLock { state in
-            let sequence = state.nextSequence
-            state.nextSequence += 1
-            // Room for the new entry first (the oldest go), then the limits.
-            guard let offset = Self.reserve(length, in: &state, maxBytes: maxBytes) else {
-                state.dropped += 1
-                return
-            }
-            var writer = JournalFactsWriter(into: state.ring + offset)
+        shares.withValue(at: share ?? shares.currentIndex) { state in
+            let sequence = nextSequence.pointee.wrappingAdd(1, ordering: .relaxed).oldValue
+            // The facts are written aside first: when they are the bytes of the share's newest
+            // entry (a client polling a task sends the same head every time), the entry shares
+            // them, and the ring's memory is not written at all.
+            Self.makeRoom(length, inScratchOf: &state)
+            var writer = JournalFactsWriter(into: state.scratch)
             facts.write(&writer)
+            let offset: Int
+            if let newest = state.slots.last, newest.length == length,
+                memcmp(state.ring + newest.offset, state.scratch, length) == 0
+            {
+                offset = newest.offset
+            } else {
+                // Room for the new entry first (the oldest go), then the limits.
+                guard let room = Self.reserve(length, in: &state, maxBytes: shareMaxBytes) else {
+                    state.dropped += 1
+                    return
+                }
+                (state.ring + room).copyMemory(from: state.scratch, byteCount: length)
+                state.head = room + length
+                offset = room
+            }
             state.slots.append(
                 Slot(
                     sequence: sequence, offset: offset, length: length,
@@ -297,9 +346,8 @@ final class RequestJournal: Sendable {
                     details: body.isEmpty && outcome.isEmpty
                         ? nil : .passRetained(Details(body: body, outcome: outcome)),
                     timeMs: timeMs, status: status, latencyMs: latencyMs, bytes: bytes))
-            state.head = offset + length
             state.bytes += bytes
-            while state.slots.count > maxEntries || (state.bytes > maxBytes && state.slots.count > 1) {
+            while state.slots.count > maxEntries || (state.bytes > shareMaxBytes && state.slots.count > 1) {
                 Self.dropOldest(&state)
             }
         }
@@ -319,11 +367,20 @@ final class RequestJournal: Sendable {
         return made
     }
 
+    /// A scratch of at least `length` bytes.
+    private static func makeRoom(_ length: Int, inScratchOf state: inout State) {
+        guard length > state.scratchCapacity else { return }
+        state.scratch.deallocate()
+        state.scratchCapacity = max(length, state.scratchCapacity * 2)
+        state.scratch = .allocate(byteCount: state.scratchCapacity, alignment: 8)
+    }
+
     private static func dropOldest(_ state: inout State) {
         guard let oldest = state.slots.popFirst() else { return }
         oldest.release()
         state.bytes -= oldest.bytes
         state.dropped += 1
+        state.droppedThrough = max(state.droppedThrough, oldest.sequence)
         if state.slots.isEmpty { state.head = 0 }
     }
 
@@ -367,16 +424,24 @@ final class RequestJournal: Sendable {
     }
 
     /// A fresh ring of `capacity` bytes holding the facts of `kept` (slots of `state`, oldest
-    /// first) from its start, in order; the old ring is freed.
+    /// first) from its start, in order, still shared where they were; the old ring is freed.
     private static func rebuild(_ state: inout State, keeping kept: [Slot], capacity: Int) {
         let ring = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
         var offset = 0
         var moved = Deque<Slot>()
+        // Only slots next to each other share, and those that share have the same key: a reset
+        // keeps or removes all of them.
+        var previous: (old: Int, new: Int)?
         for var slot in kept {
-            (ring + offset).copyMemory(from: state.ring + slot.offset, byteCount: slot.length)
-            slot.offset = offset
+            if let previous, previous.old == slot.offset {
+                slot.offset = previous.new
+            } else {
+                (ring + offset).copyMemory(from: state.ring + slot.offset, byteCount: slot.length)
+                previous = (slot.offset, offset)
+                slot.offset = offset
+                offset += slot.length
+            }
             moved.append(slot)
-            offset += slot.length
         }
         state.ring.deallocate()
         state.ring = ring
@@ -396,19 +461,51 @@ final class RequestJournal: Sendable {
             outcome: slot.details?.takeUnretainedValue().outcome ?? JournalOutcome())
     }
 
-    func entries(matching filter: Filter) -> (entries: [Kept], dropped: Int) {
-        state.withLock { state in
-            var matching: [Kept] = []
-            for slot in state.slots where filter.status == nil || slot.status == filter.status {
-                let entry = Self.entry(slot, in: state)
-                guard
-                    (filter.apiKey == nil || entry.apiKey == filter.apiKey)
-                        && (filter.path == nil || Self.pathMatches(entry.request.path, filter.path!))
-                        && (filter.testID == nil || entry.request.testID == filter.testID)
-                else { continue }
-                matching.append(Kept(sequence: slot.sequence, entry: entry, bytes: slot.bytes))
+    /// Brings the shares to what the journal shows: the newest `maxEntries` entries within
+    /// `maxBytes` (the newest one whatever its size), none older than one a share dropped. The
+    /// rest is dropped now. Under every share's lock.
+    private func settle(_ shares: [UnsafeMutablePointer<State>]) {
+        let cut = shares.map(\.pointee.droppedThrough).max() ?? 0
+        var newestFirst: [(sequence: Int, bytes: Int)] = []
+        for state in shares {
+            for slot in state.pointee.slots where slot.sequence > cut {
+                newestFirst.append((slot.sequence, slot.bytes))
             }
-            return (Array(matching.suffix(filter.limit)), state.dropped)
+        }
+        newestFirst.sort { $0.sequence > $1.sequence }
+        var count = 0
+        var bytes = 0
+        var oldestShown = cut + 1
+        for entry in newestFirst {
+            if count == maxEntries || (count > 0 && bytes + entry.bytes > maxBytes) { break }
+            count += 1
+            bytes += entry.bytes
+            oldestShown = entry.sequence
+        }
+        for state in shares {
+            while let oldest = state.pointee.slots.first, oldest.sequence < oldestShown {
+                Self.dropOldest(&state.pointee)
+            }
+        }
+    }
+
+    func entries(matching filter: Filter) -> (entries: [Kept], dropped: Int) {
+        shares.withEvery { shares in
+            settle(shares)
+            var matching: [Kept] = []
+            for state in shares {
+                for slot in state.pointee.slots where filter.status == nil || slot.status == filter.status {
+                    let entry = Self.entry(slot, in: state.pointee)
+                    guard
+                        (filter.apiKey == nil || entry.apiKey == filter.apiKey)
+                            && (filter.path == nil || Self.pathMatches(entry.request.path, filter.path!))
+                            && (filter.testID == nil || entry.request.testID == filter.testID)
+                    else { continue }
+                    matching.append(Kept(sequence: slot.sequence, entry: entry, bytes: slot.bytes))
+                }
+            }
+            matching.sort { $0.sequence < $1.sequence }
+            return (Array(matching.suffix(filter.limit)), shares.reduce(0) { $0 + $1.pointee.dropped })
         }
     }
 
@@ -417,22 +514,29 @@ final class RequestJournal: Sendable {
     }
 
     func reset(apiKey: String?) {
-        state.withLock { state in
-            var kept: [Slot] = []
-            for slot in state.slots {
-                if let apiKey, Self.entry(slot, in: state).apiKey != apiKey {
-                    kept.append(slot)
-                } else {
-                    slot.release()
+        shares.withEvery { shares in
+            for state in shares {
+                var kept: [Slot] = []
+                for slot in state.pointee.slots {
+                    if let apiKey, Self.entry(slot, in: state.pointee).apiKey != apiKey {
+                        kept.append(slot)
+                    } else {
+                        slot.release()
+                    }
                 }
+                Self.rebuild(&state.pointee, keeping: kept, capacity: state.pointee.capacity)
+                for body in state.pointee.recentBodies { Self.unuse(body) }
+                state.pointee.recentBodies.removeAll()
             }
-            Self.rebuild(&state, keeping: kept, capacity: state.capacity)
-            for body in state.recentBodies { Self.unuse(body) }
-            state.recentBodies.removeAll()
         }
     }
 
-    var statistics: (count: Int, bytes: Int) { state.withLock { ($0.slots.count, $0.bytes) } }
+    var statistics: (count: Int, bytes: Int) {
+        shares.withEvery { shares in
+            settle(shares)
+            return shares.reduce((0, 0)) { ($0.0 + $1.pointee.slots.count, $0.1 + $1.pointee.bytes) }
+        }
+    }
 
     /// A request body as the journal shows it: parsed JSON with long strings elided, or a short
     /// text preview.
