@@ -1,6 +1,11 @@
 import Glibc
 import MicroHTTP
 
+/// How many shares state kept per CPU has: one per CPU, up to 16 (CPUs beyond share).
+enum PerCPU {
+    static let count = min(max(Int(sysconf(Int32(_SC_NPROCESSORS_CONF))), 1), 16)
+}
+
 /// One value per CPU, each behind its own mutex, for state every request writes
 /// (`RequestJournal`): threads running at the same time are on different CPUs, so they take
 /// different locks and write different cache lines (a thread moved right after asking merely
@@ -10,7 +15,7 @@ import MicroHTTP
 /// non-`Sendable` bytes into it. The mutexes are adaptive (they spin a little before sleeping):
 /// two threads meet on one only when one has just moved, and a sleep costs more than the wait.
 final class PerCPULocked<Value>: @unchecked Sendable {  // each value is touched only under its lock
-    /// How many values: one per CPU, up to 16 (CPUs beyond share).
+    /// How many values (`PerCPU.count` unless a test asks for more or fewer).
     let count: Int
     private let cells: UnsafeMutableRawPointer
     /// A cell holds a mutex, then a value; cells are 128 bytes apart at least, so that two never
@@ -21,10 +26,8 @@ final class PerCPULocked<Value>: @unchecked Sendable {  // each value is touched
     }
     private static var stride: Int { (valueOffset + MemoryLayout<Value>.stride + 127) / 128 * 128 }
 
-    static var defaultCount: Int { min(max(Int(sysconf(Int32(_SC_NPROCESSORS_CONF))), 1), 16) }
-
     /// - Parameter make: the value of cell `index`.
-    init(count: Int = PerCPULocked.defaultCount, _ make: (_ index: Int) -> Value) {
+    init(count: Int = PerCPU.count, _ make: (_ index: Int) -> Value) {
         self.count = max(count, 1)
         cells = .allocate(byteCount: self.count * Self.stride, alignment: 128)
         var attributes = pthread_mutexattr_t()
