@@ -18,11 +18,12 @@ extension MockService {
 
     // MARK: reset
 
-    /// `POST /__mock/reset[?api_key=K]`: drops tasks, journal, faults, webhook log and rate-limit
-    /// windows, of all tenants or one.
+    /// `POST /__mock/reset[?api_key=K]`: drops tasks, journal, faults, webhook log, rate-limit
+    /// windows, trainings and uploaded assets, of all tenants or one (docs/contract.md §9).
     func reset(_ request: HTTPRequest) -> HTTPReply {
         let key = request.queryValue("api_key")
         store.reset(tenant: key)
+        assets.reset(tenant: key)
         journal.reset(apiKey: key)
         faults.removeAll(apiKey: key)
         webhooks.reset(tenant: key)

@@ -117,6 +117,28 @@ final class AssetStore: Sendable {
     /// Bytes held in memory.
     var memoryBytes: Int { state.withLock { $0.bytes } }
 
+    /// Drops the assets `tenant` uploaded with its key, or every uploaded asset (the shared ones
+    /// too) when nil — from memory, and from the durable directory (`POST /__mock/reset`,
+    /// docs/contract.md §9). The built-in examples stay.
+    func reset(tenant: String?) {
+        let prefix = tenant.map { Self.ownerDigest($0) + "/" }
+        if let directory {
+            let owners = (try? FileIO.listDirectory(directory)) ?? []
+            for owner in owners where prefix == nil || owner + "/" == prefix {
+                let folder = "\(directory)/\(owner)"
+                for name in (try? FileIO.listDirectory(folder)) ?? [] where Self.isWellFormedID(name) {
+                    FileIO.remove("\(folder)/\(name)")
+                }
+                FileIO.syncDirectory(of: folder + "/")
+            }
+        }
+        state.withLock { state in
+            for key in state.entries.keys where prefix == nil || key.hasPrefix(prefix!) {
+                state.bytes -= state.entries.removeValue(forKey: key)?.count ?? 0
+            }
+        }
+    }
+
     /// The form an id the mock answers has, checked before any lookup (so a path can never
     /// come from a request): 1 to 128 letters, digits, `_`, `-`.
     static func isWellFormedID(_ id: String) -> Bool {

@@ -247,6 +247,52 @@ struct NativeImageEndpointTests {
         #expect(try Self.outputs(restarted, "/v3/async/instant-id", Self.instantIDBody(face: id)).count == 1)
     }
 
+    /// `POST /__mock/reset?api_key=K` drops K's own uploads (others' and the shared ones stay);
+    /// without a key it drops every upload — from memory, and from the state directory, so a
+    /// restart does not bring them back. The built-in example stays.
+    @Test(arguments: [false, true])
+    func aResetDropsATenantsAssetsOrAll(withStateDirectory: Bool) throws {
+        let directory = NSTemporaryDirectory() + "novita-assets-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        func start() -> ServiceHarness {
+            ServiceHarness {
+                if withStateDirectory { $0.stateDirectory = directory }
+                $0.speed = 0
+            }
+        }
+        let harness = start()
+        let assets = harness.service.assets
+        let mine = try #require(Self.upload(harness, Self.photoPNG).object?["assets_id"]?.stringValue)
+        let others = try #require(
+            Self.upload(harness, Self.photoPNG, key: "other-key").object?["assets_id"]?.stringValue)
+        let shared = try #require(Self.upload(harness, Self.photoPNG, key: nil).object?["assets_id"]?.stringValue)
+        let held = assets.memoryBytes
+
+        #expect(harness.request("POST", "/__mock/reset", query: [("api_key", "test-key")]).status == 200)
+        let refused = Self.post(harness, "/v3/async/instant-id", Self.instantIDBody(face: mine))
+        #expect(refused.status == 400 && refused.metadata["path"] == "face_image_assets_ids[0]")
+        #expect(assets.get(others, tenant: "other-key") != nil)
+        #expect(assets.get(shared, tenant: "test-key") != nil)
+        if !withStateDirectory { #expect(assets.memoryBytes == held / 3 * 2) }
+
+        #expect(harness.request("POST", "/__mock/reset").status == 200)
+        #expect(assets.get(others, tenant: "other-key") == nil)
+        #expect(assets.get(shared, tenant: "test-key") == nil)
+        #expect(assets.memoryBytes == 0)
+        #expect(assets.get(AssetStore.exampleID, tenant: "test-key") != nil)
+        // Uploading again works, and a restart brings back only what came after the reset.
+        let again = try #require(Self.upload(harness, Self.photoPNG).object?["assets_id"]?.stringValue)
+        #expect(again == mine)
+        harness.service.stop(graceMs: 0)
+        if withStateDirectory {
+            let restarted = start()
+            defer { restarted.service.stop(graceMs: 0) }
+            #expect(restarted.service.assets.get(mine, tenant: "test-key") != nil)
+            #expect(restarted.service.assets.get(others, tenant: "other-key") == nil)
+            #expect(restarted.service.assets.get(shared, tenant: "other-key") == nil)
+        }
+    }
+
     @Test func anInpaintingTaskRendersTheSameAfterARestart() throws {
         // Its image and mask are kept together as one stored input (an InputBundle).
         let directory = NSTemporaryDirectory() + "novita-inpainting-\(UUID().uuidString)"

@@ -210,7 +210,8 @@ class MockHandle:
             return False
 
     def reset(self, everything=False):
-        """Forgets this tenant's tasks, journal, faults and rate-limit windows (every tenant's with
+        """Forgets this tenant's tasks, journal, faults, rate-limit windows, trainings and uploaded
+        assets, and restores its starting balance (every tenant's, and the shared assets, with
         `everything=True`)."""
         self._fault_ids.clear()
         return self.request("POST", "/__mock/reset", query=None if everything else {"api_key": self.api_key})
