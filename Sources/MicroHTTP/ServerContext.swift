@@ -74,10 +74,9 @@ final class ServerContext: Sendable {
 }
 
 /// A count that threads on any CPU change at once without sharing a cache line: one share per CPU
-/// (`CurrentCPU`), summed when read.
+/// (`CurrentCPU.share`), summed when read.
 final class PerCPUCounter: @unchecked Sendable {  // `shares` is only touched atomically
-    /// A power of two, more than the CPUs of a typical machine; CPUs beyond share.
-    private static let shareCount = 16
+    private static var shareCount: Int { CurrentCPU.shareCount }
     /// Ints per share: 128 bytes, a pair of cache lines (adjacent lines are fetched together).
     private static let stride = 16
     private let shares: UnsafeMutablePointer<Int>
@@ -92,7 +91,7 @@ final class PerCPUCounter: @unchecked Sendable {  // `shares` is only touched at
     }
 
     func add(_ value: Int) {
-        let share = shares + (CurrentCPU.index & (Self.shareCount - 1)) * Self.stride
+        let share = shares + CurrentCPU.share * Self.stride
         cmhd_atomic_add(share, value)
     }
 

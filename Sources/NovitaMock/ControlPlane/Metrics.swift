@@ -108,9 +108,7 @@ final class Metrics: Sendable {
         let state = Mutex(State())
     }
 
-    /// A power of two, more than the CPUs of a typical machine.
-    private static let shardCount = 8
-    private let shards = (0..<Metrics.shardCount).map { _ in Shard() }
+    private let shards = (0..<CurrentCPU.shareCount).map { _ in Shard() }
     /// The same shards, borrowed (`withShardState`): `shards` holds them.
     private let borrowedShards: [Unmanaged<Shard>]
 
@@ -123,7 +121,7 @@ final class Metrics: Sendable {
     private func withShardState(_ body: (inout State) -> Void) {
         // Not retained: counting references to a shard on every request would be one more cache
         // line both poll threads write.
-        borrowedShards[CurrentCPU.index & (Self.shardCount - 1)]._withUnsafeGuaranteedRef {
+        borrowedShards[CurrentCPU.share]._withUnsafeGuaranteedRef {
             $0.state.withLock { body(&$0) }
         }
     }

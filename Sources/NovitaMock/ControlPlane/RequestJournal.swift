@@ -280,7 +280,7 @@ final class RequestJournal: Sendable {
     init(maxEntries: Int, maxBytes: Int, shareCount: Int? = nil) {
         self.maxEntries = maxEntries
         self.maxBytes = maxBytes
-        let shareCount = max(shareCount ?? PerCPU.count, 1)
+        let shareCount = max(shareCount ?? CurrentCPU.shareCount, 1)
         shareMaxBytes = min(maxBytes, max(maxBytes / shareCount * 2, 1))
         let capacity = max(1, min(Self.initialCapacity, shareMaxBytes))
         shares = PerCPULocked(count: shareCount) { _ in

@@ -1,11 +1,6 @@
 import Glibc
 import MicroHTTP
 
-/// How many shares state kept per CPU has: one per CPU, up to 16 (CPUs beyond share).
-enum PerCPU {
-    static let count = min(max(Int(sysconf(Int32(_SC_NPROCESSORS_CONF))), 1), 16)
-}
-
 /// One value per CPU, each behind its own mutex, for state every request writes
 /// (`RequestJournal`): threads running at the same time are on different CPUs, so they take
 /// different locks and write different cache lines (a thread moved right after asking merely
@@ -15,7 +10,7 @@ enum PerCPU {
 /// non-`Sendable` bytes into it. The mutexes are adaptive (they spin a little before sleeping):
 /// two threads meet on one only when one has just moved, and a sleep costs more than the wait.
 final class PerCPULocked<Value>: @unchecked Sendable {  // each value is touched only under its lock
-    /// How many values (`PerCPU.count` unless a test asks for more or fewer).
+    /// How many values (`CurrentCPU.shareCount` unless a test asks for more or fewer).
     let count: Int
     private let cells: UnsafeMutableRawPointer
     /// A cell holds a mutex, then a value; cells are 128 bytes apart at least, so that two never
@@ -27,7 +22,7 @@ final class PerCPULocked<Value>: @unchecked Sendable {  // each value is touched
     private static var stride: Int { (valueOffset + MemoryLayout<Value>.stride + 127) / 128 * 128 }
 
     /// - Parameter make: the value of cell `index`.
-    init(count: Int = PerCPU.count, _ make: (_ index: Int) -> Value) {
+    init(count: Int = CurrentCPU.shareCount, _ make: (_ index: Int) -> Value) {
         self.count = max(count, 1)
         cells = .allocate(byteCount: self.count * Self.stride, alignment: 128)
         var attributes = pthread_mutexattr_t()
@@ -57,7 +52,7 @@ final class PerCPULocked<Value>: @unchecked Sendable {  // each value is touched
     }
 
     /// The index of the calling CPU's value.
-    var currentIndex: Int { CurrentCPU.index % count }
+    var currentIndex: Int { count == CurrentCPU.shareCount ? CurrentCPU.share : CurrentCPU.index % count }
 
     /// Value `index` (modulo `count`; the calling CPU's is `currentIndex`), under its lock.
     func withValue<Result>(at index: Int, _ body: (inout Value) throws -> Result) rethrows -> Result {
