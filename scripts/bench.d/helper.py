@@ -155,8 +155,12 @@ def wrk(path):
 
 def wrk_merge(*paths):
     """The rounds of one server (scripts/bench's interleaved runs) as one run: requests over the
-    seconds they took, bytes likewise, the median round's p50 and p99, errors summed."""
-    rounds = [parse_wrk(open(p).read()) for p in paths]
+    seconds they took, bytes likewise, the median round's p50 and p99, errors summed; and each
+    round's req/s in round order (NAME.r<N>.wrk), so two servers' rounds can be paired."""
+    def round_number(path):
+        m = re.search(r"\.r(\d+)\.wrk$", path)
+        return int(m.group(1)) if m else 0
+    rounds = [parse_wrk(open(p).read()) for p in sorted(paths, key=round_number)]
     seconds = sum(r["seconds"] for r in rounds) or 1.0
     middle = lambda key: statistics.median(r[key] for r in rounds)
     out = {
@@ -171,6 +175,7 @@ def wrk_merge(*paths):
     }
     for key, value in out.items():
         print(f"{key}={value:.3f}" if isinstance(value, float) else f"{key}={value}")
+    print("round_rps=" + ",".join(f"{r['rps']:.1f}" for r in rounds))
 
 
 def parse_wrk(text):
