@@ -206,5 +206,16 @@ struct ControlPlaneLiveTests {
         let completed = try await live.control("POST", "/__mock/tasks/\(id)/complete")
         #expect(completed.json?["status"] as? String == "TASK_STATUS_SUCCEED")
         #expect(try await live.send("GET", "/__mock/tasks/unknown", key: nil).status == 404)
+        // Paths of any other shape under the task are no API at all (the path is split on its bytes).
+        for path in [
+            "/__mock/tasks/", "/__mock/tasks/\(id)/", "/__mock/tasks/\(id)/output", "/__mock/tasks/\(id)/output/0/x",
+            "/__mock/tasks/\(id)/complete/x", "/__mock/tasks//output/0x",
+        ] {
+            let answer = try await live.send("GET", path, key: nil)
+            #expect(answer.status == 404, "\(path)")
+            #expect((answer.json?["reason"] as? String) == "API_NOT_FOUND", "\(path)")
+        }
+        let forced = try await live.control("POST", "/__mock/tasks/\(id)/fail/x")
+        #expect(forced.status == 404 && forced.json?["reason"] as? String == "API_NOT_FOUND")
     }
 }

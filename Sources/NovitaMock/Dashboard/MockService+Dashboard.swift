@@ -61,9 +61,8 @@ extension MockService {
     /// `GET /__mock/tasks/{id}/output/{index}`: a succeeded task's image (or its clip, index 0),
     /// the bytes its signed URL serves. Through the control plane, so the dashboard's previews
     /// never appear in the journal, never meet a fault rule, and do not expire with the URL.
-    func taskOutput(_ request: HTTPRequest) -> HTTPReply {
-        let parts = request.path.dropFirst("/__mock/tasks/".count).split(
-            separator: "/", omittingEmptySubsequences: false)
+    /// `segments`: the path's (`taskPathSegments`).
+    func taskOutput(_ request: HTTPRequest, segments parts: [Substring]) -> HTTPReply {
         guard parts.count == 3, parts[1] == "output", let index = Int(parts[2]), index >= 0 else {
             return .now(APIError.apiNotFound(request.method, request.path).response)
         }
