@@ -83,6 +83,11 @@ if kv("a-mock"):
     ratio_text = f"{pct(ratio)} of bare" + (f", {pct(a_mock['rps'] / a_nginx['rps'])} of nginx" if a_nginx else "")
     row("(a) task-result polls, req/s (wrk -t2 -c%s, %d rounds of 1 s each, servers taking turns)" % (env["CONNECTIONS"], a_mock["rounds"]),
         num(a_mock["rps"]), "; ".join(baselines) + rounds_note(a_mock, a_bare), ratio_text, "≥ 90% of bare MHD", ratio >= 0.9)
+    a_inspect = kv("a-inspect")
+    if a_inspect:
+        row("(a) GET /__mock/tasks/{id} of the same task, req/s (through the pipeline; in the same turns)",
+            num(a_inspect["rps"]), f"the mock's polls of it {num(a_mock['rps'])}" + rounds_note(a_inspect, a_mock),
+            f"{a_inspect['rps'] / a_mock['rps']:.2f}× a poll", "—", None)
     p99 = [f"bare MHD {a_bare['p99_ms']:.2f}"]
     if a_sr:
         p99.append(f"bare with the mock's settings {a_sr['p99_ms']:.2f}")
