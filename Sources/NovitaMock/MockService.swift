@@ -159,7 +159,10 @@ public final class MockService: Sendable {
                 polls: FinishedPollResponder(
                     results: finishedResults, store: store, clock: clock, faults: faults, recorder: recorder),
                 media: CachedMediaResponder(
-                    index: media.prepared.early, store: store, clock: clock, faults: faults, recorder: recorder))
+                    index: media.prepared.early, store: store, clock: clock, faults: faults, recorder: recorder),
+                inspections: InspectionResponder(
+                    inspections: finishedInspections, store: store, clock: clock, recorder: recorder,
+                    adminTokenRequired: AdminTokenStep(token: configuration.adminToken).token != nil))
             : nil
         pipeline = Self.pipeline(
             configuration: configuration, router: router, faults: faults, rateLimiter: rateLimiter, clock: clock,

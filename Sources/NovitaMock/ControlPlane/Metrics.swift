@@ -70,11 +70,12 @@ final class Metrics: Sendable {
     /// histogram at a fixed place in a shard — no route string hashed on every poll — added to its
     /// route's series when scraped.
     enum EarlyRoute: Int, CaseIterable, Sendable {
-        case taskResult, image, video
+        case taskResult, image, video, inspection
 
         var label: String {
             switch self {
             case .taskResult: FinishedPollResponder.route
+            case .inspection: InspectionResponder.route
             case .image: CachedMediaResponder.imageRoute
             case .video: CachedMediaResponder.videoRoute
             }

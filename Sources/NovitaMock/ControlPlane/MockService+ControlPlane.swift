@@ -124,8 +124,12 @@ extension MockService {
         guard let (id, action) = taskPath(segments), action == nil else {
             return .now(APIError.apiNotFound(request.method, request.path).response)
         }
-        // A finished task's inspection never changes either: kept like its task-result answer.
+        // A finished task's inspection never changes either: kept like its task-result answer, and
+        // stamped the same way, so the next ones are answered from the request head
+        // (`InspectionResponder`). The generation is read first, as `TaskResultController` does.
+        let generation = store.removalGeneration
         if let cached = finishedInspections.response(for: id), store.isFinished(id: id) {
+            finishedInspections.confirm(id: id, generation: generation)
             return .now(cached)
         }
         guard let snapshot = store.snapshot(id: id) else {
@@ -134,7 +138,13 @@ extension MockService {
         var json = taskJSON(snapshot).objectValue ?? [:]
         json["result"] = TaskResultBody(signer: signer).json(for: snapshot)
         let body = JSONWriter.serialize(.object(json))
-        if snapshot.status.isFinished { return .now(finishedInspections.store(body, for: id)) }
+        if snapshot.status.isFinished {
+            let stamp = snapshot.record.finishedAt.map {
+                FinishedResultCache.EarlyStamp(
+                    tenant: nil, expiresAtMs: $0 + store.settings.taskTTLMs, generation: generation)
+            }
+            return .now(finishedInspections.store(body, for: id, stamp: stamp))
+        }
         return .now(HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: body))
     }
 

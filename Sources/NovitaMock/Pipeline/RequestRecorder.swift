@@ -115,4 +115,10 @@ struct RequestRecorder: Sendable {
             BorrowedFacts(method: "GET", path: path, apiKey: apiKey, testID: testID, query: query, headers: headers),
             responseBody: kept, timeMs: timeMs, status: 200, latencyMs: seconds * 1000)
     }
+
+    /// What `record` does for a control-plane call answered from the request head: the metrics
+    /// only (the journal keeps API calls).
+    func recordEarlyControlPlane(route: Metrics.EarlyRoute, startedNanoseconds: UInt64) {
+        metrics.recordEarly(route, seconds: Double(MonotonicClock.nanoseconds() &- startedNanoseconds) / 1e9)
+    }
 }

@@ -7,12 +7,14 @@ import MicroHTTP
 /// per poll. Bounded by entries, oldest dropped first.
 ///
 /// Entries stored with their tenant and expiry (`EarlyStamp`) also answer polls from the request
-/// head (`FinishedPollResponder`), keyed by bytes, without a string or a reference count.
+/// head (`FinishedPollResponder`), keyed by bytes, without a string or a reference count. The
+/// control plane keeps its finished inspections in one of these too (`InspectionResponder`).
 final class FinishedResultCache: Sendable {
-    /// What a poll answered from the request head must still check: whose task it is, until when
-    /// it lives, and the store's removal generation the task was last seen alive at.
+    /// What a poll answered from the request head must still check: whose task it is (nil for an
+    /// inspection, which is nobody's in particular), until when it lives, and the store's removal
+    /// generation the task was last seen alive at.
     struct EarlyStamp: Sendable {
-        var tenant: InlineKey
+        var tenant: InlineKey?
         var expiresAtMs: Int64
         var generation: Int
     }
@@ -87,17 +89,19 @@ final class FinishedResultCache: Sendable {
         }
     }
 
-    /// Queues the kept answer for task `id` on `head` when it belongs to `tenant`, has not
-    /// expired at `nowMs` and no task was removed since it was last seen alive (`generation` is
-    /// the store's now); then, still under the lock, gives `answered` the body sent (the
-    /// journal copies it: no reference to it outlives the call). Returns what happened.
+    /// Queues the kept answer for task `id` on `head` when it belongs to `tenant` (any tenant's
+    /// when nil: the control plane's inspections), has not expired at `nowMs` and no task was
+    /// removed since it was last seen alive (`generation` is the store's now); then, still under
+    /// the lock, gives `answered` the body sent (the journal copies it: no reference to it
+    /// outlives the call). Returns what happened.
     func answerEarly(
-        id: InlineKey, tenant: InlineKey, nowMs: Int64, generation: Int, on head: BorrowedRequestHead,
+        id: InlineKey, tenant: InlineKey?, nowMs: Int64, generation: Int, on head: BorrowedRequestHead,
         answered: (UnsafeRawBufferPointer) -> Void
     ) -> EarlyAnswer {
         state.withReadLock { state in
             // Queued under the lock: an eviction cannot free the object in between.
-            guard let entry = state.early[id], entry.stamp.tenant.matchesInConstantTime(tenant),
+            guard let entry = state.early[id],
+                tenant.map({ entry.stamp.tenant?.matchesInConstantTime($0) ?? false }) ?? true,
                 nowMs < entry.stamp.expiresAtMs, entry.stamp.generation == generation
             else { return .declined }
             return entry.prepared._withUnsafeGuaranteedRef { prepared in
