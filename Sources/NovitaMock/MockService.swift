@@ -153,15 +153,14 @@ public final class MockService: Sendable {
             configuration: configuration, clock: clock, authenticator: authenticator, imageBase: imageBase,
             logger: logger)
         cassetteMedia = cassette?.media
+        let early = EarlyAnswerContext(store: store, clock: clock, faults: faults, recorder: recorder)
         earlyResponder =
             Self.earlyAnswersAllowed(endpoints: endpoints, rateLimiter: rateLimiter, cassette: cassette)
             ? EarlyAnswers(
-                polls: FinishedPollResponder(
-                    results: finishedResults, store: store, clock: clock, faults: faults, recorder: recorder),
-                media: CachedMediaResponder(
-                    index: media.prepared.early, store: store, clock: clock, faults: faults, recorder: recorder),
+                polls: FinishedPollResponder(results: finishedResults, context: early),
+                media: CachedMediaResponder(index: media.prepared.early, context: early),
                 inspections: InspectionResponder(
-                    inspections: finishedInspections, store: store, clock: clock, recorder: recorder,
+                    inspections: finishedInspections, context: early,
                     adminTokenRequired: AdminTokenStep(token: configuration.adminToken).token != nil))
             : nil
         pipeline = Self.pipeline(

@@ -17,21 +17,13 @@ final class CachedMediaResponder: EarlyResponder {
     static let imageRoute = ImageURLSigner.pathPrefix + "*"
     static let videoRoute = ImageURLSigner.videoPathPrefix + "*"
 
-    // Unmanaged, as in `FinishedPollResponder`: the service holds them longer than its server runs.
+    /// Unmanaged, as `EarlyAnswerContext` holds the rest.
     private let index: Unmanaged<EarlyMediaIndex>
-    private let store: Unmanaged<TaskStore>
-    private let clock: Unmanaged<MockClock>
-    private let faults: Unmanaged<FaultInjector>
-    private let recorder: RequestRecorder
+    private let context: EarlyAnswerContext
 
-    init(
-        index: EarlyMediaIndex, store: TaskStore, clock: MockClock, faults: FaultInjector, recorder: RequestRecorder
-    ) {
+    init(index: EarlyMediaIndex, context: EarlyAnswerContext) {
         self.index = .passUnretained(index)
-        self.store = .passUnretained(store)
-        self.clock = .passUnretained(clock)
-        self.faults = .passUnretained(faults)
-        self.recorder = recorder
+        self.context = context
     }
 
     func mayAnswer(_ head: BorrowedRequestHead) -> Bool {
@@ -39,7 +31,7 @@ final class CachedMediaResponder: EarlyResponder {
     }
 
     func respond(to head: BorrowedRequestHead) -> EarlyAnswer {
-        guard !faults._withUnsafeGuaranteedRef({ $0.hasRules }) else { return .declined }
+        guard !context.faultRulesInForce else { return .declined }
         let started = MonotonicClock.nanoseconds()
         return head.withFields(headerRoom: Self.headerRoom, queryRoom: Self.queryRoom) { headers, query in
             answer(head, headers: headers, query: query, started: started)
@@ -66,13 +58,12 @@ final class CachedMediaResponder: EarlyResponder {
         }
         let path = head.path
         let route: Metrics.EarlyRoute = head.pathHasPrefix(Self.imagePrefix) ? .image : .video
-        let nowMs = clock._withUnsafeGuaranteedRef { $0.nowMs() }
-        let generation = store._withUnsafeGuaranteedRef { $0.removalGeneration }
+        let (nowMs, generation) = (context.nowMs, context.removalGeneration)
         return index._withUnsafeGuaranteedRef {
             $0.answerEarly(
                 signature: signature, path: path, signed: signed, nowMs: nowMs, generation: generation, on: head
             ) {
-                recorder.recordEarly(
+                context.recorder.recordEarly(
                     query: query, headers: headers, route: route, path: path,
                     apiKey: apiKey, testID: wanted.testID, responseBody: UnsafeRawBufferPointer(start: nil, count: 0),
                     timeMs: nowMs, startedNanoseconds: started)

@@ -16,25 +16,13 @@ final class FinishedPollResponder: EarlyResponder {
     /// The same, as the metrics label it (`Metrics.EarlyRoute`).
     static let route = "/v3/async/task-result"
 
-    // Unmanaged, used through `_withUnsafeGuaranteedRef`: the service that made this responder
-    // holds every one of them for longer than its server runs, and a counted reference would be
-    // counted on every poll, by every poll thread, on the same few cache lines (even an
-    // `unowned(unsafe)` one is retained around each call).
+    /// Unmanaged, as `EarlyAnswerContext` holds the rest.
     private let results: Unmanaged<FinishedResultCache>
-    private let store: Unmanaged<TaskStore>
-    private let clock: Unmanaged<MockClock>
-    private let faults: Unmanaged<FaultInjector>
-    private let recorder: RequestRecorder
+    private let context: EarlyAnswerContext
 
-    init(
-        results: FinishedResultCache, store: TaskStore, clock: MockClock, faults: FaultInjector,
-        recorder: RequestRecorder
-    ) {
+    init(results: FinishedResultCache, context: EarlyAnswerContext) {
         self.results = .passUnretained(results)
-        self.store = .passUnretained(store)
-        self.clock = .passUnretained(clock)
-        self.faults = .passUnretained(faults)
-        self.recorder = recorder
+        self.context = context
     }
 
     /// Every request is asked: anything else is declined by these two comparisons.
@@ -43,7 +31,7 @@ final class FinishedPollResponder: EarlyResponder {
     }
 
     func respond(to head: BorrowedRequestHead) -> EarlyAnswer {
-        guard !faults._withUnsafeGuaranteedRef({ $0.hasRules }) else { return .declined }
+        guard !context.faultRulesInForce else { return .declined }
         let started = MonotonicClock.nanoseconds()
         return head.withFields(headerRoom: Self.headerRoom, queryRoom: Self.queryRoom) { headers, query in
             answer(head, headers: headers, query: query, started: started)
@@ -64,11 +52,10 @@ final class FinishedPollResponder: EarlyResponder {
             let tenant = InlineKey(UnsafeRawBufferPointer(rebasing: authorization[keyRange])),
             let id = Self.taskID(in: query)
         else { return .declined }
-        let nowMs = clock._withUnsafeGuaranteedRef { $0.nowMs() }
-        let generation = store._withUnsafeGuaranteedRef { $0.removalGeneration }
+        let (nowMs, generation) = (context.nowMs, context.removalGeneration)
         return results._withUnsafeGuaranteedRef {
             $0.answerEarly(id: id, tenant: tenant, nowMs: nowMs, generation: generation, on: head) { body in
-                recorder.recordEarly(
+                context.recorder.recordEarly(
                     query: query, headers: headers, route: .taskResult,
                     path: UnsafeRawBufferPointer(start: Self.path.utf8Start, count: Self.path.utf8CodeUnitCount),
                     apiKey: UnsafeRawBufferPointer(rebasing: authorization[keyRange]),

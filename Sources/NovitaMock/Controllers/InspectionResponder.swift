@@ -18,22 +18,15 @@ final class InspectionResponder: EarlyResponder {
     /// The metrics label of the route (`Router.Pattern.label` of the prefix).
     static let route = "/__mock/tasks/*"
 
-    // Unmanaged, as in `FinishedPollResponder`: the service holds them longer than its server runs.
+    /// Unmanaged, as `EarlyAnswerContext` holds the rest.
     private let inspections: Unmanaged<FinishedResultCache>
-    private let store: Unmanaged<TaskStore>
-    private let clock: Unmanaged<MockClock>
-    private let recorder: RequestRecorder
+    private let context: EarlyAnswerContext
     /// With an admin token every inspection goes the pipeline's way, where the token is checked.
     private let adminTokenRequired: Bool
 
-    init(
-        inspections: FinishedResultCache, store: TaskStore, clock: MockClock, recorder: RequestRecorder,
-        adminTokenRequired: Bool
-    ) {
+    init(inspections: FinishedResultCache, context: EarlyAnswerContext, adminTokenRequired: Bool) {
         self.inspections = .passUnretained(inspections)
-        self.store = .passUnretained(store)
-        self.clock = .passUnretained(clock)
-        self.recorder = recorder
+        self.context = context
         self.adminTokenRequired = adminTokenRequired
     }
 
@@ -53,11 +46,10 @@ final class InspectionResponder: EarlyResponder {
             var wanted = EarlyRequestHeaders()
             for field in headers { wanted.see(name: field.name, value: field.value) }
             guard !wanted.announcesBody, !wanted.asksConditionally else { return .declined }
-            let nowMs = clock._withUnsafeGuaranteedRef { $0.nowMs() }
-            let generation = store._withUnsafeGuaranteedRef { $0.removalGeneration }
+            let (nowMs, generation) = (context.nowMs, context.removalGeneration)
             return inspections._withUnsafeGuaranteedRef {
                 $0.answerEarly(id: id, tenant: nil, nowMs: nowMs, generation: generation, on: head) { _ in
-                    recorder.recordEarlyControlPlane(route: .inspection, startedNanoseconds: started)
+                    context.recorder.recordEarlyControlPlane(route: .inspection, startedNanoseconds: started)
                 }
             }
         }
