@@ -61,12 +61,7 @@ struct EarlyInspectionTests {
     }
 
     @Test func aTaskEvictedOrExpiredIsNotAnsweredAgain() async throws {
-        let live = try LiveServer {
-            $0.speed = 0
-            $0.clockMode = .virtual
-            $0.maxTasksPerTenant = 1
-            $0.taskTTLSeconds = 60
-        }
+        let live = try EarlyPollTests.evictingServer()
         let (first, _) = try await EarlyPollTests.finished(live)
         #expect(try await live.control("GET", "/__mock/tasks/\(first)").status == 200)
         #expect(try await live.control("GET", "/__mock/tasks/\(first)").status == 200)

@@ -118,15 +118,19 @@ struct EarlyPollTests {
         #expect(try await live.result(id).status == 404)
     }
 
-    @Test func aTaskRemovedOrExpiredIsNotAnsweredAgain() async throws {
-        // The mock's clock stands still until moved: expiry does not depend on how busy the
-        // machine running the test is.
-        let live = try LiveServer {
+    /// A mock that keeps one task per tenant, for 60 s of a clock that stands still until moved:
+    /// eviction and expiry do not depend on how busy the machine running the test is.
+    static func evictingServer() throws -> LiveServer {
+        try LiveServer {
             $0.speed = 0
             $0.clockMode = .virtual
             $0.maxTasksPerTenant = 1
             $0.taskTTLSeconds = 60
         }
+    }
+
+    @Test func aTaskRemovedOrExpiredIsNotAnsweredAgain() async throws {
+        let live = try Self.evictingServer()
         let (first, _) = try await Self.finished(live)
         #expect(try await live.result(first).status == 200)
         // A second task of the tenant evicts the first (one task per tenant).
